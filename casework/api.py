@@ -1,0 +1,241 @@
+"""API v1 for locations, transitions and bottlenecks (design §8, a stable contract).
+
+Views are thin: they read through the selectors (which apply object permissions) and
+write through the services; errors become HTTP in `config.api.exception_handler`.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from permissions.checks import prefetch_object_perms
+from permissions.errors import InvalidInput
+
+from . import selectors, services
+from .constants import BottleneckCategory, Province, Stage, TransitionName
+from .models import Bottleneck, Instrument, Location, Party
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Location
+        fields = ["id", "name", "municipality", "province", "stage", "planned_homes"]
+
+
+class OrganisationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class PartySerializer(serializers.ModelSerializer):
+    organisation = OrganisationSerializer()
+    signatories = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Party
+        fields = ["organisation", "role", "signatories"]
+
+    def get_signatories(self, party: Party) -> list[str]:
+        return [m.user.username for m in party.organisation.signatories]
+
+
+class LocationDetailSerializer(LocationSerializer):
+    programme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    available_transitions = serializers.SerializerMethodField()
+    parties = PartySerializer(many=True, read_only=True)
+
+    class Meta(LocationSerializer.Meta):
+        fields = [
+            *LocationSerializer.Meta.fields,
+            "programme",
+            "planned_homes_note",
+            "share_social_rent",
+            "share_mid_rent",
+            "stage_changed_at",
+            "available_transitions",
+            "parties",
+        ]
+
+    def get_available_transitions(self, location: Location) -> list[str]:
+        return [str(t) for t in self.context["available_transitions"]]
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    transition = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True, required=False, default="")
+    instrument = serializers.ChoiceField(choices=Instrument.choices, required=False)
+    legal_basis = serializers.CharField(required=False, allow_blank=True)
+    national_interest = serializers.CharField(required=False, allow_blank=True)
+
+
+class TransitionResponseSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+
+
+class BottleneckSerializer(serializers.ModelSerializer):
+    owner = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Bottleneck
+        fields = [
+            "id",
+            "category",
+            "description",
+            "owner",
+            "status",
+            "deadline",
+            "created_at",
+        ]
+
+    def get_owner(self, bottleneck: Bottleneck) -> int | None:
+        return bottleneck.owner.organisation_id if bottleneck.owner else None
+
+
+class BottleneckCreateSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=BottleneckCategory.choices)
+    description = serializers.CharField(max_length=5000)
+    owner = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Organisatie-id van de eigenaar (een partij).",
+    )
+    deadline = serializers.DateField(required=False, allow_null=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+ERRORS = {
+    400: ErrorSerializer,
+    403: ErrorSerializer,
+    404: ErrorSerializer,
+    409: ErrorSerializer,
+}
+
+
+class LocationListAPI(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("stage", enum=Stage.values),
+            OpenApiParameter("province", enum=Province.values),
+            OpenApiParameter("programme", str),
+        ],
+        responses={200: LocationSerializer(many=True), 400: ErrorSerializer},
+    )
+    def get(self, request):
+        stage = request.query_params.get("stage")
+        if stage and stage not in Stage.values:
+            raise InvalidInput(f"Onbekende fase: ‘{stage}’.")
+        province = request.query_params.get("province")
+        if province and province not in Province.values:
+            raise InvalidInput(f"Onbekende provincie: ‘{province}’.")
+        locations = selectors.location_list(
+            request.user,
+            stage=stage,
+            province=province,
+            programme=request.query_params.get("programme"),
+        )
+        return Response(LocationSerializer(locations, many=True).data)
+
+
+class LocationDetailAPI(APIView):
+    @extend_schema(responses={200: LocationDetailSerializer, 404: ErrorSerializer})
+    def get(self, request, pk: int):
+        location = selectors.access_location(
+            request.user,
+            pk,
+            queryset=Location.objects.select_related("programme").prefetch_related(
+                selectors.parties_with_signatories()
+            ),
+        )
+        prefetch_object_perms(request.user, [location])
+        context = {
+            "available_transitions": selectors.available_transitions(
+                request.user, location
+            )
+        }
+        return Response(LocationDetailSerializer(location, context=context).data)
+
+
+class LocationTransitionAPI(APIView):
+    @extend_schema(
+        request=TransitionRequestSerializer,
+        responses={200: TransitionResponseSerializer, **ERRORS},
+    )
+    def post(self, request, pk: int):
+        location = selectors.access_location(request.user, pk)
+        payload = TransitionRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        transition = data.pop("transition")
+        reason = data.pop("reason", "")
+        if transition not in TransitionName.values:
+            raise InvalidInput(f"Onbekende overgang: ‘{transition}’.")
+        location = services.location_transition(
+            location=location,
+            transition=transition,
+            actor=request.user,
+            reason=reason,
+            **data,
+        )
+        return Response({"stage": location.stage})
+
+
+class LocationBottlenecksAPI(APIView):
+    @extend_schema(
+        responses={200: BottleneckSerializer(many=True), 404: ErrorSerializer}
+    )
+    def get(self, request, pk: int):
+        location = selectors.access_location(request.user, pk)
+        return Response(
+            BottleneckSerializer(
+                selectors.location_bottlenecks(location), many=True
+            ).data
+        )
+
+    @extend_schema(
+        request=BottleneckCreateSerializer,
+        responses={201: BottleneckSerializer, **ERRORS},
+    )
+    def post(self, request, pk: int):
+        location = selectors.access_location(
+            request.user,
+            pk,
+            queryset=Location.objects.prefetch_related(
+                Prefetch(
+                    "parties", queryset=Party.objects.select_related("organisation")
+                )
+            ),
+        )
+        payload = BottleneckCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        owner = None
+        if data.get("owner") is not None:
+            owner = next(
+                (
+                    p
+                    for p in location.parties.all()
+                    if p.organisation_id == data["owner"]
+                ),
+                None,
+            )
+            if owner is None:
+                raise InvalidInput("De eigenaar is geen partij bij deze locatie.")
+        bottleneck = services.bottleneck_create(
+            location=location,
+            actor=request.user,
+            category=data["category"],
+            description=data["description"],
+            owner=owner,
+            deadline=data.get("deadline"),
+        )
+        return Response(
+            BottleneckSerializer(bottleneck).data, status=status.HTTP_201_CREATED
+        )

@@ -1,0 +1,160 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Stage(models.TextChoices):
+    """The stages of a location (stable values, design §2)."""
+
+    PROPOSED = "proposed", _("Voorgedragen")
+    SELECTED = "selected", _("Geselecteerd")
+    BOTTLENECK_ANALYSIS = "bottleneck_analysis", _("Knelpuntenanalyse")
+    NEGOTIATION = "negotiation", _("Onderhandeling")
+    HEADS_OF_AGREEMENT = "heads_of_agreement", _("Hoofdlijnenakkoord")
+    ADMINISTRATIVE_AGREEMENT = (
+        "administrative_agreement",
+        _("Bestuurlijke overeenkomst"),
+    )
+    ESCALATED = "escalated", _("Geëscaleerd")
+    DESIGNATION_PROCEDURE = "designation_procedure", _("Aanwijzingsprocedure")
+    DESIGNATED = "designated", _("Aangewezen")
+    WITHDRAWN = "withdrawn", _("Afgevoerd")
+
+
+# The main path, in order; the escalation branch and withdrawal sit beside it.
+MAIN_PATH = [
+    Stage.PROPOSED,
+    Stage.SELECTED,
+    Stage.BOTTLENECK_ANALYSIS,
+    Stage.NEGOTIATION,
+    Stage.HEADS_OF_AGREEMENT,
+    Stage.ADMINISTRATIVE_AGREEMENT,
+]
+
+# Stages that count as a breakthrough in the year they are reached (design §2).
+BREAKTHROUGH_STAGES = [Stage.ADMINISTRATIVE_AGREEMENT, Stage.DESIGNATED]
+
+
+class TransitionName(models.TextChoices):
+    """The transitions of the location state machine (stable names, design §2)."""
+
+    SELECT = "select", _("Selecteren")
+    START_ANALYSIS = "start_analysis", _("Knelpuntenanalyse starten")
+    START_NEGOTIATION = "start_negotiation", _("Onderhandeling starten")
+    CONCLUDE_HEADS_OF_AGREEMENT = (
+        "conclude_heads_of_agreement",
+        _("Hoofdlijnenakkoord vaststellen"),
+    )
+    CONCLUDE_ADMINISTRATIVE_AGREEMENT = (
+        "conclude_administrative_agreement",
+        _("Bestuurlijke overeenkomst vaststellen"),
+    )
+    ESCALATE = "escalate", _("Escaleren")
+    RESUME_NEGOTIATION = "resume_negotiation", _("Onderhandeling hervatten")
+    START_DESIGNATION = "start_designation", _("Aanwijzingsprocedure starten")
+    DESIGNATE = "designate", _("Aanwijzen")
+    WITHDRAW = "withdraw", _("Afvoeren")
+
+
+# Fired by the workflow when every party approved; never by a person.
+SYSTEM_TRANSITIONS = frozenset(
+    {
+        TransitionName.CONCLUDE_HEADS_OF_AGREEMENT,
+        TransitionName.CONCLUDE_ADMINISTRATIVE_AGREEMENT,
+    }
+)
+
+
+class LocationPerm:
+    """Object permissions on a location ("app_label.codename")."""
+
+    VIEW = "casework.view_location"
+    # Case manager: advance the location, keep its breakthrough agenda.
+    MANAGE = "casework.manage_location"
+    # Ministry: select, escalate, designate, withdraw.
+    DIRECT = "casework.direct_location"
+    # Party member: contribute to the breakthrough agenda of the own organisation.
+    CONTRIBUTE = "casework.contribute_location"
+
+
+# Who may fire a transition made by a person.
+TRANSITION_PERMISSION = {
+    TransitionName.SELECT: LocationPerm.DIRECT,
+    TransitionName.START_ANALYSIS: LocationPerm.MANAGE,
+    TransitionName.START_NEGOTIATION: LocationPerm.MANAGE,
+    TransitionName.ESCALATE: LocationPerm.DIRECT,
+    TransitionName.RESUME_NEGOTIATION: LocationPerm.DIRECT,
+    TransitionName.START_DESIGNATION: LocationPerm.DIRECT,
+    TransitionName.DESIGNATE: LocationPerm.DIRECT,
+    TransitionName.WITHDRAW: LocationPerm.DIRECT,
+}
+
+
+class Province(models.TextChoices):
+    DRENTHE = "Drenthe", "Drenthe"
+    FLEVOLAND = "Flevoland", "Flevoland"
+    FRIESLAND = "Fryslân", "Fryslân"
+    GELDERLAND = "Gelderland", "Gelderland"
+    GRONINGEN = "Groningen", "Groningen"
+    LIMBURG = "Limburg", "Limburg"
+    NOORD_BRABANT = "Noord-Brabant", "Noord-Brabant"
+    NOORD_HOLLAND = "Noord-Holland", "Noord-Holland"
+    OVERIJSSEL = "Overijssel", "Overijssel"
+    UTRECHT = "Utrecht", "Utrecht"
+    ZEELAND = "Zeeland", "Zeeland"
+    ZUID_HOLLAND = "Zuid-Holland", "Zuid-Holland"
+
+
+class PartyRole(models.TextChoices):
+    """What an organisation does in one location."""
+
+    COMMISSIONER = "commissioner", _("Opdrachtgever (Rijk)")
+    PROVINCE = "province", _("Provincie")
+    MUNICIPALITY = "municipality", _("Gemeente")
+    DEVELOPER = "developer", _("Ontwikkelaar")
+    HOUSING_CORPORATION = "housing_corporation", _("Woningcorporatie")
+    INVESTOR = "investor", _("Belegger")
+    ADVISOR = "advisor", _("Adviseur")
+
+
+class BottleneckCategory(models.TextChoices):
+    """Kinds of bottleneck (stable values, design §1)."""
+
+    NITROGEN = "nitrogen", _("Stikstof")
+    GRID_CONGESTION = "grid_congestion", _("Netcongestie")
+    FINANCING_GAP = "financing_gap", _("Financieel tekort")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructuur")
+    LAND_POSITION = "land_position", _("Grondpositie")
+    PLANNING_PROCEDURE = "planning_procedure", _("Planologische procedure")
+    OBJECTION_APPEAL = "objection_appeal", _("Bezwaar en beroep")
+    CAPACITY = "capacity", _("Capaciteit")
+    AFFORDABILITY_PROGRAMMING = (
+        "affordability_programming",
+        _("Betaalbaarheid en programmering"),
+    )
+    WATER_SOIL = "water_soil", _("Water en bodem")
+    OTHER = "other", _("Overig")
+
+
+class BottleneckStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In behandeling")
+    RESOLVED = "resolved", _("Opgelost")
+
+
+class ListedAs(models.TextChoices):
+    DOORBRAAKLOCATIE = "doorbraaklocatie", _("Doorbraaklocatie")
+    EXAMPLE_IN_ANNOUNCEMENT = "example_in_announcement", _("Voorbeeld in aankondiging")
+    OTHER = "other", _("Anders")
+
+
+class AuditAction(models.TextChoices):
+    TRANSITION = "transition", _("Overgang")
+    BOTTLENECK_CREATED = "bottleneck_created", _("Knelpunt geregistreerd")
+    PARTY_ADDED = "party_added", _("Partij toegevoegd")
+    CRITERIA_RECORDED = "criteria_recorded", _("Selectiecriteria vastgelegd")
+    CONSULTATION_RECORDED = "consultation_recorded", _("Bestuurlijk overleg vastgelegd")
+    AGREEMENT_DRAFTED = "agreement_drafted", _("Overeenkomst opgesteld")
+    AGREEMENT_SUBMITTED = "agreement_submitted", _("Ter goedkeuring aangeboden")
+    APPROVAL_RECORDED = "approval_recorded", _("Besluit van partij vastgelegd")
+    AGREEMENT_CONCLUDED = "agreement_concluded", _("Overeenkomst vastgesteld")
+    AGREEMENT_REJECTED = "agreement_rejected", _("Overeenkomst afgewezen")

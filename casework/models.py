@@ -1,0 +1,739 @@
+"""The domain of the doorbraakaanpak: programmes, locations, parties, bottlenecks, and the
+audit trail of everything that changes them."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+
+from permissions.checks import has_object_perm
+from permissions.models import Organisation
+
+from .constants import (
+    TRANSITION_PERMISSION,
+    AuditAction,
+    BottleneckCategory,
+    BottleneckStatus,
+    ListedAs,
+    LocationPerm,
+    PartyRole,
+    Province,
+    Stage,
+    TransitionName,
+)
+from .guards import (
+    administrative_agreement_approved,
+    consultation_outcome_deadlock,
+    consultation_outcome_recorded,
+    designation_decision_ready,
+    has_bottleneck,
+    heads_of_agreement_approved,
+    selection_criteria_recorded,
+)
+
+
+def _may(perm: str):
+    """A django-fsm permission answered by the project's object-permission layer."""
+
+    def check(instance: Location, user) -> bool:
+        return has_object_perm(user, perm, instance)
+
+    return check
+
+
+def _nobody(instance: Location, user) -> bool:
+    """System-only transitions: no person holds this permission."""
+    return False
+
+
+def default_breakthrough_targets() -> dict[str, int]:
+    return {"2025": 5}
+
+
+class Programme(models.Model):
+    """A programme of locations with shared targets and deadlines, e.g. the
+    Doorbraakaanpak 2025 or a regional versnellingstafel."""
+
+    name = models.CharField(_("naam"), max_length=200, unique=True)
+    slug = models.SlugField(_("korte naam"), max_length=100, unique=True)
+    description = models.TextField(_("omschrijving"), blank=True)
+    homes_target = models.PositiveIntegerField(
+        _("doel woningen in versnelde planvorming"), default=100_000
+    )
+    breakthrough_targets = models.JSONField(
+        _("doel doorbraken per jaar"),
+        default=default_breakthrough_targets,
+        help_text=_('Per jaar het doel, bijvoorbeeld {"2025": 5}.'),
+    )
+    construction_start_year = models.PositiveSmallIntegerField(
+        _("bouw overal gestart in"), default=2030
+    )
+    stage_limit_days = models.PositiveSmallIntegerField(
+        _("maximale duur van een fase (dagen)"), default=120
+    )
+    approval_working_days = models.PositiveSmallIntegerField(
+        _("termijn voor goedkeuring (werkdagen)"), default=10
+    )
+
+    class Meta:
+        verbose_name = _("programma")
+        verbose_name_plural = _("programma's")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stage_limit_days__gt=0),
+                name="programme_stage_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(approval_working_days__gt=0),
+                name="programme_approval_days_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Location(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    """A doorbraaklocatie: a housing location whose impasse the programme breaks.
+
+    Its stage is a state machine (design §2). The stage field is protected: only the
+    services in `casework.services` change it, through the transition methods below,
+    inside one transaction that also writes the audit event.
+    """
+
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="locations",
+        verbose_name=_("programma"),
+    )
+    name = models.CharField(_("naam"), max_length=200)
+    slug = models.SlugField(_("korte naam"), max_length=120)
+    municipality = models.CharField(
+        _("gemeente(n)"),
+        max_length=300,
+        help_text=_("Meerdere gemeenten gescheiden door ‘; ’."),
+    )
+    province = models.CharField(_("provincie"), max_length=32, choices=Province.choices)
+    planned_homes = models.PositiveIntegerField(
+        _("geplande woningen"), null=True, blank=True, help_text=_("Leeg: niet bekend.")
+    )
+    planned_homes_note = models.CharField(
+        _("toelichting woningen"), max_length=300, blank=True
+    )
+    share_social_rent = models.PositiveSmallIntegerField(
+        _("aandeel sociale huur (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
+    share_mid_rent = models.PositiveSmallIntegerField(
+        _("aandeel middenhuur / betaalbare koop (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
+    # Selection criteria of the announcement (design §1); `select` needs all four.
+    land_positions = models.TextField(_("grondposities"), blank=True)
+    planning_status = models.TextField(
+        _("stand van de planologische uitwerking"), blank=True
+    )
+    market_involvement = models.TextField(
+        _("betrokkenheid marktpartijen en corporaties"), blank=True
+    )
+    financial_prospect = models.TextField(
+        _("perspectief op financiële dekking"), blank=True
+    )
+    listed_as = models.CharField(
+        _("vermeld als"),
+        max_length=32,
+        choices=ListedAs.choices,
+        default=ListedAs.OTHER,
+    )
+    reported_progress = models.TextField(_("gemelde voortgang"), blank=True)
+    source_note = models.CharField(_("bron"), max_length=300, blank=True)
+
+    stage = FSMField(
+        _("fase"),
+        default=Stage.PROPOSED,
+        choices=Stage.choices,
+        protected=True,
+        max_length=32,
+    )
+    stage_changed_at = models.DateTimeField(
+        _("fase gewijzigd op"), default=timezone.now
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("locatie")
+        verbose_name_plural = _("locaties")
+        ordering = ["name", "id"]
+        permissions = [
+            ("manage_location", _("Locatie regisseren")),
+            ("direct_location", _("Locatie bestuurlijk sturen (ministerie)")),
+            ("contribute_location", _("Bijdragen aan de doorbraak-agenda")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "slug"], name="location_slug_unique_per_programme"
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=Stage.values), name="location_stage_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(share_social_rent__isnull=True)
+                | Q(share_social_rent__lte=100),
+                name="location_share_social_rent_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(share_mid_rent__isnull=True) | Q(share_mid_rent__lte=100),
+                name="location_share_mid_rent_percentage",
+            ),
+        ]
+        indexes = [models.Index(fields=["stage"], name="location_stage_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # The state machine. Methods only change the stage; services do everything else.
+
+    @transition(
+        field=stage,
+        source=Stage.PROPOSED,
+        target=Stage.SELECTED,
+        conditions=[selection_criteria_recorded],
+        permission=_may(TRANSITION_PERMISSION[TransitionName.SELECT]),
+    )
+    def select(self) -> None:
+        """Selected as doorbraaklocatie."""
+
+    @transition(
+        field=stage,
+        source=Stage.SELECTED,
+        target=Stage.BOTTLENECK_ANALYSIS,
+        permission=_may(TRANSITION_PERMISSION[TransitionName.START_ANALYSIS]),
+    )
+    def start_analysis(self) -> None:
+        """Bottlenecks are being identified and the breakthrough agenda drawn up."""
+
+    @transition(
+        field=stage,
+        source=Stage.BOTTLENECK_ANALYSIS,
+        target=Stage.NEGOTIATION,
+        conditions=[has_bottleneck],
+        permission=_may(TRANSITION_PERMISSION[TransitionName.START_NEGOTIATION]),
+    )
+    def start_negotiation(self) -> None:
+        """Parties negotiate reciprocal commitments."""
+
+    @transition(
+        field=stage,
+        source=Stage.NEGOTIATION,
+        target=Stage.HEADS_OF_AGREEMENT,
+        conditions=[heads_of_agreement_approved],
+        permission=_nobody,
+    )
+    def conclude_heads_of_agreement(self) -> None:
+        """System only: every party approved the current heads-of-agreement version."""
+
+    @transition(
+        field=stage,
+        source=Stage.HEADS_OF_AGREEMENT,
+        target=Stage.ADMINISTRATIVE_AGREEMENT,
+        conditions=[administrative_agreement_approved],
+        permission=_nobody,
+    )
+    def conclude_administrative_agreement(self) -> None:
+        """System only: every party approved the current administrative-agreement version."""
+
+    @transition(
+        field=stage,
+        source=[Stage.BOTTLENECK_ANALYSIS, Stage.NEGOTIATION, Stage.HEADS_OF_AGREEMENT],
+        target=Stage.ESCALATED,
+        permission=_may(TRANSITION_PERMISSION[TransitionName.ESCALATE]),
+    )
+    def escalate(self) -> None:
+        """The deadlock goes to administrative consultation."""
+
+    @transition(
+        field=stage,
+        source=Stage.DESIGNATION_PROCEDURE,
+        target=Stage.NEGOTIATION,
+        permission=_may(TRANSITION_PERMISSION[TransitionName.RESUME_NEGOTIATION]),
+    )
+    @transition(
+        field=stage,
+        source=Stage.ESCALATED,
+        target=Stage.NEGOTIATION,
+        conditions=[consultation_outcome_recorded],
+        permission=_may(TRANSITION_PERMISSION[TransitionName.RESUME_NEGOTIATION]),
+    )
+    def resume_negotiation(self) -> None:
+        """Back to the table: after the consultation (its outcome recorded), or because
+        the parties still agree during the designation procedure."""
+
+    @transition(
+        field=stage,
+        source=Stage.ESCALATED,
+        target=Stage.DESIGNATION_PROCEDURE,
+        conditions=[consultation_outcome_deadlock],
+        permission=_may(TRANSITION_PERMISSION[TransitionName.START_DESIGNATION]),
+    )
+    def start_designation(self) -> None:
+        """The minister prepares a designation under the Omgevingswet."""
+
+    @transition(
+        field=stage,
+        source=Stage.DESIGNATION_PROCEDURE,
+        target=Stage.DESIGNATED,
+        conditions=[designation_decision_ready],
+        permission=_may(TRANSITION_PERMISSION[TransitionName.DESIGNATE]),
+    )
+    def designate(self) -> None:
+        """Designation decided and published."""
+
+    @transition(
+        field=stage,
+        source=[
+            s for s in Stage.values if s not in (Stage.DESIGNATED, Stage.WITHDRAWN)
+        ],
+        target=Stage.WITHDRAWN,
+        permission=_may(TRANSITION_PERMISSION[TransitionName.WITHDRAW]),
+    )
+    def withdraw(self) -> None:
+        """Removed from the programme."""
+
+    @property
+    def selection_criteria_complete(self) -> bool:
+        return all(
+            value.strip()
+            for value in (
+                self.land_positions,
+                self.planning_status,
+                self.market_involvement,
+                self.financial_prospect,
+            )
+        )
+
+
+class Party(models.Model):
+    """An organisation's participation in one location, with its role there.
+
+    Creating a party grants the organisation's members read access to the location
+    (see `casework.services.party_add`).
+    """
+
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="parties"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="parties"
+    )
+    role = models.CharField(_("rol"), max_length=32, choices=PartyRole.choices)
+    joined_at = models.DateTimeField(_("toegetreden op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("partij")
+        verbose_name_plural = _("partijen")
+        ordering = ["location", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "organisation"], name="party_unique_per_location"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=PartyRole.values), name="party_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} @ {self.location}"
+
+
+class Bottleneck(models.Model):
+    """A knelpunt on the location's breakthrough agenda, owned by one party."""
+
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="bottlenecks"
+    )
+    category = models.CharField(
+        _("categorie"), max_length=32, choices=BottleneckCategory.choices
+    )
+    description = models.TextField(_("omschrijving"))
+    owner = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        related_name="bottlenecks",
+        null=True,
+        blank=True,
+        verbose_name=_("eigenaar"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=BottleneckStatus.choices,
+        default=BottleneckStatus.OPEN,
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    created_at = models.DateTimeField(_("geregistreerd op"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("knelpunt")
+        verbose_name_plural = _("knelpunten")
+        ordering = ["location", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=BottleneckCategory.values),
+                name="bottleneck_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=BottleneckStatus.values),
+                name="bottleneck_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(description=""), name="bottleneck_description_required"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.description[:60]}"
+
+
+class ConsultationOutcome(models.TextChoices):
+    BREAKTHROUGH = "breakthrough", _("Doorbraak")
+    DEADLOCK_REMAINS = "deadlock_remains", _("Impasse blijft")
+
+
+class Instrument(models.TextChoices):
+    """Omgevingswet instruments for a designation (stable values, design §4)."""
+
+    INSTRUCTION = "instruction", _("Instructie(besluit)")
+    PROJECT_DECISION = "project_decision", _("Projectbesluit")
+    PREPARATORY_DECISION = "preparatory_decision", _("Voorbereidingsbesluit")
+
+
+class Escalation(models.Model):
+    """A deadlock taken to administrative consultation (bestuurlijk overleg).
+
+    Opened by the `escalate` transition; the case manager records the consultation.
+    """
+
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="escalations"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reden"))
+    consultation_held_on = models.DateField(_("datum overleg"), null=True, blank=True)
+    consultation_participants = models.TextField(_("deelnemers"), blank=True)
+    consultation_outcome = models.CharField(
+        _("uitkomst"), max_length=20, choices=ConsultationOutcome.choices, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("escalatie")
+        verbose_name_plural = _("escalaties")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location"],
+                condition=Q(closed_at__isnull=True),
+                name="escalation_one_open_per_location",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Escalatie {self.location} ({self.opened_at:%Y-%m-%d})"
+
+
+class Designation(models.Model):
+    """A designation procedure under the Omgevingswet for one location."""
+
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="designations"
+    )
+    escalation = models.ForeignKey(
+        Escalation, on_delete=models.PROTECT, related_name="+"
+    )
+    instrument = models.CharField(
+        _("instrument"), max_length=32, choices=Instrument.choices
+    )
+    legal_basis = models.TextField(_("wettelijke grondslag"))
+    national_interest = models.TextField(_("nationaal belang"))
+    started_at = models.DateTimeField(default=timezone.now)
+    consultation_ends_on = models.DateField(_("einde zienswijzetermijn"))
+    decision_sha256 = models.CharField(
+        _("SHA-256 van het besluit"), max_length=64, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("aanwijzing")
+        verbose_name_plural = _("aanwijzingen")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location"],
+                condition=Q(closed_at__isnull=True),
+                name="designation_one_open_per_location",
+            ),
+            models.CheckConstraint(
+                condition=Q(instrument__in=Instrument.values),
+                name="designation_instrument_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Aanwijzing {self.location} ({self.get_instrument_display()})"
+
+    def consultation_elapsed(self, today: datetime.date | None = None) -> bool:
+        return (today or timezone.localdate()) > self.consultation_ends_on
+
+
+class AgreementKind(models.TextChoices):
+    """Kinds of agreement (stable values, design §1)."""
+
+    HEADS_OF_AGREEMENT = "heads_of_agreement", _("Hoofdlijnenakkoord")
+    ADMINISTRATIVE_AGREEMENT = (
+        "administrative_agreement",
+        _("Bestuurlijke overeenkomst"),
+    )
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Concept")
+    IN_APPROVAL = "in_approval", _("Ter goedkeuring")
+    REJECTED = "rejected", _("Afgewezen")
+    CONCLUDED = "concluded", _("Vastgesteld")
+
+
+class CommitmentStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Nagekomen")
+    OVERDUE = "overdue", _("Te laat")
+    WAIVED = "waived", _("Vervallen")
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", _("Goedkeuren")
+    REJECT = "reject", _("Afwijzen")
+
+
+class Agreement(models.Model):
+    """A heads of agreement or administrative agreement of one location. Its content
+    lives in versions; each submitted version gets one approval round."""
+
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="agreements"
+    )
+    kind = models.CharField(_("soort"), max_length=32, choices=AgreementKind.choices)
+    title = models.CharField(_("titel"), max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("overeenkomst")
+        verbose_name_plural = _("overeenkomsten")
+        ordering = ["location", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "kind"], name="agreement_one_per_kind_per_location"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=AgreementKind.values), name="agreement_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AgreementVersion(models.Model):
+    """One version of an agreement: its text and commitments. Once concluded it is
+    frozen: `sha256` is the hash of its canonical content and nothing may change."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveSmallIntegerField(_("versie"))
+    text = models.TextField(_("tekst"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=VersionStatus.choices,
+        default=VersionStatus.DRAFT,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    concluded_at = models.DateTimeField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("versie")
+        verbose_name_plural = _("versies")
+        ordering = ["agreement", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "number"], name="agreement_version_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=VersionStatus.values),
+                name="agreement_version_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="concluded") | ~Q(sha256=""),
+                name="agreement_version_concluded_has_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} v{self.number}"
+
+
+class Commitment(models.Model):
+    """A reciprocal commitment (wederkerige afspraak) in an agreement version."""
+
+    version = models.ForeignKey(
+        AgreementVersion, on_delete=models.CASCADE, related_name="commitments"
+    )
+    owner = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="commitments"
+    )
+    description = models.TextField(_("afspraak"))
+    due_date = models.DateField(_("uiterste datum"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=CommitmentStatus.choices,
+        default=CommitmentStatus.OPEN,
+    )
+    depends_on = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="dependants"
+    )
+
+    class Meta:
+        verbose_name = _("afspraak")
+        verbose_name_plural = _("afspraken")
+        ordering = ["version", "owner", "due_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CommitmentStatus.values),
+                name="commitment_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+
+class Approval(models.Model):
+    """The decision of one participating organisation on one agreement version."""
+
+    version = models.ForeignKey(
+        AgreementVersion, on_delete=models.CASCADE, related_name="approvals"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(_("besluit"), max_length=8, choices=Decision.choices)
+    comment = models.TextField(_("toelichting"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("goedkeuring")
+        verbose_name_plural = _("goedkeuringen")
+        ordering = ["version", "decided_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "organisation"], name="approval_one_per_organisation"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=Decision.values),
+                name="approval_decision_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="reject") | ~Q(comment=""),
+                name="approval_reject_needs_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.get_decision_display()}"
+
+
+class AuditEvent(models.Model):
+    """One entry of the audit trail: who did what to which location, when and why.
+
+    Written in the same transaction as the change it records; never updated.
+    """
+
+    at = models.DateTimeField(_("tijdstip"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Leeg: het systeem (de workflow)."),
+    )
+    action = models.CharField(
+        _("handeling"), max_length=40, choices=AuditAction.choices
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="audit_events", null=True
+    )
+    transition = models.CharField(_("overgang"), max_length=40, blank=True)
+    from_stage = models.CharField(_("van fase"), max_length=32, blank=True)
+    to_stage = models.CharField(_("naar fase"), max_length=32, blank=True)
+    reason = models.TextField(_("reden"), blank=True)
+    data = models.JSONField(_("gegevens"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("auditgebeurtenis")
+        verbose_name_plural = _("audittrail")
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["location", "at"], name="audit_location_at_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.transition}"
+
+
+__all__ = [
+    "Agreement",
+    "AgreementVersion",
+    "Approval",
+    "AuditEvent",
+    "Bottleneck",
+    "Commitment",
+    "Designation",
+    "Escalation",
+    "Location",
+    "LocationPerm",
+    "Party",
+    "Programme",
+]

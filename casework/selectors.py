@@ -1,0 +1,160 @@
+"""Reads of the casework domain. Every read that depends on who is asking goes through
+`locations_visible_to` or `access_location`."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from permissions.checks import has_object_perm, objects_with_perm
+from permissions.constants import MembershipRole
+from permissions.errors import NotPermitted, NotVisible
+from permissions.models import Membership
+
+from .constants import (
+    SYSTEM_TRANSITIONS,
+    TRANSITION_PERMISSION,
+    LocationPerm,
+    TransitionName,
+)
+from .models import (
+    AgreementVersion,
+    AuditEvent,
+    Bottleneck,
+    Location,
+    Party,
+    VersionStatus,
+)
+
+
+def locations_visible_to(
+    user, queryset: QuerySet[Location] | None = None
+) -> QuerySet[Location]:
+    """The locations `user` may see: all of them for the programme-wide roles, else those
+    where one of the user's organisations is a party."""
+    if queryset is None:
+        queryset = Location.objects.all()
+    return objects_with_perm(user, LocationPerm.VIEW, queryset)
+
+
+def access_location(
+    user, location_id: int | str, perm: str | None = None, *, queryset=None
+) -> Location:
+    """The location, if `user` may see it (else `NotVisible`, a 404) and, when `perm` is
+    given, may do that on it (else `NotPermitted`, a 403)."""
+    try:
+        pk = int(location_id)
+    except (TypeError, ValueError):
+        raise NotVisible("Locatie niet gevonden.") from None
+    location = locations_visible_to(user, queryset).filter(pk=pk).first()
+    if location is None:
+        raise NotVisible("Locatie niet gevonden.")
+    if perm is not None and not has_object_perm(user, perm, location):
+        raise NotPermitted("U heeft geen recht om dit te doen bij deze locatie.")
+    return location
+
+
+def location_list(user, *, stage=None, province=None, programme=None, search=None):
+    """Visible locations with what a list shows, filtered."""
+    queryset = locations_visible_to(user).select_related("programme")
+    if stage:
+        queryset = queryset.filter(stage=stage)
+    if province:
+        queryset = queryset.filter(province=province)
+    if programme:
+        queryset = queryset.filter(programme__slug=programme)
+    if search:
+        queryset = queryset.filter(name__icontains=search) | queryset.filter(
+            municipality__icontains=search
+        )
+    return queryset.order_by("name", "id")
+
+
+def parties_with_signatories() -> Prefetch:
+    """Prefetch for a location's parties, their organisations and signatories."""
+    signatories = (
+        Membership.objects.filter(role=MembershipRole.SIGNATORY)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return Prefetch(
+        "parties",
+        queryset=Party.objects.select_related("organisation")
+        .prefetch_related(
+            Prefetch(
+                "organisation__memberships", queryset=signatories, to_attr="signatories"
+            )
+        )
+        .order_by("organisation__name"),
+    )
+
+
+def location_bottlenecks(location: Location) -> QuerySet[Bottleneck]:
+    return location.bottlenecks.select_related("owner__organisation").order_by(
+        "created_at", "id"
+    )
+
+
+def location_audit_trail(location: Location) -> QuerySet[AuditEvent]:
+    return location.audit_events.select_related("actor").order_by("-at", "-id")
+
+
+def transition_blocker(location: Location, name: str) -> str | None:
+    """Why `name` cannot be fired on `location` now (a Dutch sentence), or None."""
+    method = getattr(location, name)
+    meta = method._django_fsm
+    if not meta.has_transition(location.stage):
+        return f"Dit kan niet vanuit de fase ‘{location.get_stage_display()}’."
+    transition = meta.get_transition(location.stage)
+    for condition in transition.conditions:
+        if not condition(location):
+            return str(
+                getattr(condition, "message", "Niet aan de voorwaarden voldaan.")
+            )
+    return None
+
+
+def available_transitions(user, location: Location) -> list[TransitionName]:
+    """The transitions `user` may fire on `location` now: allowed from the stage, guards
+    met, and the user holds the permission. System transitions never appear."""
+    result = []
+    for name in TransitionName:
+        if name in SYSTEM_TRANSITIONS:
+            continue
+        meta = getattr(location, name)._django_fsm
+        if not meta.has_transition(location.stage):
+            continue
+        if not has_object_perm(user, TRANSITION_PERMISSION[name], location):
+            continue
+        if transition_blocker(location, name) is None:
+            result.append(name)
+    return result
+
+
+def current_version(location: Location, kind: str) -> AgreementVersion | None:
+    """The newest submitted version of the location's agreement of `kind`."""
+    return (
+        AgreementVersion.objects.filter(
+            agreement__location=location, agreement__kind=kind
+        )
+        .exclude(status=VersionStatus.DRAFT)
+        .order_by("-number")
+        .first()
+    )
+
+
+def version_approved_by_every_party(*, location: Location, kind: str) -> bool:
+    version = current_version(location, kind)
+    if version is None or version.status not in (
+        VersionStatus.IN_APPROVAL,
+        VersionStatus.CONCLUDED,
+    ):
+        return False
+    party_organisations = set(
+        location.parties.values_list("organisation_id", flat=True)
+    )
+    approved = set(
+        version.approvals.filter(decision="approve").values_list(
+            "organisation_id", flat=True
+        )
+    )
+    return bool(party_organisations) and party_organisations <= approved

@@ -1,0 +1,644 @@
+"""Writes of the casework domain.
+
+Every change goes through a function here: it checks what it must, runs in one
+transaction, and writes the audit event in that same transaction. Views, the API, the
+workflows and the demo loader call these; none of them sets a stage or writes an audit row
+itself.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django_fsm import ConcurrentTransition
+
+from permissions.checks import grant_to_group, has_object_perm
+from permissions.errors import Conflict, InvalidInput, NotPermitted
+from permissions.models import Membership, Organisation
+
+from .constants import (
+    SYSTEM_TRANSITIONS,
+    TRANSITION_PERMISSION,
+    AuditAction,
+    BottleneckCategory,
+    LocationPerm,
+    PartyRole,
+    Stage,
+    TransitionName,
+)
+from .models import (
+    Agreement,
+    AgreementKind,
+    AgreementVersion,
+    Approval,
+    AuditEvent,
+    Bottleneck,
+    Commitment,
+    ConsultationOutcome,
+    Decision,
+    Designation,
+    Escalation,
+    Instrument,
+    Location,
+    Party,
+    Programme,
+    VersionStatus,
+)
+from .roles import PARTY_PERMISSIONS
+from .selectors import transition_blocker
+
+CONCLUDING_TRANSITION = {
+    AgreementKind.HEADS_OF_AGREEMENT: TransitionName.CONCLUDE_HEADS_OF_AGREEMENT,
+    AgreementKind.ADMINISTRATIVE_AGREEMENT: TransitionName.CONCLUDE_ADMINISTRATIVE_AGREEMENT,
+}
+
+# The stage in which a version of each agreement kind can be submitted.
+AGREEMENT_STAGE = {
+    AgreementKind.HEADS_OF_AGREEMENT: Stage.NEGOTIATION,
+    AgreementKind.ADMINISTRATIVE_AGREEMENT: Stage.HEADS_OF_AGREEMENT,
+}
+
+
+def audit_record(
+    *,
+    action: str,
+    actor=None,
+    location: Location | None = None,
+    reason: str = "",
+    transition: str = "",
+    from_stage: str = "",
+    to_stage: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an event to the audit trail. Call inside the transaction of the change."""
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        location=location,
+        reason=reason,
+        transition=transition,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        data=data or {},
+    )
+
+
+# --- Locations and parties --------------------------------------------------------------
+
+
+@transaction.atomic
+def location_create(
+    *, programme: Programme, name: str, municipality: str, province: str, **fields: Any
+) -> Location:
+    """Create a location in stage `proposed`."""
+    location = Location(
+        programme=programme,
+        name=name,
+        slug=fields.pop("slug", None) or slugify(name)[:120],
+        municipality=municipality,
+        province=province,
+        **fields,
+    )
+    # The stage is protected: full_clean would assign it, and it is valid by construction.
+    location.full_clean(exclude=["stage"])
+    location.save()
+    return location
+
+
+@transaction.atomic
+def location_record_criteria(
+    *,
+    location: Location,
+    actor,
+    land_positions: str,
+    planning_status: str,
+    market_involvement: str,
+    financial_prospect: str,
+) -> Location:
+    """Record the four selection criteria of the announcement (needed for `select`)."""
+    if not (
+        has_object_perm(actor, LocationPerm.MANAGE, location)
+        or has_object_perm(actor, LocationPerm.DIRECT, location)
+    ):
+        raise NotPermitted(
+            "Alleen procesregisseur of ministerie legt selectiecriteria vast."
+        )
+    values = {
+        "land_positions": land_positions.strip(),
+        "planning_status": planning_status.strip(),
+        "market_involvement": market_involvement.strip(),
+        "financial_prospect": financial_prospect.strip(),
+    }
+    Location.objects.filter(pk=location.pk).update(**values)
+    for key, value in values.items():
+        setattr(location, key, value)
+    audit_record(
+        action=AuditAction.CRITERIA_RECORDED,
+        actor=actor,
+        location=location,
+        data=values,
+    )
+    return location
+
+
+@transaction.atomic
+def party_add(
+    *, location: Location, organisation: Organisation, role: str, actor=None
+) -> Party:
+    """Make `organisation` a party of `location`; its members may then see the location
+    and contribute to its breakthrough agenda."""
+    if role not in PartyRole.values:
+        raise InvalidInput(f"Onbekende rol: {role}.")
+    party, created = Party.objects.get_or_create(
+        location=location, organisation=organisation, defaults={"role": role}
+    )
+    if created:
+        for perm in PARTY_PERMISSIONS:
+            grant_to_group(perm, organisation.members_group, location)
+        audit_record(
+            action=AuditAction.PARTY_ADDED,
+            actor=actor,
+            location=location,
+            data={"organisation": organisation.slug, "role": role},
+        )
+    return party
+
+
+# --- The state machine --------------------------------------------------------------------
+
+
+def _require_text(value: Any, message: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(message)
+    return value.strip()
+
+
+def _designation_details(extra: dict[str, Any]) -> dict[str, str]:
+    instrument = extra.get("instrument")
+    if instrument not in Instrument.values:
+        raise InvalidInput("Geef het instrument: " + ", ".join(Instrument.values) + ".")
+    return {
+        "instrument": instrument,
+        "legal_basis": _require_text(
+            extra.get("legal_basis"), "Geef de wettelijke grondslag."
+        ),
+        "national_interest": _require_text(
+            extra.get("national_interest"), "Geef het nationaal belang."
+        ),
+    }
+
+
+def location_transition(
+    *, location: Location, transition: str, actor, reason: str, **extra: Any
+) -> Location:
+    """Fire a transition of the location's state machine on behalf of a person.
+
+    Checks, in this order: the transition exists (else InvalidInput), a reason is given
+    (InvalidInput), extra fields the transition needs (InvalidInput), it is not a
+    system transition and the actor holds its permission on this location
+    (NotPermitted), it is possible from the current stage and its guards are met
+    (Conflict). Then changes the stage, its side records and the audit trail in one
+    transaction; a concurrent change to the same location makes this one fail with
+    Conflict and leaves nothing behind.
+    """
+    if transition not in TransitionName.values:
+        raise InvalidInput(f"Onbekende overgang: ‘{transition}’.")
+    name = TransitionName(transition)
+    reason = _require_text(reason, "Geef een reden op.")
+    details = (
+        _designation_details(extra) if name == TransitionName.START_DESIGNATION else {}
+    )
+    if name in SYSTEM_TRANSITIONS:
+        raise NotPermitted(
+            "Deze overgang voert het systeem uit zodra alle partijen hebben goedgekeurd."
+        )
+    if not has_object_perm(actor, TRANSITION_PERMISSION[name], location):
+        raise NotPermitted("U heeft geen recht om deze overgang uit te voeren.")
+    return _apply_transition(
+        location=location, name=name, actor=actor, reason=reason, details=details
+    )
+
+
+def _apply_transition(
+    *,
+    location: Location,
+    name: TransitionName,
+    actor,
+    reason: str,
+    details: dict[str, Any] | None = None,
+) -> Location:
+    details = details or {}
+    try:
+        with transaction.atomic():
+            blocker = transition_blocker(location, name)
+            if blocker is not None:
+                if name == TransitionName.DESIGNATE:
+                    blocker = _designate_blocker(location) or blocker
+                raise Conflict(blocker)
+            from_stage = location.stage
+            getattr(location, name)()
+            location.stage_changed_at = timezone.now()
+            location.save(update_fields=["stage", "stage_changed_at"])
+            data = _transition_side_effects(location, name, actor, reason, details)
+            audit_record(
+                action=AuditAction.TRANSITION,
+                actor=actor,
+                location=location,
+                reason=reason,
+                transition=name,
+                from_stage=from_stage,
+                to_stage=location.stage,
+                data=data,
+            )
+    except (ConcurrentTransition, IntegrityError):
+        location.refresh_from_db()
+        raise Conflict(
+            "De locatie is tegelijk door iemand anders gewijzigd. Bekijk de actuele fase "
+            "en probeer het opnieuw."
+        ) from None
+    return location
+
+
+def _designate_blocker(location: Location) -> str | None:
+    designation = location.designations.filter(closed_at__isnull=True).first()
+    if designation and not designation.consultation_elapsed():
+        return (
+            "De zienswijzetermijn loopt nog tot en met "
+            f"{designation.consultation_ends_on:%d-%m-%Y}."
+        )
+    return None
+
+
+def _transition_side_effects(
+    location: Location,
+    name: TransitionName,
+    actor,
+    reason: str,
+    details: dict[str, Any],
+) -> dict[str, Any]:
+    now = timezone.now()
+    if name == TransitionName.ESCALATE:
+        escalation = Escalation.objects.create(
+            location=location, opened_by=actor, reason=reason
+        )
+        return {"escalation": escalation.pk}
+    if name == TransitionName.START_DESIGNATION:
+        escalation = location.escalations.get(closed_at__isnull=True)
+        days = getattr(settings, "DESIGNATION_CONSULTATION_DAYS", 42)
+        designation = Designation.objects.create(
+            location=location,
+            escalation=escalation,
+            consultation_ends_on=timezone.localdate() + datetime.timedelta(days=days),
+            **details,
+        )
+        return {
+            "designation": designation.pk,
+            **details,
+            "consultation_ends_on": designation.consultation_ends_on.isoformat(),
+        }
+    if name in (
+        TransitionName.RESUME_NEGOTIATION,
+        TransitionName.DESIGNATE,
+        TransitionName.WITHDRAW,
+    ):
+        location.designations.filter(closed_at__isnull=True).update(closed_at=now)
+        location.escalations.filter(closed_at__isnull=True).update(closed_at=now)
+    return {}
+
+
+@transaction.atomic
+def escalation_record_consultation(
+    *,
+    location: Location,
+    actor,
+    held_on: datetime.date,
+    participants: str,
+    outcome: str,
+) -> Escalation:
+    """Record the administrative consultation (bestuurlijk overleg) of the open escalation."""
+    if not has_object_perm(actor, LocationPerm.MANAGE, location):
+        raise NotPermitted(
+            "Alleen de procesregisseur legt het bestuurlijk overleg vast."
+        )
+    if outcome not in ConsultationOutcome.values:
+        raise InvalidInput(
+            "Geef de uitkomst: " + ", ".join(ConsultationOutcome.values) + "."
+        )
+    participants = _require_text(participants, "Geef de deelnemers van het overleg.")
+    escalation = (
+        Escalation.objects.select_for_update()
+        .filter(location=location, closed_at__isnull=True)
+        .first()
+    )
+    if escalation is None or location.stage != Stage.ESCALATED:
+        raise Conflict("Deze locatie is niet geëscaleerd.")
+    escalation.consultation_held_on = held_on
+    escalation.consultation_participants = participants
+    escalation.consultation_outcome = outcome
+    escalation.save()
+    audit_record(
+        action=AuditAction.CONSULTATION_RECORDED,
+        actor=actor,
+        location=location,
+        data={
+            "held_on": held_on.isoformat(),
+            "participants": participants,
+            "outcome": outcome,
+        },
+    )
+    return escalation
+
+
+# --- Breakthrough agenda ------------------------------------------------------------------
+
+
+@transaction.atomic
+def bottleneck_create(
+    *,
+    location: Location,
+    actor,
+    category: str,
+    description: str,
+    owner: Party | None = None,
+    deadline: datetime.date | None = None,
+) -> Bottleneck:
+    """Register a bottleneck on the location's breakthrough agenda.
+
+    Case managers may register any bottleneck; a party's people only one owned by their
+    own organisation.
+    """
+    if category not in BottleneckCategory.values:
+        raise InvalidInput(f"Onbekende categorie: ‘{category}’.")
+    description = _require_text(description, "Geef een omschrijving van het knelpunt.")
+    if owner is not None and owner.location_id != location.pk:
+        raise InvalidInput("De eigenaar is geen partij bij deze locatie.")
+    if not has_object_perm(actor, LocationPerm.MANAGE, location):
+        own = (
+            has_object_perm(actor, LocationPerm.CONTRIBUTE, location)
+            and owner is not None
+            and Membership.objects.filter(
+                user=actor, organisation_id=owner.organisation_id
+            ).exists()
+        )
+        if not own:
+            raise NotPermitted(
+                "U kunt alleen knelpunten registreren waarvan uw eigen organisatie "
+                "eigenaar is."
+            )
+    if location.stage in (Stage.DESIGNATED, Stage.WITHDRAWN):
+        raise Conflict(
+            "Bij een afgeronde locatie worden geen knelpunten meer geregistreerd."
+        )
+    bottleneck = Bottleneck(
+        location=location,
+        category=category,
+        description=description,
+        owner=owner,
+        deadline=deadline,
+        created_by=actor,
+    )
+    bottleneck.full_clean()
+    bottleneck.save()
+    audit_record(
+        action=AuditAction.BOTTLENECK_CREATED,
+        actor=actor,
+        location=location,
+        data={"bottleneck": bottleneck.pk, "category": category},
+    )
+    return bottleneck
+
+
+# --- Agreements -----------------------------------------------------------------------------
+
+
+def version_canonical_content(version: AgreementVersion) -> bytes:
+    """The canonical JSON of a version's content; its SHA-256 is the version's hash."""
+    agreement = version.agreement
+    content = {
+        "location": agreement.location_id,
+        "kind": agreement.kind,
+        "title": agreement.title,
+        "version": version.number,
+        "text": version.text,
+        "commitments": [
+            {
+                "id": commitment.pk,
+                "owner": commitment.owner.organisation.slug,
+                "description": commitment.description,
+                "due_date": commitment.due_date.isoformat(),
+                "depends_on": sorted(c.pk for c in commitment.depends_on.all()),
+            }
+            for commitment in version.commitments.select_related("owner__organisation")
+            .prefetch_related("depends_on")
+            .order_by("id")
+        ],
+    }
+    return json.dumps(
+        content, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+
+
+@transaction.atomic
+def agreement_draft(
+    *,
+    location: Location,
+    actor,
+    kind: str,
+    title: str,
+    text: str,
+    commitments: list[dict[str, Any]],
+) -> AgreementVersion:
+    """Draft a new version of the location's agreement of `kind` (the agreement itself is
+    created with its first version). Commitments name their owner by organisation id."""
+    if not has_object_perm(actor, LocationPerm.MANAGE, location):
+        raise NotPermitted("Alleen de procesregisseur stelt overeenkomsten op.")
+    if kind not in AgreementKind.values:
+        raise InvalidInput(f"Onbekende soort overeenkomst: ‘{kind}’.")
+    title = _require_text(title, "Geef een titel.")
+    text = _require_text(text, "Geef de tekst van de overeenkomst.")
+    parties = {p.organisation_id: p for p in location.parties.all()}
+    agreement, _ = Agreement.objects.get_or_create(
+        location=location, kind=kind, defaults={"title": title, "created_by": actor}
+    )
+    versions = AgreementVersion.objects.select_for_update().filter(agreement=agreement)
+    if versions.filter(
+        status__in=[VersionStatus.IN_APPROVAL, VersionStatus.CONCLUDED]
+    ).exists():
+        raise Conflict(
+            "Er loopt al een goedkeuringsronde of de overeenkomst is vastgesteld."
+        )
+    versions.filter(status=VersionStatus.DRAFT).delete()
+    number = (
+        versions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    agreement.title = title
+    agreement.save(update_fields=["title"])
+    version = AgreementVersion.objects.create(
+        agreement=agreement, number=number, text=text
+    )
+    for item in commitments:
+        party = parties.get(item.get("party"))
+        if party is None:
+            raise InvalidInput("Een afspraak hoort bij een organisatie die partij is.")
+        due = item.get("due_date")
+        if isinstance(due, str):
+            try:
+                due = datetime.date.fromisoformat(due)
+            except ValueError:
+                raise InvalidInput(f"Ongeldige datum: ‘{due}’.") from None
+        if not isinstance(due, datetime.date):
+            raise InvalidInput("Geef bij elke afspraak een uiterste datum.")
+        Commitment.objects.create(
+            version=version,
+            owner=party,
+            description=_require_text(
+                item.get("description"), "Omschrijf elke afspraak."
+            ),
+            due_date=due,
+        )
+    audit_record(
+        action=AuditAction.AGREEMENT_DRAFTED,
+        actor=actor,
+        location=location,
+        data={"agreement": agreement.pk, "kind": kind, "version": number},
+    )
+    return version
+
+
+@transaction.atomic
+def agreement_submit(*, version: AgreementVersion, actor) -> AgreementVersion:
+    """Open the approval round of a draft version."""
+    version = (
+        AgreementVersion.objects.select_for_update()
+        .select_related("agreement__location")
+        .get(pk=version.pk)
+    )
+    location = version.agreement.location
+    if not has_object_perm(actor, LocationPerm.MANAGE, location):
+        raise NotPermitted(
+            "Alleen de procesregisseur biedt een overeenkomst ter goedkeuring aan."
+        )
+    if version.status != VersionStatus.DRAFT:
+        raise Conflict("Alleen een concept kan ter goedkeuring worden aangeboden.")
+    if location.stage != AGREEMENT_STAGE[version.agreement.kind]:
+        raise Conflict(
+            f"In de fase ‘{location.get_stage_display()}’ kan deze overeenkomst niet ter "
+            "goedkeuring worden aangeboden."
+        )
+    version.status = VersionStatus.IN_APPROVAL
+    version.submitted_at = timezone.now()
+    version.save(update_fields=["status", "submitted_at"])
+    audit_record(
+        action=AuditAction.AGREEMENT_SUBMITTED,
+        actor=actor,
+        location=location,
+        data={"agreement": version.agreement_id, "version": version.number},
+    )
+    return version
+
+
+def approval_record(
+    *,
+    version: AgreementVersion,
+    organisation: Organisation,
+    actor,
+    decision: str,
+    comment: str = "",
+) -> Approval:
+    """Record one organisation's decision on a version in approval.
+
+    The actor must be a signatory of the organisation, which must be a party. The last
+    approval concludes the version: it is frozen and hashed and the location's system
+    transition fires, all in this transaction. A rejection closes the round.
+    """
+    if decision not in Decision.values:
+        raise InvalidInput("Besluit is ‘approve’ of ‘reject’.")
+    if decision == Decision.REJECT:
+        comment = _require_text(comment, "Geef bij afwijzing een toelichting.")
+    with transaction.atomic():
+        version = (
+            AgreementVersion.objects.select_for_update()
+            .select_related("agreement__location")
+            .get(pk=version.pk)
+        )
+        location = version.agreement.location
+        if not Membership.objects.filter(
+            user=actor, organisation=organisation, role="signatory"
+        ).exists():
+            raise NotPermitted("U bent geen ondertekenaar van deze organisatie.")
+        if not location.parties.filter(organisation=organisation).exists():
+            raise NotPermitted("Deze organisatie is geen partij bij de locatie.")
+        if version.status != VersionStatus.IN_APPROVAL:
+            raise Conflict("De goedkeuringsronde van deze versie is gesloten.")
+        if version.approvals.filter(organisation=organisation).exists():
+            raise Conflict("Deze organisatie heeft al besloten over deze versie.")
+        approval = Approval.objects.create(
+            version=version,
+            organisation=organisation,
+            decision=decision,
+            comment=comment.strip(),
+            decided_by=actor,
+        )
+        audit_record(
+            action=AuditAction.APPROVAL_RECORDED,
+            actor=actor,
+            location=location,
+            reason=comment,
+            data={
+                "agreement": version.agreement_id,
+                "version": version.number,
+                "organisation": organisation.slug,
+                "decision": decision,
+            },
+        )
+        if decision == Decision.REJECT:
+            version.status = VersionStatus.REJECTED
+            version.save(update_fields=["status"])
+            audit_record(
+                action=AuditAction.AGREEMENT_REJECTED,
+                actor=None,
+                location=location,
+                reason=comment,
+                data={"agreement": version.agreement_id, "version": version.number},
+            )
+        elif (
+            location.parties.exclude(
+                organisation__in=version.approvals.filter(
+                    decision=Decision.APPROVE
+                ).values("organisation")
+            ).exists()
+            is False
+        ):
+            _conclude(version=version, location=location)
+    return approval
+
+
+def _conclude(*, version: AgreementVersion, location: Location) -> None:
+    version.sha256 = hashlib.sha256(version_canonical_content(version)).hexdigest()
+    kind = version.agreement.kind
+    _apply_transition(
+        location=location,
+        name=CONCLUDING_TRANSITION[kind],
+        actor=None,
+        reason=f"Alle partijen hebben versie {version.number} goedgekeurd.",
+    )
+    version.status = VersionStatus.CONCLUDED
+    version.concluded_at = timezone.now()
+    version.save(update_fields=["status", "concluded_at", "sha256"])
+    audit_record(
+        action=AuditAction.AGREEMENT_CONCLUDED,
+        actor=None,
+        location=location,
+        data={
+            "agreement": version.agreement_id,
+            "version": version.number,
+            "sha256": version.sha256,
+        },
+    )

@@ -1,0 +1,259 @@
+"""The interface for locations: list, page, transitions, bottlenecks.
+
+Reads go through the selectors (object permissions); writes through the services. A
+domain error becomes a message on the page (bad input, conflict), a 403 page (not
+permitted) or a 404 (not visible).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import DetailView, ListView
+from viewflow.urls import Application
+
+from permissions.checks import has_object_perm, prefetch_object_perms
+from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
+
+from . import selectors, services
+from .constants import (
+    BottleneckCategory,
+    LocationPerm,
+    Province,
+    Stage,
+    TransitionName,
+)
+from .models import Location, Programme
+
+
+class LocationFilterForm(forms.Form):
+    q = forms.CharField(label=_("Zoeken"), required=False)
+    stage = forms.ChoiceField(
+        label=_("Fase"), required=False, choices=[("", _("Alle fasen")), *Stage.choices]
+    )
+    province = forms.ChoiceField(
+        label=_("Provincie"),
+        required=False,
+        choices=[("", _("Alle provincies")), *Province.choices],
+    )
+    programme = forms.ChoiceField(label=_("Programma"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = [
+            ("", _("Alle programma's")),
+            *Programme.objects.values_list("slug", "name"),
+        ]
+
+
+class TransitionForm(forms.Form):
+    transition = forms.ChoiceField(
+        choices=TransitionName.choices, widget=forms.HiddenInput
+    )
+    reason = forms.CharField(label=_("Reden"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BottleneckForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("Categorie"), choices=BottleneckCategory.choices
+    )
+    description = forms.CharField(
+        label=_("Omschrijving"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    owner = forms.TypedChoiceField(
+        label=_("Eigenaar"), coerce=int, required=False, empty_value=None
+    )
+    deadline = forms.DateField(
+        label=_("Deadline"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, location: Location, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [
+            ("", _("Geen eigenaar")),
+            *(
+                (party.organisation_id, party.organisation.name)
+                for party in location.parties.all()
+            ),
+        ]
+
+
+def _domain_error_to_http(exc: Exception) -> None:
+    if isinstance(exc, NotVisible):
+        raise Http404(exc.message) from exc
+    if isinstance(exc, NotPermitted):
+        raise PermissionDenied(exc.message) from exc
+
+
+class LocationListView(LoginRequiredMixin, ListView):
+    template_name = "casework/location_list.html"
+    paginate_by = 50
+    context_object_name = "locations"
+
+    def get_queryset(self):
+        self.filter_form = LocationFilterForm(self.request.GET or None)
+        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        return selectors.location_list(
+            self.request.user,
+            stage=filters.get("stage"),
+            province=filters.get("province"),
+            programme=filters.get("programme"),
+            search=filters.get("q"),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["filter_query"] = query.urlencode()
+        return context
+
+
+class LocationDetailView(LoginRequiredMixin, DetailView):
+    template_name = "casework/location_detail.html"
+    context_object_name = "location"
+
+    def get_object(self, queryset=None):
+        try:
+            location = selectors.access_location(
+                self.request.user,
+                self.kwargs["pk"],
+                queryset=Location.objects.select_related("programme").prefetch_related(
+                    selectors.parties_with_signatories()
+                ),
+            )
+        except NotVisible as exc:
+            raise Http404(exc.message) from exc
+        prefetch_object_perms(self.request.user, [location])
+        return location
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        location = self.object
+        user = self.request.user
+        context["transitions"] = [
+            (name, TransitionName(name).label)
+            for name in selectors.available_transitions(user, location)
+        ]
+        context["bottlenecks"] = selectors.location_bottlenecks(location)
+        context["audit_trail"] = selectors.location_audit_trail(location)[:100]
+        context["can_add_bottleneck"] = location.stage not in (
+            Stage.DESIGNATED,
+            Stage.WITHDRAWN,
+        ) and (
+            has_object_perm(user, LocationPerm.MANAGE, location)
+            or has_object_perm(user, LocationPerm.CONTRIBUTE, location)
+        )
+        if context["can_add_bottleneck"]:
+            context["bottleneck_form"] = kwargs.get(
+                "bottleneck_form"
+            ) or BottleneckForm(location=location)
+        context["reason_form"] = TransitionForm()
+        context["main_path"] = [
+            (stage.value, stage.label)
+            for stage in (
+                Stage.PROPOSED,
+                Stage.SELECTED,
+                Stage.BOTTLENECK_ANALYSIS,
+                Stage.NEGOTIATION,
+                Stage.HEADS_OF_AGREEMENT,
+                Stage.ADMINISTRATIVE_AGREEMENT,
+            )
+        ]
+        return context
+
+
+class LocationTransitionView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        form = TransitionForm(request.POST)
+        try:
+            location = selectors.access_location(request.user, pk)
+            if not form.is_valid():
+                raise InvalidInput(
+                    str(_("Geef een reden op."))
+                    if "reason" in form.errors
+                    else str(_("Onbekende overgang."))
+                )
+            services.location_transition(
+                location=location,
+                transition=form.cleaned_data["transition"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except (InvalidInput, Conflict) as exc:
+            messages.error(request, exc.message)
+        except (NotVisible, NotPermitted) as exc:
+            _domain_error_to_http(exc)
+        else:
+            messages.success(
+                request,
+                _("De locatie is nu in de fase ‘%(stage)s’.")
+                % {"stage": location.get_stage_display()},
+            )
+        return HttpResponseRedirect(reverse("locations:detail", args=[pk]))
+
+
+class BottleneckCreateView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        try:
+            location = selectors.access_location(request.user, pk)
+            form = BottleneckForm(request.POST, location=location)
+            if not form.is_valid():
+                raise InvalidInput(str(_("Controleer de velden van het knelpunt.")))
+            data = form.cleaned_data
+            owner = next(
+                (
+                    p
+                    for p in location.parties.all()
+                    if p.organisation_id == data["owner"]
+                ),
+                None,
+            )
+            services.bottleneck_create(
+                location=location,
+                actor=request.user,
+                category=data["category"],
+                description=data["description"],
+                owner=owner,
+                deadline=data["deadline"],
+            )
+        except (InvalidInput, Conflict) as exc:
+            messages.error(request, exc.message)
+        except (NotVisible, NotPermitted) as exc:
+            _domain_error_to_http(exc)
+        else:
+            messages.success(request, _("Het knelpunt is geregistreerd."))
+        return HttpResponseRedirect(
+            reverse("locations:detail", args=[pk]) + "#knelpunten"
+        )
+
+
+class LocationsApplication(Application):
+    """The locations of every programme the user may see."""
+
+    title = _("Locaties")
+    icon = "location_city"
+    app_name = "locations"
+    menu_template_name = "casework/app_menu.html"
+
+    list_path = path("", LocationListView.as_view(), name="index")
+    detail_path = path("<int:pk>/", LocationDetailView.as_view(), name="detail")
+    transition_path = path(
+        "<int:pk>/overgang/", LocationTransitionView.as_view(), name="transition"
+    )
+    bottleneck_path = path(
+        "<int:pk>/knelpunten/", BottleneckCreateView.as_view(), name="bottleneck_create"
+    )

@@ -1,0 +1,56 @@
+"""Where domain errors become HTTP answers for the API: one place, one shape.
+
+Every error body is `{"detail": "..."}` (design §8); a validation error adds the
+per-field messages under `errors`.
+"""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from permissions.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotPermitted,
+    NotVisible,
+)
+
+DOMAIN_STATUS = {
+    InvalidInput: status.HTTP_400_BAD_REQUEST,
+    NotPermitted: status.HTTP_403_FORBIDDEN,
+    NotVisible: status.HTTP_404_NOT_FOUND,
+    Conflict: status.HTTP_409_CONFLICT,
+}
+
+
+def _first_message(detail) -> str:
+    if isinstance(detail, dict):
+        for field, value in detail.items():
+            message = _first_message(value)
+            return (
+                message
+                if field in ("non_field_errors", "detail")
+                else f"{field}: {message}"
+            )
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        for cls, code in DOMAIN_STATUS.items():
+            if isinstance(exc, cls):
+                return Response({"detail": exc.message}, status=code)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ValidationError):
+        response.data = {"detail": _first_message(exc.detail), "errors": exc.detail}
+    elif not (isinstance(response.data, dict) and "detail" in response.data):
+        response.data = {"detail": _first_message(response.data)}
+    return response

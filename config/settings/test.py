@@ -1,0 +1,15 @@
+"""Test runs: fast hashing, in-memory e-mail, a fixed key."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-insecure-key")
+os.environ.setdefault("DEBUG", "false")
+
+from .base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

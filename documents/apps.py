@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    """Rendering of agreements, dossiers and the progress report (weasyprint)."""
+
+    name = "documents"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,86 @@
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .constants import MembershipRole, OrganisationKind
+
+
+class Organisation(models.Model):
+    """An organisation that takes part in a programme: ministry, province, municipality,
+    developer, housing corporation, investor or umbrella organisation.
+
+    Each organisation owns two groups: its members and its signatories. Object permissions
+    are granted to these groups, never to single users, so a person's rights follow from
+    their membership.
+    """
+
+    name = models.CharField(_("naam"), max_length=200, unique=True)
+    slug = models.SlugField(_("korte naam"), max_length=100, unique=True)
+    kind = models.CharField(_("soort"), max_length=32, choices=OrganisationKind.choices)
+    is_demo = models.BooleanField(
+        _("demo-organisatie"),
+        default=False,
+        help_text=_("Een fictieve partij die alleen voor demonstratie bestaat."),
+    )
+    members_group = models.OneToOneField(
+        Group,
+        on_delete=models.PROTECT,
+        related_name="organisation_as_members",
+        editable=False,
+    )
+    signatories_group = models.OneToOneField(
+        Group,
+        on_delete=models.PROTECT,
+        related_name="organisation_as_signatories",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("organisatie")
+        verbose_name_plural = _("organisaties")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=OrganisationKind.values),
+                name="organisation_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person working for an organisation, as member or as signatory."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(
+        _("rol"),
+        max_length=16,
+        choices=MembershipRole.choices,
+        default=MembershipRole.MEMBER,
+    )
+
+    class Meta:
+        verbose_name = _("lidmaatschap")
+        verbose_name_plural = _("lidmaatschappen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                name="membership_unique_per_organisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=MembershipRole.values),
+                name="membership_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.organisation} ({self.get_role_display()})"

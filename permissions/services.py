@@ -1,0 +1,91 @@
+"""Writes on organisations, memberships and roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from .checks import forget_cached_permissions
+from .constants import MembershipRole, OrganisationKind, Role
+from .models import Membership, Organisation
+
+User = get_user_model()
+
+
+@transaction.atomic
+def organisation_get_or_create(
+    *, slug: str, name: str, kind: OrganisationKind | str, is_demo: bool = False
+) -> Organisation:
+    """Return the organisation with `slug`, creating it and its two groups if needed."""
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is not None:
+        return organisation
+    members, _ = Group.objects.get_or_create(name=f"org:{slug}:members")
+    signatories, _ = Group.objects.get_or_create(name=f"org:{slug}:signatories")
+    organisation = Organisation(
+        slug=slug,
+        name=name,
+        kind=kind,
+        is_demo=is_demo,
+        members_group=members,
+        signatories_group=signatories,
+    )
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def membership_set(
+    *, user: User, organisation: Organisation, role: MembershipRole | str
+) -> Membership:
+    """Make `user` a member (or signatory) of `organisation` and update its groups.
+
+    Signatories are members too: they see what the organisation sees.
+    """
+    membership, _ = Membership.objects.update_or_create(
+        user=user, organisation=organisation, defaults={"role": role}
+    )
+    user.groups.add(organisation.members_group)
+    if role == MembershipRole.SIGNATORY:
+        user.groups.add(organisation.signatories_group)
+    else:
+        user.groups.remove(organisation.signatories_group)
+    forget_cached_permissions(user)
+    return membership
+
+
+def role_group(role: Role | str) -> Group:
+    group, _ = Group.objects.get_or_create(name=Role(role).value)
+    return group
+
+
+@transaction.atomic
+def roles_ensure(role_permissions: dict[Role, list[str]]) -> None:
+    """Create the role groups and give each exactly its model-wide permissions.
+
+    `role_permissions` maps a role to "app_label.codename" strings; the domain app that
+    owns the permissions decides the mapping.
+    """
+    for role, perms in role_permissions.items():
+        group = role_group(role)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".", 1)
+            wanted.append(
+                Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group.permissions.set(wanted)
+
+
+def role_grant(*, user: User, role: Role | str) -> None:
+    user.groups.add(role_group(role))
+    forget_cached_permissions(user)
+
+
+def user_roles(user: User) -> set[Role]:
+    names = set(user.groups.values_list("name", flat=True))
+    return {role for role in Role if role.value in names}

@@ -1,0 +1,464 @@
+"""Demo data: the doorbraakaanpak as public reporting shows it, replayed through the real
+services so that stages, parties and the audit trail are genuine.
+
+Facts come from `casework/data/locations.csv` (a copy of the programme's public list).
+What the sources do not say stays unknown. Market parties do not appear in the sources:
+each location gets a demo developer and a demo housing corporation, named as such.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils.text import slugify
+
+from permissions.constants import MembershipRole, OrganisationKind, Role
+from permissions.models import Organisation
+from permissions.services import membership_set, organisation_get_or_create, role_grant
+
+from . import services
+from .constants import ListedAs, PartyRole, Stage
+from .models import AgreementKind, Location, Programme
+from .roles import ensure_roles
+
+CSV_PATH = Path(__file__).parent / "data" / "locations.csv"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+User = get_user_model()
+
+MINISTRY = ("ministerie-vro", "Ministerie van Volkshuisvesting en Ruimtelijke Ordening")
+UMBRELLAS = [
+    ("vng", "Vereniging van Nederlandse Gemeenten (VNG)"),
+    ("ipo", "Interprovinciaal Overleg (IPO)"),
+    ("neprom", "NEPROM"),
+    ("aedes", "Aedes"),
+    ("ivbn", "IVBN"),
+]
+
+# Where each location stands in the demo, consistent with what the sources report.
+# Locations not named here stay `proposed`: the unconfirmed candidates.
+TARGET_STAGE = {
+    "Stougjeswijk": Stage.ADMINISTRATIVE_AGREEMENT,
+    "Gnephoek": Stage.HEADS_OF_AGREEMENT,
+    "Doorbraaklocatie Barendrecht": Stage.HEADS_OF_AGREEMENT,
+    "Fellenoord": Stage.NEGOTIATION,
+    "Pampus": Stage.BOTTLENECK_ANALYSIS,
+    "'t Zoet": Stage.BOTTLENECK_ANALYSIS,
+    "Oostflank": Stage.BOTTLENECK_ANALYSIS,
+    "Oostflank Purmer": Stage.BOTTLENECK_ANALYSIS,
+    "Oosterwold": Stage.SELECTED,
+    "De Groote Wielen": Stage.SELECTED,
+    "Spoorzone Hoofddorp": Stage.SELECTED,
+}
+
+# Dutch wording of the bottleneck notes in the CSV.
+BOTTLENECK_TEXT = {
+    "Pampus": "Vereist de IJmeerverbinding; netaansluitingen.",
+    "Fellenoord": "Grondverwerving en het financiële risico daarvan.",
+    "Stougjeswijk": "De bestemming van de grond (grondgebruik) was de knoop.",
+    "Gnephoek": "Organisatie en financiering van de publiek-private samenwerking (PPS).",
+    "Doorbraaklocatie Barendrecht": "Herprogrammering van het sociale (woning)programma.",
+}
+
+CRITERION_UNPUBLISHED = (
+    "Getoetst bij de selectie (juni 2025); de onderbouwing is niet openbaar."
+)
+
+
+def _moment(date: str, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(date).replace(hour=hour, tzinfo=AMSTERDAM)
+
+
+@contextmanager
+def _at(date: str, hour: int = 10) -> Iterator[None]:
+    with time_machine.travel(_moment(date, hour), tick=False):
+        yield
+
+
+@dataclass
+class DemoRow:
+    name: str
+    municipalities: list[str]
+    province: str
+    planned_homes: int | None
+    planned_homes_note: str
+    listed_as: str
+    reported_progress: str
+    known_bottleneck: str
+    source_note: str
+
+
+def read_rows() -> list[DemoRow]:
+    with CSV_PATH.open(newline="", encoding="utf-8") as handle:
+        rows = []
+        for raw in csv.DictReader(handle):
+            municipalities = [
+                m.strip() for m in raw["municipality"].split(";") if m.strip()
+            ]
+            name = (
+                raw["name"].strip() or f"Doorbraaklocatie {' en '.join(municipalities)}"
+            )
+            rows.append(
+                DemoRow(
+                    name=name,
+                    municipalities=municipalities,
+                    province=raw["province"].strip(),
+                    planned_homes=int(raw["planned_homes"])
+                    if raw["planned_homes"]
+                    else None,
+                    planned_homes_note=raw["planned_homes_note"].strip(),
+                    listed_as=raw["listed_as"].strip() or ListedAs.OTHER,
+                    reported_progress=raw["reported_progress"].strip(),
+                    known_bottleneck=raw["known_bottleneck"].strip(),
+                    source_note=raw["source_note"].strip(),
+                )
+            )
+    return rows
+
+
+class DemoLoader:
+    """Loads the demo; every step is idempotent (a second run adds nothing)."""
+
+    def __init__(self, log: Callable[[str], None] = lambda message: None) -> None:
+        self.log = log
+        self.password = settings.DEMO_PASSWORD
+        # One hash for every demo user: hashing is deliberately slow, the demo has ~70.
+        self.password_hash = make_password(self.password)
+
+    def run(self) -> None:
+        ensure_roles()
+        with transaction.atomic():
+            self.programme = self._programme()
+            self.ministry = self._organisation(*MINISTRY, OrganisationKind.MINISTRY)
+            self.case_manager = self._user(
+                "regisseur", "Procesregisseur", role=Role.CASE_MANAGER
+            )
+            self.minister_official = self._user(
+                "ministerie", "Ministerie (beleidsmedewerker)", role=Role.MINISTRY
+            )
+            membership_set(
+                user=self.minister_official,
+                organisation=self.ministry,
+                role=MembershipRole.MEMBER,
+            )
+            self._user("kijker", "Programmalezer", role=Role.VIEWER)
+            for slug, name in UMBRELLAS:
+                organisation = self._organisation(slug, name, OrganisationKind.UMBRELLA)
+                self._signatory(organisation, role=Role.VIEWER)
+        for row in read_rows():
+            with transaction.atomic():
+                self._location(row)
+
+    # --- people and organisations ---
+
+    def _programme(self) -> Programme:
+        programme, _ = Programme.objects.get_or_create(
+            slug="doorbraakaanpak-2025",
+            defaults={
+                "name": "Doorbraakaanpak 2025",
+                "description": (
+                    "Twintig kansrijke locaties waar Rijk, medeoverheden, marktpartijen en "
+                    "corporaties samen impasses doorbreken (aankondiging juni 2025)."
+                ),
+                "homes_target": 100_000,
+                "breakthrough_targets": {"2025": 5},
+                "construction_start_year": 2030,
+            },
+        )
+        return programme
+
+    def _user(self, username: str, full_name: str, *, role: Role | None = None):
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": full_name}
+        )
+        if created or not user.check_password(self.password):
+            user.password = self.password_hash
+            user.save(update_fields=["password"])
+        if role is not None:
+            role_grant(user=user, role=role)
+        return user
+
+    def _organisation(self, slug: str, name: str, kind: str, *, demo: bool = False):
+        organisation = organisation_get_or_create(
+            slug=slug, name=name, kind=kind, is_demo=demo
+        )
+        if not organisation.memberships.exists():
+            self._signatory(organisation)
+        return organisation
+
+    def _signatory(self, organisation: Organisation, *, role: Role | None = None):
+        user = self._user(
+            organisation.slug, f"Ondertekenaar {organisation.name}", role=role
+        )
+        membership_set(
+            user=user, organisation=organisation, role=MembershipRole.SIGNATORY
+        )
+        return user
+
+    def _parties_for(self, row: DemoRow) -> list[tuple[Organisation, str]]:
+        first = row.municipalities[0]
+        parties = [
+            (self.ministry, PartyRole.COMMISSIONER),
+            (
+                self._organisation(
+                    f"provincie-{slugify(row.province)}",
+                    f"Provincie {row.province}",
+                    OrganisationKind.PROVINCE,
+                ),
+                PartyRole.PROVINCE,
+            ),
+        ]
+        for municipality in row.municipalities:
+            organisation = self._organisation(
+                f"gemeente-{slugify(municipality)}",
+                f"Gemeente {municipality}",
+                OrganisationKind.MUNICIPALITY,
+            )
+            parties.append((organisation, PartyRole.MUNICIPALITY))
+        for kind, role, label in (
+            (OrganisationKind.DEVELOPER, PartyRole.DEVELOPER, "Ontwikkelaar"),
+            (
+                OrganisationKind.HOUSING_CORPORATION,
+                PartyRole.HOUSING_CORPORATION,
+                "Woningcorporatie",
+            ),
+        ):
+            organisation = self._organisation(
+                f"{slugify(label)}-{slugify(first)}-demo",
+                f"{label} {first} (demo)",
+                kind,
+                demo=True,
+            )
+            parties.append((organisation, role))
+        return parties
+
+    # --- locations, replayed through the services ---
+
+    def _location(self, row: DemoRow) -> None:
+        slug = slugify(row.name)
+        if Location.objects.filter(programme=self.programme, slug=slug).exists():
+            return
+        with _at("2025-06-13", 9):
+            location = services.location_create(
+                programme=self.programme,
+                name=row.name,
+                slug=slug,
+                municipality="; ".join(row.municipalities),
+                province=row.province,
+                planned_homes=row.planned_homes,
+                planned_homes_note=row.planned_homes_note,
+                listed_as=row.listed_as,
+                reported_progress=row.reported_progress,
+                source_note=row.source_note,
+            )
+            for organisation, role in self._parties_for(row):
+                services.party_add(
+                    location=location, organisation=organisation, role=role
+                )
+        target = TARGET_STAGE.get(row.name, Stage.PROPOSED)
+        self.log(f"  {row.name}: {target.label}")
+        if target == Stage.PROPOSED:
+            return
+        self._select(location)
+        if target == Stage.SELECTED:
+            return
+        self._analyse(location, row)
+        if target == Stage.BOTTLENECK_ANALYSIS:
+            return
+        self._negotiate(location, row)
+        if target == Stage.NEGOTIATION:
+            return
+        self._conclude(location, row, AgreementKind.HEADS_OF_AGREEMENT)
+        if target == Stage.HEADS_OF_AGREEMENT:
+            return
+        self._conclude(location, row, AgreementKind.ADMINISTRATIVE_AGREEMENT)
+
+    def _transition(self, location: Location, name: str, actor, reason: str) -> None:
+        services.location_transition(
+            location=location, transition=name, actor=actor, reason=reason
+        )
+
+    def _select(self, location: Location) -> None:
+        with _at("2025-06-20"):
+            services.location_record_criteria(
+                location=location,
+                actor=self.minister_official,
+                land_positions=CRITERION_UNPUBLISHED,
+                planning_status=CRITERION_UNPUBLISHED,
+                market_involvement=CRITERION_UNPUBLISHED,
+                financial_prospect=CRITERION_UNPUBLISHED,
+            )
+            self._transition(
+                location,
+                "select",
+                self.minister_official,
+                "Geselecteerd als doorbraaklocatie (aankondiging doorbraakaanpak, juni 2025).",
+            )
+
+    def _analyse(self, location: Location, row: DemoRow) -> None:
+        early = row.name in ("Stougjeswijk", "Gnephoek", "Doorbraaklocatie Barendrecht")
+        with _at("2025-06-24" if early else "2025-09-15"):
+            self._transition(
+                location,
+                "start_analysis",
+                self.case_manager,
+                "Startgesprek met de partijen gevoerd; knelpunten worden in kaart gebracht.",
+            )
+            if row.name in BOTTLENECK_TEXT and row.known_bottleneck:
+                services.bottleneck_create(
+                    location=location,
+                    actor=self.case_manager,
+                    category=row.known_bottleneck,
+                    description=BOTTLENECK_TEXT[row.name],
+                )
+
+    def _negotiate(self, location: Location, row: DemoRow) -> None:
+        early = row.name in ("Stougjeswijk", "Gnephoek", "Doorbraaklocatie Barendrecht")
+        with _at("2025-06-25" if early else "2025-10-01"):
+            self._transition(
+                location,
+                "start_negotiation",
+                self.case_manager,
+                "Knelpuntenanalyse afgerond; partijen onderhandelen over wederkerige afspraken.",
+            )
+
+    def _conclude(self, location: Location, row: DemoRow, kind: str) -> None:
+        spec = AGREEMENTS[(row.name, kind)]
+        with _at(spec["drafted"]):
+            version = services.agreement_draft(
+                location=location,
+                actor=self.case_manager,
+                kind=kind,
+                title=spec["title"],
+                text=spec["text"],
+                commitments=[
+                    {
+                        "party": self._party_organisation(location, owner).pk,
+                        "description": description,
+                        "due_date": due,
+                    }
+                    for owner, description, due in spec["commitments"]
+                ],
+            )
+            services.agreement_submit(version=version, actor=self.case_manager)
+        with _at(spec["concluded"]):
+            for party in location.parties.select_related("organisation").order_by("id"):
+                signatory = User.objects.get(username=party.organisation.slug)
+                services.approval_record(
+                    version=version,
+                    organisation=party.organisation,
+                    actor=signatory,
+                    decision="approve",
+                )
+        location.refresh_from_db()
+
+    def _party_organisation(self, location: Location, owner_kind: str) -> Organisation:
+        return (
+            location.parties.filter(organisation__kind=owner_kind)
+            .select_related("organisation")
+            .order_by("id")
+            .first()
+            .organisation
+        )
+
+
+# The demo agreements. Facts from the sources where they exist; demo commitments are
+# marked "(demo)".
+AGREEMENTS: dict[tuple[str, str], dict] = {
+    ("Stougjeswijk", AgreementKind.HEADS_OF_AGREEMENT): {
+        "drafted": "2025-09-15",
+        "concluded": "2025-10-15",
+        "title": "Hoofdlijnenakkoord Stougjeswijk",
+        "text": (
+            "Partijen spreken op hoofdlijnen af hoe de knoop over de bestemming van de grond "
+            "wordt doorgehakt, zodat circa 2.500 woningen versneld tot ontwikkeling komen."
+        ),
+        "commitments": [
+            (
+                OrganisationKind.MUNICIPALITY,
+                "Voorstel voor de bestemming van de grond uitwerken (demo).",
+                "2025-11-15",
+            ),
+            (
+                OrganisationKind.DEVELOPER,
+                "Fasering en woningbouwprogramma uitwerken (demo).",
+                "2025-11-30",
+            ),
+        ],
+    },
+    ("Stougjeswijk", AgreementKind.ADMINISTRATIVE_AGREEMENT): {
+        "drafted": "2025-11-20",
+        "concluded": "2025-12-05",
+        "title": "Bestuurlijke overeenkomst Stougjeswijk",
+        "text": (
+            "De doorbraak: partijen leggen de afspraken over grondgebruik en fasering vast; "
+            "de bouw kan eind 2026 starten (Kamerbrief 8 december 2025)."
+        ),
+        "commitments": [
+            (
+                OrganisationKind.MUNICIPALITY,
+                "Omgevingsplan aanpassen voor de eerste fase (demo).",
+                "2026-09-30",
+            ),
+            (
+                OrganisationKind.DEVELOPER,
+                "Start bouw eerste fase (demo).",
+                "2026-12-31",
+            ),
+        ],
+    },
+    ("Gnephoek", AgreementKind.HEADS_OF_AGREEMENT): {
+        "drafted": "2025-06-26",
+        "concluded": "2025-06-30",
+        "title": "Hoofdlijnenakkoord Gnephoek",
+        "text": (
+            "Hoofdlijnenakkoord over de organisatie en financiering van een publiek-private "
+            "samenwerking (aankondiging juni 2025). Rijksbijdrage van EUR 60,5 mln onder de "
+            "voorwaarde dat binnen vijf jaar ten minste 900 woningen starten."
+        ),
+        "commitments": [
+            (
+                OrganisationKind.MINISTRY,
+                "Rijksbijdrage van EUR 60,5 mln beschikbaar stellen.",
+                "2026-06-30",
+            ),
+            (
+                OrganisationKind.MUNICIPALITY,
+                "Ten minste 900 woningen binnen vijf jaar in aanbouw.",
+                "2030-06-30",
+            ),
+        ],
+    },
+    ("Doorbraaklocatie Barendrecht", AgreementKind.HEADS_OF_AGREEMENT): {
+        "drafted": "2025-06-26",
+        "concluded": "2025-06-30",
+        "title": "Hoofdlijnenakkoord Barendrecht",
+        "text": (
+            "Afspraak over het herprogrammeren van het sociale (woning)programma "
+            "(aankondiging juni 2025)."
+        ),
+        "commitments": [
+            (
+                OrganisationKind.MUNICIPALITY,
+                "Geherprogrammeerd sociaal woningbouwprogramma uitwerken (demo).",
+                "2026-03-31",
+            ),
+            (
+                OrganisationKind.HOUSING_CORPORATION,
+                "Sociale huurwoningen in het programma inpassen (demo).",
+                "2026-06-30",
+            ),
+        ],
+    },
+}

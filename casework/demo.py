@@ -71,6 +71,66 @@ BOTTLENECK_TEXT = {
     "Doorbraaklocatie Barendrecht": "Herprogrammering van het sociale (woning)programma.",
 }
 
+# The CSV's notes are in English; the interface is Dutch first.
+DUTCH = {
+    "25,000-35,000 (estimate from before 2025)": "25.000-35.000 (schatting van vóór 2025)",
+    "4,000-6,000 if the location is Bleizo-West (not confirmed)": (
+        "4.000-6.000 als het Bleizo-West betreft (niet bevestigd)"
+    ),
+    "4,000-6,000 in total; 1,700 by 2030": "4.000-6.000 in totaal; 1.700 vóór 2030",
+    "5,600 if the location is Valkenhorst (not confirmed)": (
+        "5.600 als het Valkenhorst betreft (niet bevestigd)"
+    ),
+    "8,000 if the location is the Vijfde Dorp (not confirmed)": (
+        "8.000 als het het Vijfde Dorp betreft (niet bevestigd)"
+    ),
+    "about 2500": "circa 2.500",
+    "about 5000 up to 2040": "circa 5.000 tot 2040",
+    "about 7000": "circa 7.000",
+    "national contribution EUR 60.5m on condition that at least 900 homes start within 5 years": (
+        "Rijksbijdrage EUR 60,5 mln op voorwaarde dat binnen 5 jaar ten minste 900 woningen "
+        "starten"
+    ),
+    "up to 5,800 (30/40/30 mix)": "tot 5.800 (mix 30/40/30)",
+    "agreement Feb 2025 if Bleizo-West": "akkoord februari 2025, als het Bleizo-West betreft",
+    "agreement on reprogramming the social (housing) programme (announcement June 2025)": (
+        "akkoord over herprogrammering van het sociale (woning)programma (aankondiging juni 2025)"
+    ),
+    "breakthrough reported to parliament 8 Dec 2025; construction could start end of 2026": (
+        "doorbraak gemeld aan de Tweede Kamer op 8 december 2025; bouw kan eind 2026 starten"
+    ),
+    "draft area programme open for views 27 Oct - 8 Dec 2025": (
+        "ontwerp-gebiedsprogramma ter inzage van 27 oktober tot 8 december 2025"
+    ),
+    "heads of agreement on organising and financing a public-private partnership (announcement June 2025)": (
+        "hoofdlijnenakkoord over organisatie en financiering van een publiek-private "
+        "samenwerking (aankondiging juni 2025)"
+    ),
+    "koersdocument July 2024": "koersdocument juli 2024",
+    "omgevingsplan being amended; works 2026; first homes 2028-2030": (
+        "omgevingsplan wordt gewijzigd; werkzaamheden 2026; eerste woningen 2028-2030"
+    ),
+    "pilot of a national land-purchase facility (June 2025)": (
+        "pilot van een landelijke grondaankoopfaciliteit (juni 2025)"
+    ),
+    "ANP June 2025": "ANP juni 2025",
+    "ANP June 2025 (municipality only)": "ANP juni 2025 (alleen de gemeente)",
+    "ANP June 2025; property press": "ANP juni 2025; vastgoedpers",
+    "Kamerbrief 8 Dec 2025": "Kamerbrief 8 december 2025",
+    "Omroep Brabant; municipal pages": "Omroep Brabant; gemeentelijke pagina's",
+    "announcement June 2025": "aankondiging juni 2025",
+    "announcement June 2025; public-public agreement Oct 2024": (
+        "aankondiging juni 2025; publiek-publieke overeenkomst oktober 2024"
+    ),
+    "municipal publication": "gemeentelijke publicatie",
+    "regional press Jan 2026": "regionale pers januari 2026",
+}
+
+
+def dutch(text: str) -> str:
+    return DUTCH.get(text, text)
+
+
 CRITERION_UNPUBLISHED = (
     "Getoetst bij de selectie (juni 2025); de onderbouwing is niet openbaar."
 )
@@ -117,11 +177,11 @@ def read_rows() -> list[DemoRow]:
                     planned_homes=int(raw["planned_homes"])
                     if raw["planned_homes"]
                     else None,
-                    planned_homes_note=raw["planned_homes_note"].strip(),
+                    planned_homes_note=dutch(raw["planned_homes_note"].strip()),
                     listed_as=raw["listed_as"].strip() or ListedAs.OTHER,
-                    reported_progress=raw["reported_progress"].strip(),
+                    reported_progress=dutch(raw["reported_progress"].strip()),
                     known_bottleneck=raw["known_bottleneck"].strip(),
-                    source_note=raw["source_note"].strip(),
+                    source_note=dutch(raw["source_note"].strip()),
                 )
             )
     return rows

@@ -722,6 +722,28 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.transition}"
 
+    @property
+    def from_stage_label(self) -> str:
+        return Stage(self.from_stage).label if self.from_stage else ""
+
+    @property
+    def to_stage_label(self) -> str:
+        return Stage(self.to_stage).label if self.to_stage else ""
+
+    @property
+    def subject(self) -> str:
+        """What the event is about, in a few words (organisation, category, version)."""
+        data = self.data or {}
+        parts = []
+        organisation = data.get("organisation_name") or data.get("organisation")
+        if organisation:
+            parts.append(str(organisation))
+        if data.get("category") in BottleneckCategory.values:
+            parts.append(str(BottleneckCategory(data["category"]).label))
+        if data.get("version"):
+            parts.append(_("versie %(number)s") % {"number": data["version"]})
+        return ", ".join(parts)
+
 
 __all__ = [
     "Agreement",

@@ -166,7 +166,11 @@ def party_add(
             action=AuditAction.PARTY_ADDED,
             actor=actor,
             location=location,
-            data={"organisation": organisation.slug, "role": role},
+            data={
+                "organisation": organisation.slug,
+                "organisation_name": organisation.name,
+                "role": role,
+            },
         )
     return party
 
@@ -410,7 +414,10 @@ def bottleneck_create(
         action=AuditAction.BOTTLENECK_CREATED,
         actor=actor,
         location=location,
-        data={"bottleneck": bottleneck.pk, "category": category},
+        data={
+            "bottleneck": bottleneck.pk,
+            "category": category,
+        },
     )
     return bottleneck
 

@@ -8,7 +8,14 @@ from viewflow.urls import Site
 from casework import api as casework_api
 from casework.views import LocationsApplication
 
-site = Site(title="Doorbraak", viewsets=[LocationsApplication()])
+site = Site(
+    title="Doorbraak",
+    viewsets=[LocationsApplication()],
+    # The application menu lists the same links; one menu is enough.
+    menu_template_name=None,
+    primary_color="#01689b",
+    secondary_color="#154273",
+)
 
 api_v1 = [
     path("locations/", casework_api.LocationListAPI.as_view(), name="location-list"),

@@ -378,24 +378,24 @@ def bottleneck_create(
     Case managers may register any bottleneck; a party's people only one owned by their
     own organisation.
     """
+    manages = has_object_perm(actor, LocationPerm.MANAGE, location)
+    if not (manages or has_object_perm(actor, LocationPerm.CONTRIBUTE, location)):
+        raise NotPermitted("U heeft geen recht om knelpunten te registreren.")
     if category not in BottleneckCategory.values:
         raise InvalidInput(f"Onbekende categorie: ‘{category}’.")
     description = _require_text(description, "Geef een omschrijving van het knelpunt.")
     if owner is not None and owner.location_id != location.pk:
         raise InvalidInput("De eigenaar is geen partij bij deze locatie.")
-    if not has_object_perm(actor, LocationPerm.MANAGE, location):
-        own = (
-            has_object_perm(actor, LocationPerm.CONTRIBUTE, location)
-            and owner is not None
-            and Membership.objects.filter(
-                user=actor, organisation_id=owner.organisation_id
-            ).exists()
+    if not manages and not (
+        owner is not None
+        and Membership.objects.filter(
+            user=actor, organisation_id=owner.organisation_id
+        ).exists()
+    ):
+        raise NotPermitted(
+            "U kunt alleen knelpunten registreren waarvan uw eigen organisatie "
+            "eigenaar is."
         )
-        if not own:
-            raise NotPermitted(
-                "U kunt alleen knelpunten registreren waarvan uw eigen organisatie "
-                "eigenaar is."
-            )
     if location.stage in (Stage.DESIGNATED, Stage.WITHDRAWN):
         raise Conflict(
             "Bij een afgeronde locatie worden geen knelpunten meer geregistreerd."

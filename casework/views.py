@@ -29,7 +29,7 @@ from .constants import (
     Stage,
     TransitionName,
 )
-from .models import Location, Programme
+from .models import Instrument, Location, Programme
 
 
 class LocationFilterForm(forms.Form):
@@ -57,6 +57,29 @@ class TransitionForm(forms.Form):
         choices=TransitionName.choices, widget=forms.HiddenInput
     )
     reason = forms.CharField(label=_("Reden"), widget=forms.Textarea(attrs={"rows": 2}))
+    # Only for start_designation (design §4); the service says what is missing.
+    instrument = forms.ChoiceField(
+        label=_("Instrument"),
+        required=False,
+        choices=[("", _("Kies een instrument")), *Instrument.choices],
+    )
+    legal_basis = forms.CharField(
+        label=_("Wettelijke grondslag"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    national_interest = forms.CharField(
+        label=_("Nationaal belang"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    DESIGNATION_FIELDS = ("instrument", "legal_basis", "national_interest")
+
+    def extra(self) -> dict[str, str]:
+        if self.cleaned_data["transition"] != TransitionName.START_DESIGNATION:
+            return {}
+        return {name: self.cleaned_data[name] for name in self.DESIGNATION_FIELDS}
 
 
 class BottleneckForm(forms.Form):
@@ -100,7 +123,11 @@ class LocationListView(LoginRequiredMixin, ListView):
 
     def get_queryset(self):
         self.filter_form = LocationFilterForm(self.request.GET or None)
-        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        filters = {}
+        if self.filter_form.is_bound:
+            # A wrong value in one filter must not drop the others: keep the valid ones.
+            self.filter_form.is_valid()
+            filters = self.filter_form.cleaned_data
         return selectors.location_list(
             self.request.user,
             stage=filters.get("stage"),
@@ -157,7 +184,9 @@ class LocationDetailView(LoginRequiredMixin, DetailView):
             context["bottleneck_form"] = kwargs.get(
                 "bottleneck_form"
             ) or BottleneckForm(location=location)
-        context["reason_form"] = TransitionForm()
+        context["designation_form"] = TransitionForm(
+            initial={"transition": TransitionName.START_DESIGNATION}
+        )
         context["main_path"] = [
             (stage.value, stage.label)
             for stage in (
@@ -190,6 +219,7 @@ class LocationTransitionView(LoginRequiredMixin, View):
                 transition=form.cleaned_data["transition"],
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
+                **form.extra(),
             )
         except (InvalidInput, Conflict) as exc:
             messages.error(request, exc.message)

@@ -563,9 +563,9 @@ def test_bad_token_is_refused_without_data(world, header):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
     response = client.get("/api/v1/locations/")
-    # SessionAuthentication comes first and sends no WWW-Authenticate header, so DRF
-    # answers a failed authentication with 403 rather than 401.
-    assert_error(response, 403)
+    # TokenAuthentication comes first: a failed authentication is a 401 with a challenge.
+    assert_error(response, 401)
+    assert response["WWW-Authenticate"] == "Token"
     assert world.own.name not in response.content.decode()
 
 
@@ -573,7 +573,7 @@ def test_inactive_users_token_is_refused(world):
     client = token_client(world.ministry)
     world.ministry.is_active = False
     world.ministry.save()
-    assert_error(client.get("/api/v1/locations/"), 403)
+    assert_error(client.get("/api/v1/locations/"), 401)
 
 
 @pytest.mark.parametrize(
@@ -590,7 +590,8 @@ def test_anonymous_is_refused_without_data(world, method, path):
     response = getattr(APIClient(), method)(
         path.format(pk=world.own.pk), {}, format="json"
     )
-    assert_error(response, 403)
+    assert_error(response, 401)
+    assert response["WWW-Authenticate"] == "Token"
     assert world.own.name not in response.content.decode()
 
 

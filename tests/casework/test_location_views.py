@@ -11,7 +11,7 @@ from casework import guards
 from casework.constants import Stage
 from casework.models import AuditEvent, Bottleneck, Location
 
-from ..scenarios import bring_to, record_criteria
+from ..scenarios import bring_to, record_consultation, record_criteria
 
 
 def post_transition(client, location, **data):
@@ -149,3 +149,52 @@ def test_the_list_filters(world, client):
     content = client.get(reverse("locations:index"), {"q": "eigen"}).content.decode()
     assert "Eigen Locatie" in content
     assert "Vreemde Locatie" not in content
+
+
+def test_start_designation_from_the_page_needs_and_takes_its_fields(world, client):
+    bring_to(
+        world.own,
+        Stage.ESCALATED,
+        case_manager=world.case_manager,
+        ministry=world.ministry,
+    )
+    record_consultation(world.own, world.case_manager, "deadlock_remains")
+    client.force_login(world.ministry)
+    page = client.get(reverse("locations:detail", args=[world.own.pk])).content.decode()
+    assert 'name="instrument"' in page and 'name="legal_basis"' in page
+
+    response = post_transition(
+        client, world.own, transition="start_designation", reason="Impasse blijft."
+    )
+    assert only_message(response) == (
+        "error",
+        "Geef het instrument: instruction, project_decision, preparatory_decision.",
+    )
+    assert Location.objects.get(pk=world.own.pk).stage == Stage.ESCALATED
+    client.get(response["Location"])  # the page shows (and so consumes) the message
+
+    response = post_transition(
+        client,
+        world.own,
+        transition="start_designation",
+        reason="Impasse blijft.",
+        instrument="project_decision",
+        legal_basis="Art. 5.44 Omgevingswet",
+        national_interest="Woningbouw van nationaal belang.",
+    )
+    assert only_message(response)[0] == "success"
+    location = Location.objects.get(pk=world.own.pk)
+    assert location.stage == Stage.DESIGNATION_PROCEDURE
+    designation = location.designations.get()
+    assert designation.instrument == "project_decision"
+    assert designation.legal_basis == "Art. 5.44 Omgevingswet"
+
+
+def test_a_wrong_filter_value_keeps_the_other_filters(world, client):
+    client.force_login(world.case_manager)
+    response = client.get(
+        reverse("locations:index"),
+        {"stage": "no-such-stage", "province": world.own.province, "q": world.own.name},
+    )
+    names = [location.name for location in response.context["locations"]]
+    assert names == [world.own.name]

@@ -8,9 +8,8 @@ Expected answers:
 - a location the user may not see is a 404, for reads and for writes alike, and it does
   not appear in the list;
 - a visible location on which the user may not do this is a 403;
-- anonymous: the API answers 403 (DRF's NotAuthenticated: the first authentication class
-  is SessionAuthentication, which sends no WWW-Authenticate header, so DRF answers 403,
-  not 401) without any location data; the pages redirect to the login page.
+- anonymous: the API answers 401 with a `WWW-Authenticate: Token` challenge and no
+  location data; the pages redirect to the login page.
 """
 
 from __future__ import annotations
@@ -75,7 +74,7 @@ def sees(role: str, where: str) -> bool:
 
 def expected_api_status(role: str, where: str, action: str) -> int:
     if role == "anonymous":
-        return 403
+        return 401
     if action == "list":
         return 200
     if not sees(role, where):

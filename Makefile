@@ -29,6 +29,7 @@ lint: install
 test: lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check
+	$(BIN)/python scripts/check_translations.py locale/*/LC_MESSAGES/django.po
 	$(BIN)/python -m pytest
 
 format: install

@@ -7,6 +7,7 @@ write through the services; errors become HTTP in `config.api.exception_handler`
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -131,10 +132,12 @@ class LocationListAPI(APIView):
     def get(self, request):
         stage = request.query_params.get("stage")
         if stage and stage not in Stage.values:
-            raise InvalidInput(f"Onbekende fase: ‘{stage}’.")
+            raise InvalidInput(_("Onbekende fase: ‘%(value)s’.") % {"value": stage})
         province = request.query_params.get("province")
         if province and province not in Province.values:
-            raise InvalidInput(f"Onbekende provincie: ‘{province}’.")
+            raise InvalidInput(
+                _("Onbekende provincie: ‘%(value)s’.") % {"value": province}
+            )
         locations = selectors.location_list(
             request.user,
             stage=stage,
@@ -176,7 +179,9 @@ class LocationTransitionAPI(APIView):
         transition = data.pop("transition")
         reason = data.pop("reason", "")
         if transition not in TransitionName.values:
-            raise InvalidInput(f"Onbekende overgang: ‘{transition}’.")
+            raise InvalidInput(
+                _("Onbekende overgang: ‘%(value)s’.") % {"value": transition}
+            )
         location = services.location_transition(
             location=location,
             transition=transition,
@@ -227,7 +232,7 @@ class LocationBottlenecksAPI(APIView):
                 None,
             )
             if owner is None:
-                raise InvalidInput("De eigenaar is geen partij bij deze locatie.")
+                raise InvalidInput(_("De eigenaar is geen partij bij deze locatie."))
         bottleneck = services.bottleneck_create(
             location=location,
             actor=request.user,

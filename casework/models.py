@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from permissions.checks import has_object_perm
@@ -415,7 +416,7 @@ class Bottleneck(models.Model):
 
 
 class ConsultationOutcome(models.TextChoices):
-    BREAKTHROUGH = "breakthrough", _("Doorbraak")
+    BREAKTHROUGH = "breakthrough", pgettext_lazy("consultation outcome", "Doorbraak")
     DEADLOCK_REMAINS = "deadlock_remains", _("Impasse blijft")
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from permissions.checks import has_object_perm, objects_with_perm
 from permissions.constants import MembershipRole
@@ -44,12 +45,12 @@ def access_location(
     try:
         pk = int(location_id)
     except (TypeError, ValueError):
-        raise NotVisible("Locatie niet gevonden.") from None
+        raise NotVisible(_("Locatie niet gevonden.")) from None
     location = locations_visible_to(user, queryset).filter(pk=pk).first()
     if location is None:
-        raise NotVisible("Locatie niet gevonden.")
+        raise NotVisible(_("Locatie niet gevonden."))
     if perm is not None and not has_object_perm(user, perm, location):
-        raise NotPermitted("U heeft geen recht om dit te doen bij deze locatie.")
+        raise NotPermitted(_("U heeft geen recht om dit te doen bij deze locatie."))
     return location
 
 
@@ -103,12 +104,14 @@ def transition_blocker(location: Location, name: str) -> str | None:
     method = getattr(location, name)
     meta = method._django_fsm
     if not meta.has_transition(location.stage):
-        return f"Dit kan niet vanuit de fase ‘{location.get_stage_display()}’."
+        return _("Dit kan niet vanuit de fase ‘%(stage)s’.") % {
+            "stage": location.get_stage_display()
+        }
     transition = meta.get_transition(location.stage)
     for condition in transition.conditions:
         if not condition(location):
             return str(
-                getattr(condition, "message", "Niet aan de voorwaarden voldaan.")
+                getattr(condition, "message", _("Niet aan de voorwaarden voldaan."))
             )
     return None
 

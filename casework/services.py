@@ -16,7 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
 from permissions.checks import grant_to_group, has_object_perm
@@ -128,7 +130,7 @@ def location_record_criteria(
         or has_object_perm(actor, LocationPerm.DIRECT, location)
     ):
         raise NotPermitted(
-            "Alleen procesregisseur of ministerie legt selectiecriteria vast."
+            _("Alleen procesregisseur of ministerie legt selectiecriteria vast.")
         )
     values = {
         "land_positions": land_positions.strip(),
@@ -155,7 +157,7 @@ def party_add(
     """Make `organisation` a party of `location`; its members may then see the location
     and contribute to its breakthrough agenda."""
     if role not in PartyRole.values:
-        raise InvalidInput(f"Onbekende rol: {role}.")
+        raise InvalidInput(_("Onbekende rol: ‘%(value)s’.") % {"value": role})
     party, created = Party.objects.get_or_create(
         location=location, organisation=organisation, defaults={"role": role}
     )
@@ -187,14 +189,17 @@ def _require_text(value: Any, message: str) -> str:
 def _designation_details(extra: dict[str, Any]) -> dict[str, str]:
     instrument = extra.get("instrument")
     if instrument not in Instrument.values:
-        raise InvalidInput("Geef het instrument: " + ", ".join(Instrument.values) + ".")
+        raise InvalidInput(
+            _("Geef het instrument: %(choices)s.")
+            % {"choices": ", ".join(Instrument.values)}
+        )
     return {
         "instrument": instrument,
         "legal_basis": _require_text(
-            extra.get("legal_basis"), "Geef de wettelijke grondslag."
+            extra.get("legal_basis"), _("Geef de wettelijke grondslag.")
         ),
         "national_interest": _require_text(
-            extra.get("national_interest"), "Geef het nationaal belang."
+            extra.get("national_interest"), _("Geef het nationaal belang.")
         ),
     }
 
@@ -213,18 +218,22 @@ def location_transition(
     Conflict and leaves nothing behind.
     """
     if transition not in TransitionName.values:
-        raise InvalidInput(f"Onbekende overgang: ‘{transition}’.")
+        raise InvalidInput(
+            _("Onbekende overgang: ‘%(value)s’.") % {"value": transition}
+        )
     name = TransitionName(transition)
-    reason = _require_text(reason, "Geef een reden op.")
+    reason = _require_text(reason, _("Geef een reden op."))
     details = (
         _designation_details(extra) if name == TransitionName.START_DESIGNATION else {}
     )
     if name in SYSTEM_TRANSITIONS:
         raise NotPermitted(
-            "Deze overgang voert het systeem uit zodra alle partijen hebben goedgekeurd."
+            _(
+                "Deze overgang voert het systeem uit zodra alle partijen hebben goedgekeurd."
+            )
         )
     if not has_object_perm(actor, TRANSITION_PERMISSION[name], location):
-        raise NotPermitted("U heeft geen recht om deze overgang uit te voeren.")
+        raise NotPermitted(_("U heeft geen recht om deze overgang uit te voeren."))
     return _apply_transition(
         location=location, name=name, actor=actor, reason=reason, details=details
     )
@@ -264,8 +273,10 @@ def _apply_transition(
     except (ConcurrentTransition, IntegrityError):
         location.refresh_from_db()
         raise Conflict(
-            "De locatie is tegelijk door iemand anders gewijzigd. Bekijk de actuele fase "
-            "en probeer het opnieuw."
+            _(
+                "De locatie is tegelijk door iemand anders gewijzigd. Bekijk de actuele fase "
+                "en probeer het opnieuw."
+            )
         ) from None
     return location
 
@@ -273,10 +284,9 @@ def _apply_transition(
 def _designate_blocker(location: Location) -> str | None:
     designation = location.designations.filter(closed_at__isnull=True).first()
     if designation and not designation.consultation_elapsed():
-        return (
-            "De zienswijzetermijn loopt nog tot en met "
-            f"{designation.consultation_ends_on:%d-%m-%Y}."
-        )
+        return _("De zienswijzetermijn loopt nog tot en met %(date)s.") % {
+            "date": date_format(designation.consultation_ends_on, "j F Y")
+        }
     return None
 
 
@@ -329,20 +339,21 @@ def escalation_record_consultation(
     """Record the administrative consultation (bestuurlijk overleg) of the open escalation."""
     if not has_object_perm(actor, LocationPerm.MANAGE, location):
         raise NotPermitted(
-            "Alleen de procesregisseur legt het bestuurlijk overleg vast."
+            _("Alleen de procesregisseur legt het bestuurlijk overleg vast.")
         )
     if outcome not in ConsultationOutcome.values:
         raise InvalidInput(
-            "Geef de uitkomst: " + ", ".join(ConsultationOutcome.values) + "."
+            _("Geef de uitkomst: %(choices)s.")
+            % {"choices": ", ".join(ConsultationOutcome.values)}
         )
-    participants = _require_text(participants, "Geef de deelnemers van het overleg.")
+    participants = _require_text(participants, _("Geef de deelnemers van het overleg."))
     escalation = (
         Escalation.objects.select_for_update()
         .filter(location=location, closed_at__isnull=True)
         .first()
     )
     if escalation is None or location.stage != Stage.ESCALATED:
-        raise Conflict("Deze locatie is niet geëscaleerd.")
+        raise Conflict(_("Deze locatie is niet geëscaleerd."))
     escalation.consultation_held_on = held_on
     escalation.consultation_participants = participants
     escalation.consultation_outcome = outcome
@@ -380,12 +391,14 @@ def bottleneck_create(
     """
     manages = has_object_perm(actor, LocationPerm.MANAGE, location)
     if not (manages or has_object_perm(actor, LocationPerm.CONTRIBUTE, location)):
-        raise NotPermitted("U heeft geen recht om knelpunten te registreren.")
+        raise NotPermitted(_("U heeft geen recht om knelpunten te registreren."))
     if category not in BottleneckCategory.values:
-        raise InvalidInput(f"Onbekende categorie: ‘{category}’.")
-    description = _require_text(description, "Geef een omschrijving van het knelpunt.")
+        raise InvalidInput(_("Onbekende categorie: ‘%(value)s’.") % {"value": category})
+    description = _require_text(
+        description, _("Geef een omschrijving van het knelpunt.")
+    )
     if owner is not None and owner.location_id != location.pk:
-        raise InvalidInput("De eigenaar is geen partij bij deze locatie.")
+        raise InvalidInput(_("De eigenaar is geen partij bij deze locatie."))
     if not manages and not (
         owner is not None
         and Membership.objects.filter(
@@ -393,12 +406,14 @@ def bottleneck_create(
         ).exists()
     ):
         raise NotPermitted(
-            "U kunt alleen knelpunten registreren waarvan uw eigen organisatie "
-            "eigenaar is."
+            _(
+                "U kunt alleen knelpunten registreren waarvan uw eigen organisatie "
+                "eigenaar is."
+            )
         )
     if location.stage in (Stage.DESIGNATED, Stage.WITHDRAWN):
         raise Conflict(
-            "Bij een afgeronde locatie worden geen knelpunten meer geregistreerd."
+            _("Bij een afgeronde locatie worden geen knelpunten meer geregistreerd.")
         )
     bottleneck = Bottleneck(
         location=location,
@@ -465,13 +480,15 @@ def agreement_draft(
     """Draft a new version of the location's agreement of `kind` (the agreement itself is
     created with its first version). Commitments name their owner by organisation id."""
     if not has_object_perm(actor, LocationPerm.MANAGE, location):
-        raise NotPermitted("Alleen de procesregisseur stelt overeenkomsten op.")
+        raise NotPermitted(_("Alleen de procesregisseur stelt overeenkomsten op."))
     if kind not in AgreementKind.values:
-        raise InvalidInput(f"Onbekende soort overeenkomst: ‘{kind}’.")
-    title = _require_text(title, "Geef een titel.")
-    text = _require_text(text, "Geef de tekst van de overeenkomst.")
+        raise InvalidInput(
+            _("Onbekende soort overeenkomst: ‘%(value)s’.") % {"value": kind}
+        )
+    title = _require_text(title, _("Geef een titel."))
+    text = _require_text(text, _("Geef de tekst van de overeenkomst."))
     parties = {p.organisation_id: p for p in location.parties.all()}
-    agreement, _ = Agreement.objects.get_or_create(
+    agreement, _created = Agreement.objects.get_or_create(
         location=location, kind=kind, defaults={"title": title, "created_by": actor}
     )
     versions = AgreementVersion.objects.select_for_update().filter(agreement=agreement)
@@ -479,7 +496,7 @@ def agreement_draft(
         status__in=[VersionStatus.IN_APPROVAL, VersionStatus.CONCLUDED]
     ).exists():
         raise Conflict(
-            "Er loopt al een goedkeuringsronde of de overeenkomst is vastgesteld."
+            _("Er loopt al een goedkeuringsronde of de overeenkomst is vastgesteld.")
         )
     versions.filter(status=VersionStatus.DRAFT).delete()
     number = (
@@ -493,20 +510,24 @@ def agreement_draft(
     for item in commitments:
         party = parties.get(item.get("party"))
         if party is None:
-            raise InvalidInput("Een afspraak hoort bij een organisatie die partij is.")
+            raise InvalidInput(
+                _("Een afspraak hoort bij een organisatie die partij is.")
+            )
         due = item.get("due_date")
         if isinstance(due, str):
             try:
                 due = datetime.date.fromisoformat(due)
             except ValueError:
-                raise InvalidInput(f"Ongeldige datum: ‘{due}’.") from None
+                raise InvalidInput(
+                    _("Ongeldige datum: ‘%(value)s’.") % {"value": due}
+                ) from None
         if not isinstance(due, datetime.date):
-            raise InvalidInput("Geef bij elke afspraak een uiterste datum.")
+            raise InvalidInput(_("Geef bij elke afspraak een uiterste datum."))
         Commitment.objects.create(
             version=version,
             owner=party,
             description=_require_text(
-                item.get("description"), "Omschrijf elke afspraak."
+                item.get("description"), _("Omschrijf elke afspraak.")
             ),
             due_date=due,
         )
@@ -530,14 +551,17 @@ def agreement_submit(*, version: AgreementVersion, actor) -> AgreementVersion:
     location = version.agreement.location
     if not has_object_perm(actor, LocationPerm.MANAGE, location):
         raise NotPermitted(
-            "Alleen de procesregisseur biedt een overeenkomst ter goedkeuring aan."
+            _("Alleen de procesregisseur biedt een overeenkomst ter goedkeuring aan.")
         )
     if version.status != VersionStatus.DRAFT:
-        raise Conflict("Alleen een concept kan ter goedkeuring worden aangeboden.")
+        raise Conflict(_("Alleen een concept kan ter goedkeuring worden aangeboden."))
     if location.stage != AGREEMENT_STAGE[version.agreement.kind]:
         raise Conflict(
-            f"In de fase ‘{location.get_stage_display()}’ kan deze overeenkomst niet ter "
-            "goedkeuring worden aangeboden."
+            _(
+                "In de fase ‘%(stage)s’ kan deze overeenkomst niet ter goedkeuring "
+                "worden aangeboden."
+            )
+            % {"stage": location.get_stage_display()}
         )
     version.status = VersionStatus.IN_APPROVAL
     version.submitted_at = timezone.now()
@@ -566,9 +590,9 @@ def approval_record(
     transition fires, all in this transaction. A rejection closes the round.
     """
     if decision not in Decision.values:
-        raise InvalidInput("Besluit is ‘approve’ of ‘reject’.")
+        raise InvalidInput(_("Besluit is ‘approve’ of ‘reject’."))
     if decision == Decision.REJECT:
-        comment = _require_text(comment, "Geef bij afwijzing een toelichting.")
+        comment = _require_text(comment, _("Geef bij afwijzing een toelichting."))
     with transaction.atomic():
         version = (
             AgreementVersion.objects.select_for_update()
@@ -579,13 +603,13 @@ def approval_record(
         if not Membership.objects.filter(
             user=actor, organisation=organisation, role="signatory"
         ).exists():
-            raise NotPermitted("U bent geen ondertekenaar van deze organisatie.")
+            raise NotPermitted(_("U bent geen ondertekenaar van deze organisatie."))
         if not location.parties.filter(organisation=organisation).exists():
-            raise NotPermitted("Deze organisatie is geen partij bij de locatie.")
+            raise NotPermitted(_("Deze organisatie is geen partij bij de locatie."))
         if version.status != VersionStatus.IN_APPROVAL:
-            raise Conflict("De goedkeuringsronde van deze versie is gesloten.")
+            raise Conflict(_("De goedkeuringsronde van deze versie is gesloten."))
         if version.approvals.filter(organisation=organisation).exists():
-            raise Conflict("Deze organisatie heeft al besloten over deze versie.")
+            raise Conflict(_("Deze organisatie heeft al besloten over deze versie."))
         approval = Approval.objects.create(
             version=version,
             organisation=organisation,

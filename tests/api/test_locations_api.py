@@ -718,3 +718,20 @@ def test_a_malformed_body_is_400(world, as_ministry, body, content_type):
     )
     assert_error(response, 400)
     assert Location.objects.get(pk=world.own.pk).stage == Stage.PROPOSED
+
+
+def test_errors_speak_the_users_chosen_language(world):
+    from django.conf import settings
+
+    client = token_client(world.ministry)
+    body = {"transition": "start_analysis", "reason": "Te vroeg."}
+    dutch = assert_error(
+        client.post(url(world.own, "transitions/"), body, format="json"), 409
+    )
+    assert dutch == "Dit kan niet vanuit de fase ‘Voorgedragen’."
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = assert_error(
+        client.post(url(world.own, "transitions/"), body, format="json"), 409
+    )
+    assert english == "This is not possible from the stage ‘Proposed’."

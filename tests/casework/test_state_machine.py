@@ -367,8 +367,23 @@ def test_designate_waits_for_the_end_of_the_consultation_period(world):
     ends_on = Designation.objects.get(location=location).consultation_ends_on
     with unchanged(location), pytest.raises(Conflict) as caught:
         _fire(location, T.DESIGNATE, world.ministry)
+    months = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ]
     assert caught.value.message == (
-        f"De zienswijzetermijn loopt nog tot en met {ends_on:%d-%m-%Y}."
+        "De zienswijzetermijn loopt nog tot en met "
+        f"{ends_on.day} {months[ends_on.month - 1]} {ends_on.year}."
     )
 
 

@@ -723,7 +723,7 @@ def test_a_malformed_body_is_400(world, as_ministry, body, content_type):
 def test_errors_speak_the_users_chosen_language(world):
     from django.conf import settings
 
-    client = token_client(world.ministry)
+    client = token_client(world.case_manager)
     body = {"transition": "start_analysis", "reason": "Te vroeg."}
     dutch = assert_error(
         client.post(url(world.own, "transitions/"), body, format="json"), 409

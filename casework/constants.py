@@ -158,3 +158,30 @@ class AuditAction(models.TextChoices):
     APPROVAL_RECORDED = "approval_recorded", _("Besluit van partij vastgelegd")
     AGREEMENT_CONCLUDED = "agreement_concluded", _("Overeenkomst vastgesteld")
     AGREEMENT_REJECTED = "agreement_rejected", _("Overeenkomst afgewezen")
+    ACTION_ASSIGNED = "action_assigned", _("Actie toegewezen")
+    ACTION_REPORTED = "action_reported", _("Actie gemeld")
+    ACTION_REVIEWED = "action_reviewed", _("Actie beoordeeld")
+    DEADLINE_PASSED = "deadline_passed", _("Termijn verstreken")
+
+
+class DeadlineKind(models.TextChoices):
+    """What a deadline belongs to."""
+
+    APPROVAL = "approval", _("Goedkeuring van een overeenkomst")
+    ACTION = "action", _("Actie op de doorbraak-agenda")
+    COMMITMENT = "commitment", _("Wederkerige afspraak")
+
+
+class DeadlineEventKind(models.TextChoices):
+    REMINDER = "reminder", _("Herinnering")
+    OVERDUE = "overdue", _("Termijn verstreken")
+
+
+class ActionStatus(models.TextChoices):
+    """A breakthrough-agenda action: the party acts, the case manager accepts."""
+
+    OPEN = "open", _("Open")
+    DONE_REPORTED = "done_reported", _("Gereed gemeld")
+    HELP_REQUESTED = "help_requested", _("Hulp gevraagd")
+    ACCEPTED = "accepted", _("Afgerond")
+    CANCELLED = "cancelled", _("Vervallen")

@@ -19,9 +19,12 @@ from permissions.models import Organisation
 
 from .constants import (
     TRANSITION_PERMISSION,
+    ActionStatus,
     AuditAction,
     BottleneckCategory,
     BottleneckStatus,
+    DeadlineEventKind,
+    DeadlineKind,
     ListedAs,
     LocationPerm,
     PartyRole,
@@ -413,6 +416,102 @@ class Bottleneck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()}: {self.description[:60]}"
+
+
+class BottleneckAction(models.Model):
+    """An action on the breakthrough agenda: a party does something about a bottleneck
+    before a deadline; the case manager accepts the result."""
+
+    bottleneck = models.ForeignKey(
+        Bottleneck, on_delete=models.CASCADE, related_name="actions"
+    )
+    assignee = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        verbose_name=_("partij"),
+    )
+    description = models.TextField(_("actie"))
+    due_on = models.DateField(_("uiterste datum"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ActionStatus.choices,
+        default=ActionStatus.OPEN,
+    )
+    report = models.TextField(
+        _("melding"), blank=True, help_text=_("Bewijs van gereedmelding of hulpvraag.")
+    )
+    review_note = models.TextField(_("toelichting procesregisseur"), blank=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("afgerond op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("actie")
+        verbose_name_plural = _("acties")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ActionStatus.values), name="action_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(description=""), name="action_description_required"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+
+class DeadlineEvent(models.Model):
+    """A deadline that came near or passed: the facts impasse detection reads.
+
+    One row per subject and kind of event, so a timer that fires twice records once.
+    `resolved_at` is set when the cause is gone (the task was done after all).
+    """
+
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="deadline_events"
+    )
+    kind = models.CharField(_("soort"), max_length=16, choices=DeadlineKind.choices)
+    event = models.CharField(
+        _("gebeurtenis"), max_length=16, choices=DeadlineEventKind.choices
+    )
+    reference = models.CharField(
+        _("verwijzing"),
+        max_length=64,
+        help_text=_("Bijvoorbeeld task:123 of action:4."),
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    description = models.CharField(_("omschrijving"), max_length=300)
+    due_on = models.DateField(_("uiterste datum"))
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("termijngebeurtenis")
+        verbose_name_plural = _("termijngebeurtenissen")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference", "event"], name="deadline_event_once_per_subject"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=DeadlineKind.values), name="deadline_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(event__in=DeadlineEventKind.values),
+                name="deadline_event_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()}: {self.description}"
 
 
 class ConsultationOutcome(models.TextChoices):

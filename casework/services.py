@@ -28,8 +28,10 @@ from permissions.models import Membership, Organisation
 from .constants import (
     SYSTEM_TRANSITIONS,
     TRANSITION_PERMISSION,
+    ActionStatus,
     AuditAction,
     BottleneckCategory,
+    DeadlineEventKind,
     LocationPerm,
     PartyRole,
     Stage,
@@ -42,8 +44,10 @@ from .models import (
     Approval,
     AuditEvent,
     Bottleneck,
+    BottleneckAction,
     Commitment,
     ConsultationOutcome,
+    DeadlineEvent,
     Decision,
     Designation,
     Escalation,
@@ -672,4 +676,185 @@ def _conclude(*, version: AgreementVersion, location: Location) -> None:
             "version": version.number,
             "sha256": version.sha256,
         },
+    )
+
+
+# --- Breakthrough-agenda actions ----------------------------------------------------------
+
+
+def _is_member(user, organisation_id: int) -> bool:
+    return Membership.objects.filter(
+        user=user, organisation_id=organisation_id
+    ).exists()
+
+
+@transaction.atomic
+def action_assign(
+    *,
+    bottleneck: Bottleneck,
+    actor,
+    assignee: Party,
+    description: str,
+    due_on: datetime.date,
+) -> BottleneckAction:
+    """Put an action on the breakthrough agenda: `assignee` acts before `due_on`."""
+    location = bottleneck.location
+    if not has_object_perm(actor, LocationPerm.MANAGE, location):
+        raise NotPermitted(_("Alleen de procesregisseur wijst acties toe."))
+    if assignee.location_id != location.pk:
+        raise InvalidInput(_("De partij neemt niet deel aan deze locatie."))
+    description = _require_text(description, _("Omschrijf de actie."))
+    if not isinstance(due_on, datetime.date):
+        raise InvalidInput(_("Geef een uiterste datum."))
+    if location.stage in (Stage.DESIGNATED, Stage.WITHDRAWN):
+        raise Conflict(
+            _("Bij een afgeronde locatie worden geen acties meer toegewezen.")
+        )
+    action = BottleneckAction.objects.create(
+        bottleneck=bottleneck,
+        assignee=assignee,
+        description=description,
+        due_on=due_on,
+        created_by=actor,
+    )
+    audit_record(
+        action=AuditAction.ACTION_ASSIGNED,
+        actor=actor,
+        location=location,
+        data={
+            "action": action.pk,
+            "organisation": assignee.organisation.slug,
+            "organisation_name": assignee.organisation.name,
+            "due_on": due_on.isoformat(),
+        },
+    )
+    return action
+
+
+@transaction.atomic
+def action_report(
+    *, action: BottleneckAction, actor, outcome: str, report: str
+) -> BottleneckAction:
+    """The assigned party reports the action done (with evidence) or asks for help."""
+    action = (
+        BottleneckAction.objects.select_for_update()
+        .select_related("assignee__organisation", "bottleneck__location")
+        .get(pk=action.pk)
+    )
+    if not _is_member(actor, action.assignee.organisation_id):
+        raise NotPermitted(_("Alleen de toegewezen partij meldt deze actie."))
+    if outcome not in ("done", "help"):
+        raise InvalidInput(_("Meld ‘done’ (gereed) of ‘help’ (hulp nodig)."))
+    report = _require_text(
+        report,
+        _("Geef het bewijs van gereedmelding.")
+        if outcome == "done"
+        else _("Beschrijf waarbij u hulp nodig heeft."),
+    )
+    if action.status != ActionStatus.OPEN:
+        raise Conflict(_("Deze actie is al gemeld."))
+    action.status = (
+        ActionStatus.DONE_REPORTED if outcome == "done" else ActionStatus.HELP_REQUESTED
+    )
+    action.report = report
+    action.save(update_fields=["status", "report"])
+    audit_record(
+        action=AuditAction.ACTION_REPORTED,
+        actor=actor,
+        location=action.bottleneck.location,
+        reason=report,
+        data={
+            "action": action.pk,
+            "outcome": outcome,
+            "organisation_name": action.assignee.organisation.name,
+        },
+    )
+    return action
+
+
+@transaction.atomic
+def action_review(
+    *, action: BottleneckAction, actor, decision: str, note: str = ""
+) -> BottleneckAction:
+    """The case manager accepts the reported action (closing it) or returns it to the
+    party with a note (after helping, or when the evidence falls short)."""
+    action = (
+        BottleneckAction.objects.select_for_update()
+        .select_related("bottleneck__location")
+        .get(pk=action.pk)
+    )
+    location = action.bottleneck.location
+    if not has_object_perm(actor, LocationPerm.MANAGE, location):
+        raise NotPermitted(_("Alleen de procesregisseur beoordeelt acties."))
+    if decision not in ("accept", "return"):
+        raise InvalidInput(_("Besluit is ‘accept’ of ‘return’."))
+    if decision == "return":
+        note = _require_text(note, _("Geef aan wat de partij nog moet doen."))
+    if action.status not in (ActionStatus.DONE_REPORTED, ActionStatus.HELP_REQUESTED):
+        raise Conflict(_("Deze actie wacht niet op beoordeling."))
+    action.review_note = note.strip()
+    if decision == "accept":
+        action.status = ActionStatus.ACCEPTED
+        action.closed_at = timezone.now()
+    else:
+        action.status = ActionStatus.OPEN
+    action.save(update_fields=["status", "review_note", "closed_at"])
+    audit_record(
+        action=AuditAction.ACTION_REVIEWED,
+        actor=actor,
+        location=location,
+        reason=note,
+        data={"action": action.pk, "decision": decision},
+    )
+    return action
+
+
+# --- Deadlines ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def deadline_record(
+    *,
+    location: Location,
+    kind: str,
+    event: str,
+    reference: str,
+    organisation: Organisation | None,
+    description: str,
+    due_on: datetime.date,
+) -> tuple[DeadlineEvent, bool]:
+    """Record that a deadline came near or passed. Idempotent per (reference, event):
+    returns the event and whether it is new."""
+    deadline, created = DeadlineEvent.objects.get_or_create(
+        reference=reference,
+        event=event,
+        defaults={
+            "location": location,
+            "kind": kind,
+            "organisation": organisation,
+            "description": description[:300],
+            "due_on": due_on,
+        },
+    )
+    if created and event == DeadlineEventKind.OVERDUE:
+        audit_record(
+            action=AuditAction.DEADLINE_PASSED,
+            actor=None,
+            location=location,
+            reason=description,
+            data={
+                "reference": reference,
+                "kind": kind,
+                "due_on": due_on.isoformat(),
+                "organisation": organisation.slug if organisation else "",
+                "organisation_name": organisation.name if organisation else "",
+            },
+        )
+    return deadline, created
+
+
+def deadline_resolve(*, reference: str) -> None:
+    """The subject of a deadline was dealt with: its events no longer signal anything."""
+    DeadlineEvent.objects.filter(reference=reference, resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
     )

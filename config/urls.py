@@ -7,10 +7,11 @@ from viewflow.urls import Site
 
 from casework import api as casework_api
 from casework.views import LocationsApplication
+from workflows.viewsets import workflow_app
 
 site = Site(
     title="Doorbraak",
-    viewsets=[LocationsApplication()],
+    viewsets=[LocationsApplication(), workflow_app()],
     # The application menu lists the same links; one menu is enough.
     menu_template_name=None,
     primary_color="#01689b",

@@ -30,3 +30,10 @@ class Role(models.TextChoices):
     CASE_MANAGER = "case_manager", _("Procesregisseur")
     MINISTRY = "ministry", _("Ministerie")
     VIEWER = "programme_viewer", _("Programmalezer")
+
+
+class OrganisationPerm:
+    """Object permissions on an organisation ("app_label.codename")."""
+
+    SIGN = "permissions.sign_for_organisation"
+    ACT = "permissions.act_for_organisation"

@@ -41,6 +41,12 @@ class Organisation(models.Model):
         verbose_name = _("organisatie")
         verbose_name_plural = _("organisaties")
         ordering = ["name"]
+        permissions = [
+            # Object permissions on the organisation itself, granted to its groups:
+            # workflow tasks "for this organisation" are claimable with them.
+            ("sign_for_organisation", _("Tekenen namens de organisatie")),
+            ("act_for_organisation", _("Handelen namens de organisatie")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=OrganisationKind.values),

@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from .checks import forget_cached_permissions
-from .constants import MembershipRole, OrganisationKind, Role
+from .checks import forget_cached_permissions, grant_to_group
+from .constants import MembershipRole, OrganisationKind, OrganisationPerm, Role
 from .models import Membership, Organisation
 
 User = get_user_model()
@@ -33,7 +33,14 @@ def organisation_get_or_create(
     )
     organisation.full_clean()
     organisation.save()
+    organisation_grant_own_permissions(organisation)
     return organisation
+
+
+def organisation_grant_own_permissions(organisation: Organisation) -> None:
+    """Signatories sign for the organisation; every member acts for it."""
+    grant_to_group(OrganisationPerm.SIGN, organisation.signatories_group, organisation)
+    grant_to_group(OrganisationPerm.ACT, organisation.members_group, organisation)
 
 
 @transaction.atomic

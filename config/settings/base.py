@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "viewflow",
+    "viewflow.workflow",
     "permissions",
     "casework",
     "documents",
@@ -202,3 +203,4 @@ DESIGNATION_CONSULTATION_DAYS = int(
     os.environ.get("DESIGNATION_CONSULTATION_DAYS", "42")
 )
 AXES_VERBOSE = False
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -154,13 +154,17 @@ def test_bulk_grants_match_the_service(db):
 
     portfolio = build_portfolio(20)
     service_rows = set(
-        GroupObjectPermission.objects.filter(object_pk=str(portfolio.own.pk))
+        GroupObjectPermission.objects.filter(
+            object_pk=str(portfolio.own.pk), content_type__model="location"
+        )
         .filter(group__organisation_as_members__slug="gemeente-a")
         .values_list("permission__codename", "content_type__model")
     )
     other = Location.objects.exclude(pk=portfolio.own.pk).first()
     bulk_rows = set(
-        GroupObjectPermission.objects.filter(object_pk=str(other.pk))
+        GroupObjectPermission.objects.filter(
+            object_pk=str(other.pk), content_type__model="location"
+        )
         .filter(group__organisation_as_members__slug="gemeente-a")
         .values_list("permission__codename", "content_type__model")
     )

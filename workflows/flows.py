@@ -1,0 +1,359 @@
+"""The flows of Doorbraak. Each reads top to bottom like its diagram; every node calls a
+casework service, and gateways read casework state."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow
+from viewflow.workflow.lock import SelectForUpdateLock
+from viewflow.workflow.status import STATUS
+
+from casework import services as casework
+from casework.constants import (
+    ActionStatus,
+    DeadlineEventKind,
+    DeadlineKind,
+    LocationPerm,
+)
+from casework.models import AgreementVersion, BottleneckAction, Location, VersionStatus
+from casework.selectors import locations_visible_to
+from permissions.checks import has_global_perm
+from permissions.constants import OrganisationPerm
+
+from . import deadlines, views
+from .models import ActionProcess, ApprovalRound
+from .nodes import FanOut, OrganisationTask, task_organisation
+from .notifications import notify, people_of
+
+OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+# One process row is locked while a task of it changes; waiting (not failing) on the
+# lock lets twenty signatories decide at the same moment without errors.
+PROCESS_LOCK = SelectForUpdateLock(nowait=False, attempts=1)
+
+
+def location_of(process) -> Location:
+    """The location a process is about (the object of its case-manager tasks)."""
+    return Location.objects.get(pk=process.data["location"])
+
+
+class DoorbraakFlow(flow.Flow):
+    """Access to a flow's pages follows the locations: the dashboards are for the
+    programme-wide roles; one process is visible to whoever may see its location."""
+
+    lock_impl = PROCESS_LOCK
+
+    def has_view_permission(self, user, obj=None):
+        if not (user and user.is_authenticated):
+            return False
+        if obj is None:
+            return has_global_perm(user, LocationPerm.VIEW)
+        location_id = (getattr(obj, "data", None) or {}).get("location")
+        return (
+            location_id is not None
+            and locations_visible_to(user).filter(pk=location_id).exists()
+        )
+
+    def has_manage_permission(self, user, obj=None):
+        # Cancelling or undoing tasks by hand bypasses the domain's rules: staff only.
+        return bool(user and user.is_authenticated and user.is_superuser)
+
+
+class ApprovalRoundFlow(DoorbraakFlow):
+    """One approval round of an agreement version.
+
+    Every organisation taking part in the location decides, each through one of its
+    signatories. When the last one approves, casework concludes the version (frozen,
+    hashed) and fires the location's system transition. A rejection cancels the
+    decisions still open and gives the case manager a task to revise; the revised
+    version starts a new round.
+    """
+
+    process_class = ApprovalRound
+    process_title = _("Goedkeuringsronde")
+    process_description = _(
+        "Elke partij keurt de versie van de overeenkomst goed of af."
+    )
+
+    start = flow.StartHandle(this.start_round).Next(this.fan_out)
+
+    fan_out = FanOut().Next(this.approve, data_source=this.organisations_deciding)
+
+    approve = (
+        OrganisationTask(views.ApprovalTaskView.as_view(), OrganisationPerm.SIGN)
+        .Annotation(title=_("Besluit over de overeenkomst"))
+        .OnTimeout(this.reminder_at, this.remind, interrupting=False)
+        .OnTimeout(this.overdue_at, this.mark_overdue, interrupting=False)
+        .Next(this.join)
+    )
+    remind = flow.Function(this.send_reminder).Next(this.deadline_end)
+    mark_overdue = flow.Function(this.record_overdue).Next(this.deadline_end)
+    deadline_end = flow.End()
+
+    join = flow.Join(continue_on_condition=this.round_rejected).Next(this.close_round)
+    close_round = flow.Function(this.resolve_deadlines).Next(this.outcome)
+    outcome = flow.If(this.version_concluded).Then(this.end).Else(this.revise)
+
+    revise = (
+        flow.View(views.ReviseTaskView.as_view())
+        .Annotation(title=_("Overeenkomst herzien"))
+        .Permission(LocationPerm.MANAGE, obj=location_of)
+        .Assign(this.submitter)
+        .Next(this.end)
+    )
+    end = flow.End()
+
+    # --- nodes' functions -----------------------------------------------------------
+
+    def start_round(self, activation, *, version: AgreementVersion, actor):
+        process = activation.process
+        location = version.agreement.location
+        process.artifact = version
+        process.data = {
+            "version": version.pk,
+            "location": location.pk,
+            "submitted_by": actor.pk,
+            "working_days": location.programme.approval_working_days,
+        }
+        return process
+
+    def organisations_deciding(self, activation):
+        process = activation.process
+        due = deadlines.due_in_working_days(process.data["working_days"])
+        organisation_ids = (
+            AgreementVersion.objects.get(pk=process.data["version"])
+            .agreement.location.parties.order_by("organisation__name")
+            .values_list("organisation_id", flat=True)
+        )
+        return [
+            {"organisation": organisation_id, "due": due.isoformat()}
+            for organisation_id in organisation_ids
+        ]
+
+    def submitter(self, activation):
+        from django.contrib.auth import get_user_model
+
+        return (
+            get_user_model()
+            ._default_manager.filter(
+                pk=activation.process.data["submitted_by"], is_active=True
+            )
+            .first()
+        )
+
+    def reminder_at(self, activation):
+        return deadlines.reminder_moment(
+            deadlines.task_due(deadlines.host_task(activation))
+        )
+
+    def overdue_at(self, activation):
+        return deadlines.overdue_moment(
+            deadlines.task_due(deadlines.host_task(activation))
+        )
+
+    def _deadline(self, activation, event: str) -> None:
+        task = deadlines.host_task(activation)
+        if task.status not in OPEN_TASK_STATUSES:
+            return
+        version = activation.process.version
+        location = version.agreement.location
+        organisation = task_organisation(task)
+        due = deadlines.task_due(task)
+        description = _(
+            "%(organisation)s besluit over ‘%(title)s’ (versie %(version)s) uiterlijk "
+            "%(due)s."
+        ) % {
+            "organisation": organisation.name,
+            "title": version.agreement.title,
+            "version": version.number,
+            "due": due.strftime("%d-%m-%Y"),
+        }
+        _deadline_event, created = casework.deadline_record(
+            location=location,
+            kind=DeadlineKind.APPROVAL,
+            event=event,
+            reference=f"task:{task.pk}",
+            organisation=organisation,
+            description=str(description),
+            due_on=due,
+        )
+        if event == DeadlineEventKind.OVERDUE and not task.data.get("overdue"):
+            task.data["overdue"] = True
+            task.save(update_fields=["data"])
+        if created:
+            subject = (
+                _("Herinnering: besluit gevraagd over %(title)s")
+                if event == DeadlineEventKind.REMINDER
+                else _("Termijn verstreken: besluit over %(title)s")
+            ) % {"title": version.agreement.title}
+            notify(
+                [task.owner]
+                if task.owner_id
+                else people_of(organisation, signatories_only=True),
+                subject=str(subject),
+                message=f"{subject}: {description}",
+                url=f"/locations/{location.pk}/",
+            )
+
+    def send_reminder(self, activation):
+        self._deadline(activation, DeadlineEventKind.REMINDER)
+
+    def record_overdue(self, activation):
+        self._deadline(activation, DeadlineEventKind.OVERDUE)
+
+    def round_rejected(self, activation, active_tasks) -> bool:
+        return (
+            AgreementVersion.objects.filter(pk=activation.process.data["version"])
+            .values_list("status", flat=True)
+            .get()
+            == VersionStatus.REJECTED
+        )
+
+    def resolve_deadlines(self, activation):
+        """The round is over: no decision of it is awaited any more."""
+        for task in activation.process.task_set.filter(flow_task=self.approve):
+            casework.deadline_resolve(reference=f"task:{task.pk}")
+
+    def version_concluded(self, activation) -> bool:
+        return (
+            AgreementVersion.objects.filter(pk=activation.process.data["version"])
+            .values_list("status", flat=True)
+            .get()
+            == VersionStatus.CONCLUDED
+        )
+
+
+class BottleneckActionFlow(DoorbraakFlow):
+    """An action on the breakthrough agenda: the assigned party does it (reporting done
+    with evidence, or asking for help), the case manager accepts it or returns it."""
+
+    process_class = ActionProcess
+    process_title = _("Actie op de doorbraak-agenda")
+    process_description = _(
+        "Een partij voert een actie uit; de procesregisseur accepteert."
+    )
+
+    start = flow.StartHandle(this.start_action).Next(
+        this.perform, task_data=this.perform_data
+    )
+
+    perform = (
+        OrganisationTask(views.ActionPerformTaskView.as_view(), OrganisationPerm.ACT)
+        .Annotation(title=_("Actie uitvoeren"))
+        .OnTimeout(this.reminder_at, this.remind, interrupting=False)
+        .OnTimeout(this.overdue_at, this.mark_overdue, interrupting=False)
+        .Next(this.review)
+    )
+    remind = flow.Function(this.send_reminder).Next(this.deadline_end)
+    mark_overdue = flow.Function(this.record_overdue).Next(this.deadline_end)
+    deadline_end = flow.End()
+
+    review = (
+        flow.View(views.ActionReviewTaskView.as_view())
+        .Annotation(title=_("Actie beoordelen"))
+        .Permission(LocationPerm.MANAGE, obj=location_of)
+        .Assign(this.assigner)
+        .Next(this.accepted)
+    )
+    accepted = (
+        flow.If(this.is_accepted)
+        .Then(this.end)
+        .Else(this.perform, task_data=this.perform_data)
+    )
+    end = flow.End()
+
+    def start_action(self, activation, *, action: BottleneckAction, actor):
+        process = activation.process
+        process.artifact = action
+        process.data = {
+            "action": action.pk,
+            "location": action.bottleneck.location_id,
+            "assigned_by": actor.pk,
+        }
+        return process
+
+    def perform_data(self, activation):
+        """`perform` is entered from the start and after each return: its data names
+        the organisation and the due date."""
+        action = BottleneckAction.objects.select_related("assignee").get(
+            pk=activation.process.data["action"]
+        )
+        return {
+            "organisation": action.assignee.organisation_id,
+            "action": action.pk,
+            "due": action.due_on.isoformat(),
+        }
+
+    def assigner(self, activation):
+        from django.contrib.auth import get_user_model
+
+        return (
+            get_user_model()
+            ._default_manager.filter(
+                pk=activation.process.data["assigned_by"], is_active=True
+            )
+            .first()
+        )
+
+    def reminder_at(self, activation):
+        return deadlines.reminder_moment(
+            deadlines.task_due(deadlines.host_task(activation))
+        )
+
+    def overdue_at(self, activation):
+        return deadlines.overdue_moment(
+            deadlines.task_due(deadlines.host_task(activation))
+        )
+
+    def _deadline(self, activation, event: str) -> None:
+        task = deadlines.host_task(activation)
+        if task.status not in OPEN_TASK_STATUSES:
+            return
+        action = activation.process.action
+        organisation = action.assignee.organisation
+        description = _("%(organisation)s voert uiterlijk %(due)s uit: %(action)s") % {
+            "organisation": organisation.name,
+            "due": action.due_on.strftime("%d-%m-%Y"),
+            "action": action.description[:200],
+        }
+        _event, created = casework.deadline_record(
+            location=action.bottleneck.location,
+            kind=DeadlineKind.ACTION,
+            event=event,
+            reference=f"action:{action.pk}",
+            organisation=organisation,
+            description=str(description),
+            due_on=action.due_on,
+        )
+        if event == DeadlineEventKind.OVERDUE and not task.data.get("overdue"):
+            task.data["overdue"] = True
+            task.save(update_fields=["data"])
+        if created:
+            subject = (
+                _("Herinnering: actie op de doorbraak-agenda")
+                if event == DeadlineEventKind.REMINDER
+                else _("Termijn verstreken: actie op de doorbraak-agenda")
+            )
+            notify(
+                [task.owner]
+                if task.owner_id
+                else people_of(organisation, signatories_only=False),
+                subject=str(subject),
+                message=f"{subject}: {description}",
+                url=f"/locations/{action.bottleneck.location_id}/",
+            )
+
+    def send_reminder(self, activation):
+        self._deadline(activation, DeadlineEventKind.REMINDER)
+
+    def record_overdue(self, activation):
+        self._deadline(activation, DeadlineEventKind.OVERDUE)
+
+    def is_accepted(self, activation) -> bool:
+        status = (
+            BottleneckAction.objects.filter(pk=activation.process.data["action"])
+            .values_list("status", flat=True)
+            .get()
+        )
+        return status == ActionStatus.ACCEPTED

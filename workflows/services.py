@@ -1,0 +1,201 @@
+"""Writes that drive the flows: start a round or an action, and do a human task from
+code (the API) with the same checks the task pages apply.
+
+Every function checks before it acts: a task you may not see is `NotVisible` (404), a
+task of another organisation `NotPermitted` (403), a task already done or a round
+already closed `Conflict` (409).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from casework import services as casework
+from casework.models import AgreementVersion, Bottleneck, BottleneckAction, Party
+from casework.selectors import access_location
+from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
+
+from .nodes import task_organisation
+
+OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def approval_round_submit(*, version: AgreementVersion, actor):
+    """Submit a draft version: casework opens its round, viewflow starts the approval
+    process (one task per party), and an open 'revise' task of the same agreement is
+    done by this very submission."""
+    from .flows import ApprovalRoundFlow
+
+    with transaction.atomic():
+        version = casework.agreement_submit(version=version, actor=actor)
+        process = ApprovalRoundFlow.start.run(version=version, actor=actor)
+    _finish_open_revisions(version=version, actor=actor)
+    return process
+
+
+def _finish_open_revisions(*, version: AgreementVersion, actor) -> None:
+    from .flows import ApprovalRoundFlow
+
+    flow = ApprovalRoundFlow.instance
+    open_revisions = Task.objects.filter(
+        flow_task=flow.revise,
+        status__in=OPEN,
+        process__data__location=version.agreement.location_id,
+    ).exclude(process__artifact_object_id=version.pk)
+    for task in open_revisions:
+        with task.activation() as activation:
+            if activation.task.status not in OPEN:
+                continue
+            if activation.task.status == STATUS.NEW:
+                activation.assign(actor)
+            elif activation.task.owner_id != actor.pk:
+                activation.reassign(actor)
+            if activation.task.status != STATUS.STARTED:
+                activation.start(None)
+            activation.task.data["revised_by_version"] = version.pk
+            activation.execute()
+
+
+def action_start(
+    *,
+    bottleneck: Bottleneck,
+    actor,
+    assignee: Party,
+    description: str,
+    due_on: datetime.date,
+):
+    """Assign a breakthrough-agenda action and start its flow."""
+    from .flows import BottleneckActionFlow
+
+    with transaction.atomic():
+        action = casework.action_assign(
+            bottleneck=bottleneck,
+            actor=actor,
+            assignee=assignee,
+            description=description,
+            due_on=due_on,
+        )
+        return BottleneckActionFlow.start.run(action=action, actor=actor)
+
+
+# --- What doing each kind of task means (shared by the task pages and the API) ------
+
+
+def decide_approval(activation, *, user, decision: str, comment: str) -> None:
+    version = activation.process.version
+    casework.approval_record(
+        version=version,
+        organisation=task_organisation(activation.task),
+        actor=user,
+        decision=decision,
+        comment=comment or "",
+    )
+    casework.deadline_resolve(reference=f"task:{activation.task.pk}")
+    activation.task.data["decision"] = decision
+    activation.execute()
+
+
+def report_action(activation, *, user, outcome: str, report: str) -> None:
+    action = activation.process.action
+    casework.action_report(action=action, actor=user, outcome=outcome, report=report)
+    casework.deadline_resolve(reference=f"action:{action.pk}")
+    activation.task.data["outcome"] = outcome
+    activation.execute()
+
+
+def review_action(activation, *, user, decision: str, note: str) -> None:
+    action: BottleneckAction = activation.process.action
+    casework.action_review(action=action, actor=user, decision=decision, note=note)
+    activation.task.data["decision"] = decision
+    activation.execute()
+
+
+def task_location_id(task) -> int | None:
+    return (task.process.data or {}).get("location")
+
+
+def task_complete(*, task_id: int, user, payload: dict[str, Any]) -> Task:
+    """Do a human task from code on behalf of `user` (the API's `complete`)."""
+    from .flows import ApprovalRoundFlow, BottleneckActionFlow
+
+    task = (
+        Task.objects.select_related("process")
+        .filter(pk=task_id, flow_task_type="HUMAN")
+        .first()
+    )
+    if task is None or task_location_id(task) is None:
+        raise NotVisible(_("Taak niet gevonden."))
+    access_location(user, task_location_id(task))
+    node = task.flow_task
+    handlers = {
+        ApprovalRoundFlow.instance.approve: _complete_approval,
+        BottleneckActionFlow.instance.perform: _complete_perform,
+        BottleneckActionFlow.instance.review: _complete_review,
+    }
+    handler = handlers.get(node)
+    if handler is None:
+        raise InvalidInput(_("Deze taak doet u op de taakpagina, niet via de API."))
+    if task.status not in OPEN:
+        raise Conflict(_closed_message(task))
+    if not _may_do(node, user, task):
+        raise NotPermitted(_("Dit is geen taak van u of uw organisatie."))
+    with transaction.atomic(), task.activation() as activation:
+        task = activation.task
+        if task.status not in OPEN:
+            raise Conflict(_closed_message(task))
+        if task.status == STATUS.NEW:
+            activation.assign(user)
+        elif task.owner_id != user.pk:
+            # Someone else of the same organisation had claimed it; whoever decides
+            # for the organisation takes it over.
+            activation.reassign(user)
+        if task.status != STATUS.STARTED:
+            activation.start(None)
+        handler(activation, user, payload)
+    task.refresh_from_db()
+    return task
+
+
+def _may_do(node, user, task) -> bool:
+    if hasattr(node, "may_act"):
+        return node.may_act(user, task)
+    return node.can_assign(user, task) or node.can_execute(user, task)
+
+
+def _closed_message(task) -> str:
+    if task.status == STATUS.CANCELED:
+        return _("De ronde van deze taak is gesloten.")
+    return _("Deze taak is al gedaan.")
+
+
+def _complete_approval(activation, user, payload):
+    decide_approval(
+        activation,
+        user=user,
+        decision=payload.get("decision", ""),
+        comment=payload.get("comment", ""),
+    )
+
+
+def _complete_perform(activation, user, payload):
+    report_action(
+        activation,
+        user=user,
+        outcome=payload.get("outcome", ""),
+        report=payload.get("report", ""),
+    )
+
+
+def _complete_review(activation, user, payload):
+    review_action(
+        activation,
+        user=user,
+        decision=payload.get("decision", ""),
+        note=payload.get("note", ""),
+    )

@@ -244,3 +244,43 @@ class LocationBottlenecksAPI(APIView):
         return Response(
             BottleneckSerializer(bottleneck).data, status=status.HTTP_201_CREATED
         )
+
+
+class ImpasseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    location = serializers.SerializerMethodField()
+    rule = serializers.CharField()
+    message = serializers.CharField()
+    waiting_on = serializers.SerializerMethodField()
+    opened_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_location(self, signal) -> dict:
+        return {"id": signal.location_id, "name": signal.location.name}
+
+    def get_waiting_on(self, signal) -> dict | None:
+        if signal.waiting_on is None:
+            return None
+        return {"id": signal.waiting_on_id, "name": signal.waiting_on.name}
+
+
+class ImpasseListAPI(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", enum=["open", "all"]),
+            OpenApiParameter("location", int),
+        ],
+        responses={
+            200: ImpasseSerializer(many=True),
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+        },
+    )
+    def get(self, request):
+        """Impasse signals, for the ministry and case managers (design §5)."""
+        signals = selectors.impasse_signals_for(
+            request.user,
+            status=request.query_params.get("status", "open"),
+            location_id=request.query_params.get("location"),
+        )
+        return Response(ImpasseSerializer(signals, many=True).data)

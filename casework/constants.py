@@ -185,3 +185,12 @@ class ActionStatus(models.TextChoices):
     HELP_REQUESTED = "help_requested", _("Hulp gevraagd")
     ACCEPTED = "accepted", _("Afgerond")
     CANCELLED = "cancelled", _("Vervallen")
+
+
+class ImpasseRule(models.TextChoices):
+    """Why the system believes a location is stuck (design §5)."""
+
+    DEADLINE_PASSED = "deadline_passed", _("Termijn verstreken")
+    REJECTED_TWICE = "rejected_twice", _("Twee keer afgewezen")
+    STAGE_TOO_LONG = "stage_too_long", _("Te lang in dezelfde fase")
+    COMMITMENT_CYCLE = "commitment_cycle", _("Afspraken wachten op elkaar")

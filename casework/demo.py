@@ -4,6 +4,12 @@ services so that stages, parties and the audit trail are genuine.
 Facts come from `casework/data/locations.csv` (a copy of the programme's public list).
 What the sources do not say stays unknown. Market parties do not appear in the sources:
 each location gets a demo developer and a demo housing corporation, named as such.
+
+Agreement rounds and actions are workflow: they run as viewflow processes with a task per
+party. Casework does not import the workflow layer (layers point one way), so the loader
+asks for a `DemoWorkflow` — three operations it needs — and `manage.py load_demo` (in
+`workflows`) hands it the one that drives the real flows. A demo round without its
+tasks would be a state the application never has, so there is no fallback.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -21,6 +28,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from permissions.constants import MembershipRole, OrganisationKind, Role
@@ -28,8 +36,16 @@ from permissions.models import Organisation
 from permissions.services import membership_set, organisation_get_or_create, role_grant
 
 from . import services
-from .constants import ListedAs, PartyRole, Stage
-from .models import AgreementKind, Location, Programme
+from .calendar import add_working_days
+from .constants import BottleneckCategory, ListedAs, PartyRole, Stage
+from .models import (
+    AgreementKind,
+    AgreementVersion,
+    Bottleneck,
+    Location,
+    Party,
+    Programme,
+)
 from .roles import ensure_roles
 
 CSV_PATH = Path(__file__).parent / "data" / "locations.csv"
@@ -52,9 +68,10 @@ TARGET_STAGE = {
     "Stougjeswijk": Stage.ADMINISTRATIVE_AGREEMENT,
     "Gnephoek": Stage.HEADS_OF_AGREEMENT,
     "Doorbraaklocatie Barendrecht": Stage.HEADS_OF_AGREEMENT,
+    # Both negotiate a heads of agreement whose round is open (`OPEN_ROUNDS`).
     "Fellenoord": Stage.NEGOTIATION,
+    "'t Zoet": Stage.NEGOTIATION,
     "Pampus": Stage.BOTTLENECK_ANALYSIS,
-    "'t Zoet": Stage.BOTTLENECK_ANALYSIS,
     "Oostflank": Stage.BOTTLENECK_ANALYSIS,
     "Oostflank Purmer": Stage.BOTTLENECK_ANALYSIS,
     "Oosterwold": Stage.SELECTED,
@@ -69,6 +86,16 @@ BOTTLENECK_TEXT = {
     "Stougjeswijk": "De bestemming van de grond (grondgebruik) was de knoop.",
     "Gnephoek": "Organisatie en financiering van de publiek-private samenwerking (PPS).",
     "Doorbraaklocatie Barendrecht": "Herprogrammering van het sociale (woning)programma.",
+}
+
+# Negotiation needs a registered bottleneck. The CSV names none for these locations;
+# the one registered here is drawn from what the CSV reports, and marked "(demo)".
+DEMO_BOTTLENECKS = {
+    "'t Zoet": (
+        BottleneckCategory.PLANNING_PROCEDURE,
+        "Het omgevingsplan moet worden gewijzigd voordat de werkzaamheden in 2026 kunnen "
+        "starten (demo).",
+    ),
 }
 
 # The CSV's notes are in English; the interface is Dutch first.
@@ -146,6 +173,44 @@ def _at(date: str, hour: int = 10) -> Iterator[None]:
         yield
 
 
+def _working_days_ago(days: int) -> str:
+    """A date relative to the day the demo is loaded: the open work is recent, and its
+    deadlines lie ahead whenever the demo is loaded."""
+    return add_working_days(timezone.localdate(), -days).isoformat()
+
+
+class DemoWorkflow(Protocol):
+    """What the demo needs of the workflow layer (which casework does not import).
+
+    `workflows.demo.FlowDemo` implements it with the real flows.
+    """
+
+    def submit_round(self, *, version: AgreementVersion, actor) -> None:
+        """Submit a draft version: its approval round starts, one task per party."""
+
+    def decide(
+        self,
+        *,
+        version: AgreementVersion,
+        organisation: Organisation,
+        actor,
+        decision: str,
+        comment: str = "",
+    ) -> None:
+        """`actor` decides for `organisation` in the open round of `version`."""
+
+    def start_action(
+        self,
+        *,
+        bottleneck: Bottleneck,
+        actor,
+        assignee: Party,
+        description: str,
+        due_on: datetime.date,
+    ) -> None:
+        """Assign an action on the breakthrough agenda; its flow starts."""
+
+
 @dataclass
 class DemoRow:
     name: str
@@ -190,9 +255,15 @@ def read_rows() -> list[DemoRow]:
 class DemoLoader:
     """Loads the demo; every step is idempotent (a second run adds nothing)."""
 
-    def __init__(self, log: Callable[[str], None] = lambda message: None) -> None:
+    def __init__(
+        self,
+        workflow: DemoWorkflow,
+        log: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self.workflow = workflow
         self.log = log
         self.password = settings.DEMO_PASSWORD
+        self._users_checked: set[str] = set()
         # One hash for every demo user: hashing is deliberately slow, the demo has ~70.
         self.password_hash = make_password(self.password)
 
@@ -242,9 +313,14 @@ class DemoLoader:
         user, created = User.objects.get_or_create(
             username=username, defaults={"first_name": full_name}
         )
-        if created or not user.check_password(self.password):
+        # Checking a password is deliberately slow: once per user and run is enough.
+        if created or (
+            username not in self._users_checked
+            and not user.check_password(self.password)
+        ):
             user.password = self.password_hash
             user.save(update_fields=["password"])
+        self._users_checked.add(username)
         if role is not None:
             role_grant(user=user, role=role)
         return user
@@ -338,6 +414,7 @@ class DemoLoader:
             return
         self._negotiate(location, row)
         if target == Stage.NEGOTIATION:
+            self._open_work(location, row)
             return
         self._conclude(location, row, AgreementKind.HEADS_OF_AGREEMENT)
         if target == Stage.HEADS_OF_AGREEMENT:
@@ -382,6 +459,14 @@ class DemoLoader:
                     category=row.known_bottleneck,
                     description=BOTTLENECK_TEXT[row.name],
                 )
+            elif row.name in DEMO_BOTTLENECKS:
+                category, description = DEMO_BOTTLENECKS[row.name]
+                services.bottleneck_create(
+                    location=location,
+                    actor=self.case_manager,
+                    category=category,
+                    description=description,
+                )
 
     def _negotiate(self, location: Location, row: DemoRow) -> None:
         early = row.name in ("Stougjeswijk", "Gnephoek", "Doorbraaklocatie Barendrecht")
@@ -393,35 +478,78 @@ class DemoLoader:
                 "Knelpuntenanalyse afgerond; partijen onderhandelen over wederkerige afspraken.",
             )
 
+    def _submit(self, location: Location, kind: str, spec: dict) -> AgreementVersion:
+        """Draft the version of `spec` and start its approval round."""
+        version = services.agreement_draft(
+            location=location,
+            actor=self.case_manager,
+            kind=kind,
+            title=spec["title"],
+            text=spec["text"],
+            commitments=[
+                {
+                    "party": self._party_organisation(location, owner).pk,
+                    "description": description,
+                    # A date, or (open rounds) a time after the day of submission.
+                    "due_date": due
+                    if isinstance(due, str)
+                    else (timezone.localdate() + due).isoformat(),
+                }
+                for owner, description, due in spec["commitments"]
+            ],
+        )
+        self.workflow.submit_round(version=version, actor=self.case_manager)
+        return version
+
+    def _approve(self, version: AgreementVersion, parties) -> None:
+        """Each party's signatory approves, through the party's task of the round."""
+        for party in parties:
+            self.workflow.decide(
+                version=version,
+                organisation=party.organisation,
+                actor=User.objects.get(username=party.organisation.slug),
+                decision="approve",
+            )
+
     def _conclude(self, location: Location, row: DemoRow, kind: str) -> None:
         spec = AGREEMENTS[(row.name, kind)]
         with _at(spec["drafted"]):
-            version = services.agreement_draft(
-                location=location,
-                actor=self.case_manager,
-                kind=kind,
-                title=spec["title"],
-                text=spec["text"],
-                commitments=[
-                    {
-                        "party": self._party_organisation(location, owner).pk,
-                        "description": description,
-                        "due_date": due,
-                    }
-                    for owner, description, due in spec["commitments"]
-                ],
-            )
-            services.agreement_submit(version=version, actor=self.case_manager)
+            version = self._submit(location, kind, spec)
         with _at(spec["concluded"]):
-            for party in location.parties.select_related("organisation").order_by("id"):
-                signatory = User.objects.get(username=party.organisation.slug)
-                services.approval_record(
-                    version=version,
-                    organisation=party.organisation,
-                    actor=signatory,
-                    decision="approve",
-                )
+            self._approve(
+                version,
+                location.parties.select_related("organisation").order_by("id"),
+            )
         location.refresh_from_db()
+
+    def _open_work(self, location: Location, row: DemoRow) -> None:
+        """The work in progress: a round some parties still have to decide on, and an
+        action the assigned party has yet to do, both with deadlines ahead."""
+        spec = OPEN_ROUNDS.get(row.name)
+        if spec is not None:
+            with _at(_working_days_ago(3), 9):
+                version = self._submit(location, AgreementKind.HEADS_OF_AGREEMENT, spec)
+            with _at(_working_days_ago(1), 11):
+                self._approve(
+                    version,
+                    location.parties.select_related("organisation")
+                    .filter(organisation__kind__in=spec["approved_by"])
+                    .order_by("id"),
+                )
+        action = OPEN_ACTIONS.get(row.name)
+        if action is not None:
+            with _at(_working_days_ago(2), 14):
+                self.workflow.start_action(
+                    bottleneck=location.bottlenecks.order_by("id").first(),
+                    actor=self.case_manager,
+                    assignee=location.parties.filter(organisation__kind=action["owner"])
+                    .order_by("id")
+                    .first(),
+                    description=action["description"],
+                    due_on=add_working_days(
+                        timezone.localdate(), action["working_days"]
+                    ),
+                )
 
     def _party_organisation(self, location: Location, owner_kind: str) -> Organisation:
         return (
@@ -437,8 +565,9 @@ class DemoLoader:
 # marked "(demo)".
 AGREEMENTS: dict[tuple[str, str], dict] = {
     ("Stougjeswijk", AgreementKind.HEADS_OF_AGREEMENT): {
-        "drafted": "2025-09-15",
-        "concluded": "2025-10-15",
+        # Every round is decided within its ten working days.
+        "drafted": "2025-10-01",
+        "concluded": "2025-10-14",
         "title": "Hoofdlijnenakkoord Stougjeswijk",
         "text": (
             "Partijen spreken op hoofdlijnen af hoe de knoop over de bestemming van de grond "
@@ -459,7 +588,7 @@ AGREEMENTS: dict[tuple[str, str], dict] = {
     },
     ("Stougjeswijk", AgreementKind.ADMINISTRATIVE_AGREEMENT): {
         "drafted": "2025-11-20",
-        "concluded": "2025-12-05",
+        "concluded": "2025-12-04",
         "title": "Bestuurlijke overeenkomst Stougjeswijk",
         "text": (
             "De doorbraak: partijen leggen de afspraken over grondgebruik en fasering vast; "
@@ -520,5 +649,78 @@ AGREEMENTS: dict[tuple[str, str], dict] = {
                 "2026-06-30",
             ),
         ],
+    },
+}
+
+# Rounds open when the demo is loaded: submitted three working days earlier, approved
+# since by the parties in `approved_by`; the others find the task in their inbox (for
+# 't Zoet: `gemeente-breda`). The text states what the CSV reports; the commitments are
+# demo, due some months after the submission.
+OPEN_ROUNDS: dict[str, dict] = {
+    "'t Zoet": {
+        "title": "Hoofdlijnenakkoord 't Zoet",
+        "text": (
+            "Partijen spreken op hoofdlijnen af hoe 't Zoet versneld tot ontwikkeling "
+            "komt: 4.000-6.000 woningen in totaal, waarvan 1.700 vóór 2030. Het "
+            "omgevingsplan wordt gewijzigd; de werkzaamheden starten in 2026 en de eerste "
+            "woningen volgen in 2028-2030."
+        ),
+        "commitments": [
+            (
+                OrganisationKind.MUNICIPALITY,
+                "Wijziging van het omgevingsplan voor de eerste fase vaststellen (demo).",
+                datetime.timedelta(days=180),
+            ),
+            (
+                OrganisationKind.DEVELOPER,
+                "Bouwrijp maken en werkzaamheden eerste fase starten (demo).",
+                datetime.timedelta(days=270),
+            ),
+            (
+                OrganisationKind.HOUSING_CORPORATION,
+                "Aandeel sociale huur in de eerste fase vastleggen (demo).",
+                datetime.timedelta(days=180),
+            ),
+        ],
+        "approved_by": [
+            OrganisationKind.MINISTRY,
+            OrganisationKind.PROVINCE,
+            OrganisationKind.HOUSING_CORPORATION,
+        ],
+    },
+    "Fellenoord": {
+        "title": "Hoofdlijnenakkoord Fellenoord",
+        "text": (
+            "Partijen spreken op hoofdlijnen af hoe circa 7.000 woningen in Fellenoord tot "
+            "ontwikkeling komen. De grondverwerving en het financiële risico daarvan "
+            "worden aangepakt met een pilot van een landelijke grondaankoopfaciliteit "
+            "(juni 2025)."
+        ),
+        "commitments": [
+            (
+                OrganisationKind.MINISTRY,
+                "Voorwaarden van de landelijke grondaankoopfaciliteit vastleggen (demo).",
+                datetime.timedelta(days=120),
+            ),
+            (
+                OrganisationKind.MUNICIPALITY,
+                "Grondverwerving voor de eerste fase afronden (demo).",
+                datetime.timedelta(days=365),
+            ),
+        ],
+        "approved_by": [OrganisationKind.MINISTRY],
+    },
+}
+
+# Breakthrough-agenda actions open when the demo is loaded, on the location's first
+# bottleneck: assigned two working days earlier, due `working_days` after assignment.
+OPEN_ACTIONS: dict[str, dict] = {
+    "Fellenoord": {
+        "owner": OrganisationKind.MUNICIPALITY,
+        "description": (
+            "Grondverwervingsstrategie uitwerken voor de pilot van de landelijke "
+            "grondaankoopfaciliteit (demo)."
+        ),
+        "working_days": 15,
     },
 }

@@ -25,6 +25,7 @@ from .constants import (
     BottleneckStatus,
     DeadlineEventKind,
     DeadlineKind,
+    ImpasseRule,
     ListedAs,
     LocationPerm,
     PartyRole,
@@ -685,6 +686,12 @@ class AgreementVersion(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    approval_due_on = models.DateField(
+        _("besluit uiterlijk"),
+        null=True,
+        blank=True,
+        help_text=_("Gezet bij indienen: het aantal werkdagen van het programma."),
+    )
     concluded_at = models.DateTimeField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
 
@@ -782,6 +789,60 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation}: {self.get_decision_display()}"
+
+
+class ImpasseSignal(models.Model):
+    """A reason to believe a location is stuck, raised by `detect_impasses`.
+
+    `key` identifies the cause (a task, a pair of rejected versions, a stay in a stage,
+    a cycle of commitments): while the cause exists the signal stays open; when it is
+    gone the detector closes it. At most one open signal per location and key.
+    """
+
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="impasse_signals"
+    )
+    rule = models.CharField(_("regel"), max_length=24, choices=ImpasseRule.choices)
+    key = models.CharField(_("oorzaak"), max_length=200)
+    message = models.CharField(_("uitleg"), max_length=500)
+    waiting_on = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("wacht op"),
+    )
+    opened_at = models.DateTimeField(_("geopend op"), default=timezone.now)
+    closed_at = models.DateTimeField(_("gesloten op"), null=True, blank=True)
+    escalation = models.ForeignKey(
+        Escalation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signals",
+    )
+
+    class Meta:
+        verbose_name = _("impassesignaal")
+        verbose_name_plural = _("impassesignalen")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "key"],
+                condition=Q(closed_at__isnull=True),
+                name="impasse_one_open_signal_per_cause",
+            ),
+            models.CheckConstraint(
+                condition=Q(rule__in=ImpasseRule.values), name="impasse_rule_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["closed_at", "location"], name="impasse_open_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class AuditEvent(models.Model):

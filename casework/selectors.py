@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from permissions.checks import has_object_perm, objects_with_perm
 from permissions.constants import MembershipRole
-from permissions.errors import NotPermitted, NotVisible
+from permissions.errors import InvalidInput, NotPermitted, NotVisible
 from permissions.models import Membership
 
 from .constants import (
@@ -161,3 +161,31 @@ def version_approved_by_every_party(*, location: Location, kind: str) -> bool:
         )
     )
     return bool(party_organisations) and party_organisations <= approved
+
+
+def impasse_signals_for(user, *, status: str = "open", location_id=None):
+    """Impasse signals are read by the ministry and case managers (design §5); parties see
+    that their location is escalated, not the system's suspicions about them."""
+    from django.utils.translation import gettext as _
+
+    from permissions.checks import has_global_perm
+
+    from .models import ImpasseSignal
+
+    if not (
+        has_global_perm(user, LocationPerm.MANAGE)
+        or has_global_perm(user, LocationPerm.DIRECT)
+    ):
+        raise NotPermitted(
+            _("Impassesignalen zijn er voor het ministerie en procesregisseurs.")
+        )
+    if status not in ("open", "all"):
+        raise InvalidInput(_("Status is ‘open’ of ‘all’."))
+    signals = ImpasseSignal.objects.filter(
+        location__in=locations_visible_to(user).values("pk")
+    ).select_related("location", "waiting_on")
+    if status == "open":
+        signals = signals.filter(closed_at__isnull=True)
+    if location_id:
+        signals = signals.filter(location=access_location(user, location_id))
+    return signals.order_by("-opened_at", "-id")

@@ -25,6 +25,7 @@ from permissions.checks import grant_to_group, has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted
 from permissions.models import Membership, Organisation
 
+from .calendar import add_working_days
 from .constants import (
     SYSTEM_TRANSITIONS,
     TRANSITION_PERMISSION,
@@ -471,6 +472,42 @@ def version_canonical_content(version: AgreementVersion) -> bytes:
     ).encode()
 
 
+def _commitment_dependencies(commitments: list[dict[str, Any]]) -> list[set[int]]:
+    """The `depends_on` of each commitment: indexes into `commitments` (the same
+    version), never the commitment itself. A cycle (A waits for B, B waits for A) is
+    accepted: it is what the parties said, and impasse detection names it (design §5)."""
+    dependencies: list[set[int]] = []
+    for number, item in enumerate(commitments, start=1):
+        indexes = item.get("depends_on") or []
+        if not isinstance(indexes, list | tuple):
+            raise InvalidInput(
+                _("Afspraak %(number)s: geef de afhankelijkheden als lijst.")
+                % {"number": number}
+            )
+        wanted = set()
+        for index in indexes:
+            if (
+                isinstance(index, bool)
+                or not isinstance(index, int)
+                or not 0 <= index < len(commitments)
+            ):
+                raise InvalidInput(
+                    _(
+                        "Afspraak %(number)s hangt af van ‘%(value)s’: zo'n afspraak is er "
+                        "niet (de eerste afspraak heeft index 0)."
+                    )
+                    % {"number": number, "value": index}
+                )
+            if index == number - 1:
+                raise InvalidInput(
+                    _("Afspraak %(number)s kan niet van zichzelf afhangen.")
+                    % {"number": number}
+                )
+            wanted.add(index)
+        dependencies.append(wanted)
+    return dependencies
+
+
 @transaction.atomic
 def agreement_draft(
     *,
@@ -482,7 +519,9 @@ def agreement_draft(
     commitments: list[dict[str, Any]],
 ) -> AgreementVersion:
     """Draft a new version of the location's agreement of `kind` (the agreement itself is
-    created with its first version). Commitments name their owner by organisation id."""
+    created with its first version). Commitments name their owner by organisation id;
+    `depends_on` (optional) lists the indexes, in `commitments`, of the commitments
+    each one waits for."""
     if not has_object_perm(actor, LocationPerm.MANAGE, location):
         raise NotPermitted(_("Alleen de procesregisseur stelt overeenkomsten op."))
     if kind not in AgreementKind.values:
@@ -491,6 +530,7 @@ def agreement_draft(
         )
     title = _require_text(title, _("Geef een titel."))
     text = _require_text(text, _("Geef de tekst van de overeenkomst."))
+    dependencies = _commitment_dependencies(commitments)
     parties = {p.organisation_id: p for p in location.parties.all()}
     agreement, _created = Agreement.objects.get_or_create(
         location=location, kind=kind, defaults={"title": title, "created_by": actor}
@@ -511,6 +551,7 @@ def agreement_draft(
     version = AgreementVersion.objects.create(
         agreement=agreement, number=number, text=text
     )
+    created: list[Commitment] = []
     for item in commitments:
         party = parties.get(item.get("party"))
         if party is None:
@@ -527,14 +568,23 @@ def agreement_draft(
                 ) from None
         if not isinstance(due, datetime.date):
             raise InvalidInput(_("Geef bij elke afspraak een uiterste datum."))
-        Commitment.objects.create(
-            version=version,
-            owner=party,
-            description=_require_text(
-                item.get("description"), _("Omschrijf elke afspraak.")
-            ),
-            due_date=due,
+        created.append(
+            Commitment.objects.create(
+                version=version,
+                owner=party,
+                description=_require_text(
+                    item.get("description"), _("Omschrijf elke afspraak.")
+                ),
+                due_date=due,
+            )
         )
+    Commitment.depends_on.through.objects.bulk_create(
+        Commitment.depends_on.through(
+            from_commitment=created[index], to_commitment=created[dependency]
+        )
+        for index, wanted in enumerate(dependencies)
+        for dependency in sorted(wanted)
+    )
     audit_record(
         action=AuditAction.AGREEMENT_DRAFTED,
         actor=actor,
@@ -567,9 +617,15 @@ def agreement_submit(*, version: AgreementVersion, actor) -> AgreementVersion:
             )
             % {"stage": location.get_stage_display()}
         )
+    if not location.parties.exists():
+        # The round has one task per party: without parties nobody could decide.
+        raise Conflict(_("Deze locatie heeft geen partijen die kunnen goedkeuren."))
     version.status = VersionStatus.IN_APPROVAL
     version.submitted_at = timezone.now()
-    version.save(update_fields=["status", "submitted_at"])
+    version.approval_due_on = add_working_days(
+        timezone.localdate(), location.programme.approval_working_days
+    )
+    version.save(update_fields=["status", "submitted_at", "approval_due_on"])
     audit_record(
         action=AuditAction.AGREEMENT_SUBMITTED,
         actor=actor,
@@ -824,7 +880,9 @@ def deadline_record(
     due_on: datetime.date,
 ) -> tuple[DeadlineEvent, bool]:
     """Record that a deadline came near or passed. Idempotent per (reference, event):
-    returns the event and whether it is new."""
+    returns the event and whether it is news. An event that was resolved and happens
+    again is reopened, and is news again: its subject was reopened (an action returned
+    to its party after the deadline is late again)."""
     deadline, created = DeadlineEvent.objects.get_or_create(
         reference=reference,
         event=event,
@@ -836,7 +894,13 @@ def deadline_record(
             "due_on": due_on,
         },
     )
-    if created and event == DeadlineEventKind.OVERDUE:
+    if not created:
+        if not DeadlineEvent.objects.filter(
+            pk=deadline.pk, resolved_at__isnull=False
+        ).update(resolved_at=None):
+            return deadline, False
+        deadline.resolved_at = None
+    if event == DeadlineEventKind.OVERDUE:
         audit_record(
             action=AuditAction.DEADLINE_PASSED,
             actor=None,
@@ -850,7 +914,7 @@ def deadline_record(
                 "organisation_name": organisation.name if organisation else "",
             },
         )
-    return deadline, created
+    return deadline, True
 
 
 def deadline_resolve(*, reference: str) -> None:

@@ -30,6 +30,7 @@ from .constants import (
     TransitionName,
 )
 from .models import Instrument, Location, Programme
+from .panels import location_panels
 
 
 class LocationFilterForm(forms.Form):
@@ -95,7 +96,7 @@ class BottleneckForm(forms.Form):
     deadline = forms.DateField(
         label=_("Deadline"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, location: Location, **kwargs):
@@ -184,6 +185,8 @@ class LocationDetailView(LoginRequiredMixin, DetailView):
             context["bottleneck_form"] = kwargs.get(
                 "bottleneck_form"
             ) or BottleneckForm(location=location)
+        # Sections of apps built on casework (e.g. who holds the ball, from workflows).
+        context["panels"] = location_panels(self.request, location)
         context["designation_form"] = TransitionForm(
             initial={"transition": TransitionName.START_DESIGNATION}
         )
@@ -277,7 +280,7 @@ class LocationsApplication(Application):
     title = _("Locaties")
     icon = "location_city"
     app_name = "locations"
-    menu_template_name = "casework/app_menu.html"
+    menu_template_name = "doorbraak/menu.html"
 
     list_path = path("", LocationListView.as_view(), name="index")
     detail_path = path("<int:pk>/", LocationDetailView.as_view(), name="detail")

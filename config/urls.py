@@ -7,6 +7,9 @@ from viewflow.urls import Site
 
 from casework import api as casework_api
 from casework.views import LocationsApplication
+from documents import api as documents_api
+from documents import views as documents_views
+from workflows import api as workflows_api
 from workflows.viewsets import workflow_app
 
 site = Site(
@@ -35,6 +38,54 @@ api_v1 = [
         casework_api.LocationBottlenecksAPI.as_view(),
         name="location-bottlenecks",
     ),
+    path(
+        "locations/<int:pk>/agreements/",
+        workflows_api.LocationAgreementsAPI.as_view(),
+        name="location-agreements",
+    ),
+    path(
+        "agreements/<int:pk>/",
+        workflows_api.AgreementDetailAPI.as_view(),
+        name="agreement-detail",
+    ),
+    path(
+        "agreements/<int:pk>/submit/",
+        workflows_api.AgreementSubmitAPI.as_view(),
+        name="agreement-submit",
+    ),
+    path("tasks/", workflows_api.TaskListAPI.as_view(), name="task-list"),
+    path(
+        "tasks/<int:pk>/complete/",
+        workflows_api.TaskCompleteAPI.as_view(),
+        name="task-complete",
+    ),
+    path("impasses/", casework_api.ImpasseListAPI.as_view(), name="impasse-list"),
+    path(
+        "agreements/<int:pk>/pdf/",
+        documents_api.AgreementPdfAPI.as_view(),
+        name="agreement-pdf",
+    ),
+    path(
+        "locations/<int:pk>/dossier.pdf",
+        documents_api.LocationDossierPdfAPI.as_view(),
+        name="location-dossier",
+    ),
+    path(
+        "reports/progress.pdf",
+        documents_api.ProgressReportPdfAPI.as_view(),
+        name="progress-report",
+    ),
+    path("documents/", documents_api.DocumentListAPI.as_view(), name="document-list"),
+    path(
+        "documents/<int:pk>/",
+        documents_api.DocumentDetailAPI.as_view(),
+        name="document-detail",
+    ),
+    path(
+        "documents/<int:pk>/download/",
+        documents_api.DocumentDownloadAPI.as_view(),
+        name="document-download",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",
@@ -51,6 +102,26 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "documenten/<int:pk>/",
+        documents_views.document_download,
+        name="document-download",
+    ),
+    path(
+        "documenten/overeenkomst/<int:pk>.pdf",
+        documents_views.agreement_pdf,
+        name="agreement-pdf",
+    ),
+    path(
+        "documenten/locatie/<int:pk>/dossier.pdf",
+        documents_views.location_dossier,
+        name="location-dossier",
+    ),
+    path(
+        "documenten/voortgangsrapportage.pdf",
+        documents_views.progress_report,
+        name="progress-report",
+    ),
     path("", RedirectView.as_view(pattern_name="locations:index"), name="home"),
     path("", site.urls),
 ]

@@ -6,3 +6,11 @@ class WorkflowsConfig(AppConfig):
 
     name = "workflows"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from casework.panels import register_location_panel
+
+        from .location_work import PANEL
+
+        # 'Who holds the ball' on the location page (casework does not import us).
+        register_location_panel(PANEL)

@@ -3,6 +3,12 @@ casework service, and gateways read casework state."""
 
 from __future__ import annotations
 
+import datetime
+import logging
+
+from django.db import transaction
+from django.urls import NoReverseMatch, get_resolver
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
@@ -18,6 +24,7 @@ from casework.constants import (
 )
 from casework.models import AgreementVersion, BottleneckAction, Location, VersionStatus
 from casework.selectors import locations_visible_to
+from documents import services as documents
 from permissions.checks import has_global_perm
 from permissions.constants import OrganisationPerm
 
@@ -30,7 +37,19 @@ OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 # One process row is locked while a task of it changes; waiting (not failing) on the
 # lock lets twenty signatories decide at the same moment without errors.
+logger = logging.getLogger(__name__)
+
 PROCESS_LOCK = SelectForUpdateLock(nowait=False, attempts=1)
+
+
+def task_url(task) -> str:
+    """The page of a task. The flows learn their URL namespace when the URLconf is
+    built; outside a request (timers, load_demo) make sure it has been."""
+    get_resolver().url_patterns  # noqa: B018 - imports config.urls once
+    try:
+        return task.flow_task.reverse("index", args=[task.process_id, task.pk])
+    except NoReverseMatch:
+        return ""
 
 
 def location_of(process) -> Location:
@@ -53,6 +72,38 @@ class DoorbraakFlow(flow.Flow):
         return (
             location_id is not None
             and locations_visible_to(user).filter(pk=location_id).exists()
+        )
+
+    def task_created(self, activation):
+        """Tell the people who can do a new task (its owner, or everyone who may claim
+        it) by notification and e-mail, after the task is committed."""
+        task = activation.task
+        location = location_of(activation.process)
+        if task.owner_id:
+            people = [task.owner]
+        elif "organisation" in task.data:
+            organisation = task_organisation(task)
+            people = people_of(
+                organisation,
+                signatories_only=task.owner_permission == OrganisationPerm.SIGN,
+            )
+        else:
+            return
+        title = task.flow_task.task_title
+        due = task.data.get("due")
+        message = _("Nieuwe taak: %(title)s – %(location)s") % {
+            "title": title,
+            "location": location.name,
+        }
+        if due:
+            message += " " + _("(uiterlijk %(due)s)") % {
+                "due": date_format(datetime.date.fromisoformat(due), "j F Y")
+            }
+        notify(
+            people,
+            subject=str(_("Nieuwe taak in Doorbraak: %(title)s") % {"title": title}),
+            message=str(message),
+            url=task_url(task),
         )
 
     def has_manage_permission(self, user, obj=None):
@@ -83,6 +134,7 @@ class ApprovalRoundFlow(DoorbraakFlow):
     approve = (
         OrganisationTask(views.ApprovalTaskView.as_view(), OrganisationPerm.SIGN)
         .Annotation(title=_("Besluit over de overeenkomst"))
+        .onCreate(this.task_created)
         .OnTimeout(this.reminder_at, this.remind, interrupting=False)
         .OnTimeout(this.overdue_at, this.mark_overdue, interrupting=False)
         .Next(this.join)
@@ -93,11 +145,15 @@ class ApprovalRoundFlow(DoorbraakFlow):
 
     join = flow.Join(continue_on_condition=this.round_rejected).Next(this.close_round)
     close_round = flow.Function(this.resolve_deadlines).Next(this.outcome)
-    outcome = flow.If(this.version_concluded).Then(this.end).Else(this.revise)
+    outcome = (
+        flow.If(this.version_concluded).Then(this.archive_agreement).Else(this.revise)
+    )
+    archive_agreement = flow.Function(this.render_agreement_pdf).Next(this.end)
 
     revise = (
         flow.View(views.ReviseTaskView.as_view())
         .Annotation(title=_("Overeenkomst herzien"))
+        .onCreate(this.task_created)
         .Permission(LocationPerm.MANAGE, obj=location_of)
         .Assign(this.submitter)
         .Next(this.end)
@@ -114,18 +170,17 @@ class ApprovalRoundFlow(DoorbraakFlow):
             "version": version.pk,
             "location": location.pk,
             "submitted_by": actor.pk,
-            "working_days": location.programme.approval_working_days,
         }
         return process
 
     def organisations_deciding(self, activation):
-        process = activation.process
-        due = deadlines.due_in_working_days(process.data["working_days"])
-        organisation_ids = (
-            AgreementVersion.objects.get(pk=process.data["version"])
-            .agreement.location.parties.order_by("organisation__name")
-            .values_list("organisation_id", flat=True)
+        version = AgreementVersion.objects.select_related("agreement__location").get(
+            pk=activation.process.data["version"]
         )
+        due = version.approval_due_on
+        organisation_ids = version.agreement.location.parties.order_by(
+            "organisation__name"
+        ).values_list("organisation_id", flat=True)
         return [
             {"organisation": organisation_id, "due": due.isoformat()}
             for organisation_id in organisation_ids
@@ -215,6 +270,22 @@ class ApprovalRoundFlow(DoorbraakFlow):
         for task in activation.process.task_set.filter(flow_task=self.approve):
             casework.deadline_resolve(reference=f"task:{task.pk}")
 
+    def render_agreement_pdf(self, activation):
+        """The concluded version's PDF is rendered once the conclusion has committed, so
+        the last approval does not hold the round's lock while WeasyPrint works; a
+        failure leaves it to be rendered on first download."""
+        version_id = activation.process.data["version"]
+
+        def render() -> None:
+            try:
+                documents.agreement_document(
+                    version=AgreementVersion.objects.get(pk=version_id)
+                )
+            except Exception:
+                logger.exception("Rendering the PDF of version %s failed", version_id)
+
+        transaction.on_commit(render)
+
     def version_concluded(self, activation) -> bool:
         return (
             AgreementVersion.objects.filter(pk=activation.process.data["version"])
@@ -241,6 +312,7 @@ class BottleneckActionFlow(DoorbraakFlow):
     perform = (
         OrganisationTask(views.ActionPerformTaskView.as_view(), OrganisationPerm.ACT)
         .Annotation(title=_("Actie uitvoeren"))
+        .onCreate(this.task_created)
         .OnTimeout(this.reminder_at, this.remind, interrupting=False)
         .OnTimeout(this.overdue_at, this.mark_overdue, interrupting=False)
         .Next(this.review)
@@ -252,6 +324,7 @@ class BottleneckActionFlow(DoorbraakFlow):
     review = (
         flow.View(views.ActionReviewTaskView.as_view())
         .Annotation(title=_("Actie beoordelen"))
+        .onCreate(this.task_created)
         .Permission(LocationPerm.MANAGE, obj=location_of)
         .Assign(this.assigner)
         .Next(this.accepted)

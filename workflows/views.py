@@ -2,23 +2,28 @@
 
 Each view validates the form, calls the same function the API calls
 (`workflows.services`), and lets viewflow move on. A domain error becomes a message on
-the form; nothing is half done.
+the form; nothing is half done. After the task the person goes back to the inbox.
 """
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from django import forms
+from django.contrib import messages
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from viewflow.workflow.flow.views.mixins import TaskSuccessUrlMixin
+from viewflow.workflow.status import STATUS
 
 from casework import services as casework
-from casework.models import Decision
+from casework.constants import ActionStatus
+from casework.models import AgreementKind, Decision
 from permissions.errors import DomainError
 
-from . import services
-from .deadlines import task_due
+from . import selectors, services
 from .nodes import task_organisation
 
 
@@ -29,7 +34,7 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(
         label=_("Toelichting"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Verplicht bij afwijzen: waarom, en wat er anders moet."),
     )
 
@@ -46,6 +51,8 @@ class DecisionForm(forms.Form):
 class TaskView(TaskSuccessUrlMixin, FormView):
     """Base of our task pages: runs `perform(form)` and maps domain errors onto the form."""
 
+    success_message = ""
+
     def perform(self, form) -> None:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
 
@@ -55,37 +62,89 @@ class TaskView(TaskSuccessUrlMixin, FormView):
         except DomainError as exc:
             form.add_error(None, exc.message)
             return self.form_invalid(form)
+        return self.done()
+
+    def done(self):
+        message = self.get_success_message()
+        if message:
+            messages.success(self.request, message)
         return HttpResponseRedirect(self.get_success_url())
+
+    def get_success_message(self) -> str:
+        return str(self.success_message)
+
+    def get_success_url(self):
+        return reverse("workflow:inbox")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         activation = self.request.activation
-        context["task"] = activation.task
+        task = activation.task
+        context["task"] = task
         context["process"] = activation.process
-        if "due" in activation.task.data:
-            context["due"] = task_due(activation.task)
+        context["due"] = selectors.task_due(task)
+        context["overdue"] = selectors.task_overdue(task)
         return context
 
 
 class ApprovalTaskView(TaskView):
+    """A signatory decides for the organisation on one agreement version."""
+
     template_name = "workflows/approval_task.html"
     form_class = DecisionForm
+
+    def get_success_message(self) -> str:
+        version = self.request.activation.process.version
+        decision = self.request.activation.task.data.get("decision")
+        label = selectors.version_label(version)
+        if decision == Decision.APPROVE:
+            return str(_("Uw goedkeuring van %(label)s is vastgelegd.")) % {
+                "label": label
+            }
+        return str(_("Uw afwijzing van %(label)s is vastgelegd.")) % {"label": label}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         version = self.request.activation.process.version
+        location = version.agreement.location
         organisation = task_organisation(self.request.activation.task)
-        commitments = version.commitments.select_related(
-            "owner__organisation"
-        ).order_by("owner__organisation__name", "due_date", "id")
+        commitments = list(
+            version.commitments.select_related("owner__organisation")
+            .prefetch_related("depends_on__owner__organisation")
+            .order_by("owner__organisation__name", "due_date", "id")
+        )
+        approvals = {
+            approval.organisation_id: approval
+            for approval in version.approvals.select_related("decided_by")
+        }
+        parties = list(
+            location.parties.select_related("organisation").order_by(
+                "organisation__name"
+            )
+        )
         context.update(
             version=version,
             agreement=version.agreement,
-            location=version.agreement.location,
+            location=location,
             organisation=organisation,
-            commitments=commitments,
-            approvals=version.approvals.select_related("organisation", "decided_by"),
-            concludes=version.agreement.kind,
+            commitments_by_party=[
+                (name, list(items))
+                for name, items in groupby(
+                    commitments, key=lambda c: c.owner.organisation.name
+                )
+            ],
+            decisions=[
+                (
+                    party.organisation,
+                    approvals.get(party.organisation_id),
+                    selectors.decision_label(
+                        getattr(approvals.get(party.organisation_id), "decision", "")
+                    ),
+                )
+                for party in parties
+            ],
+            is_heads_of_agreement=version.agreement.kind
+            == AgreementKind.HEADS_OF_AGREEMENT,
         )
         return context
 
@@ -104,17 +163,20 @@ class CommitmentForm(forms.Form):
         label=_("Afspraak"), widget=forms.Textarea(attrs={"rows": 2})
     )
     due_date = forms.DateField(
-        label=_("Uiterste datum"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Uiterste datum"),
+        # An HTML date input only takes ISO dates, whatever the interface language.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, parties=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["party"].choices = list(parties)
+        # An empty first choice: an untouched extra row is left out, not refused.
+        self.fields["party"].choices = [("", _("Kies een partij")), *parties]
 
 
 class ReviseForm(forms.Form):
     title = forms.CharField(label=_("Titel"), max_length=300)
-    text = forms.CharField(label=_("Tekst"), widget=forms.Textarea(attrs={"rows": 8}))
+    text = forms.CharField(label=_("Tekst"), widget=forms.Textarea(attrs={"rows": 10}))
 
 
 CommitmentFormSet = forms.formset_factory(CommitmentForm, extra=1, can_delete=True)
@@ -127,7 +189,9 @@ class ReviseTaskView(TaskView):
     form_class = ReviseForm
 
     def rejected_version(self):
-        return self.request.activation.process.version
+        if not hasattr(self, "_rejected_version"):
+            self._rejected_version = self.request.activation.process.version
+        return self._rejected_version
 
     def get_initial(self):
         version = self.rejected_version()
@@ -138,7 +202,9 @@ class ReviseTaskView(TaskView):
         location = version.agreement.location
         parties = [
             (party.organisation_id, party.organisation.name)
-            for party in location.parties.select_related("organisation")
+            for party in location.parties.select_related("organisation").order_by(
+                "organisation__name"
+            )
         ]
         initial = [
             {
@@ -146,7 +212,7 @@ class ReviseTaskView(TaskView):
                 "description": commitment.description,
                 "due_date": commitment.due_date,
             }
-            for commitment in version.commitments.select_related("owner")
+            for commitment in version.commitments.select_related("owner").order_by("id")
         ]
         return CommitmentFormSet(
             self.request.POST or None,
@@ -165,6 +231,9 @@ class ReviseTaskView(TaskView):
             rejections=version.approvals.filter(
                 decision=Decision.REJECT
             ).select_related("organisation", "decided_by"),
+            approvals=version.approvals.filter(
+                decision=Decision.APPROVE
+            ).select_related("organisation"),
             formset=kwargs.get("formset") or self.get_formset(),
         )
         return context
@@ -189,6 +258,7 @@ class ReviseTaskView(TaskView):
             for item in formset.cleaned_data
             if item and not item.get("DELETE")
         ]
+        activation = self.request.activation
         try:
             draft = casework.agreement_draft(
                 location=version.agreement.location,
@@ -198,16 +268,25 @@ class ReviseTaskView(TaskView):
                 text=form.cleaned_data["text"],
                 commitments=commitments,
             )
+            # Submitting closes every open revision task of this agreement, this one
+            # included (also when the new version comes through the API).
             services.approval_round_submit(version=draft, actor=self.request.user)
-            activation = self.request.activation
-            activation.task.data["revised_by_version"] = draft.pk
-            activation.execute()
         except DomainError as exc:
             form.add_error(None, exc.message)
             return self.render_to_response(
                 self.get_context_data(form=form, formset=formset)
             )
-        return HttpResponseRedirect(self.get_success_url())
+        activation.task.refresh_from_db()
+        if activation.task.status != STATUS.DONE:  # pragma: no cover - defensive
+            activation.task.data["revised_by_version"] = draft.pk
+            activation.execute()
+        self.success_message = str(
+            _(
+                "Versie %(number)s is ter goedkeuring aangeboden; de partijen vinden "
+                "hun besluit in hun inbox."
+            )
+        ) % {"number": draft.number}
+        return self.done()
 
 
 class ActionReportForm(forms.Form):
@@ -217,18 +296,46 @@ class ActionReportForm(forms.Form):
         widget=forms.RadioSelect,
     )
     report = forms.CharField(
-        label=_("Bewijs of hulpvraag"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Bewijs of hulpvraag"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Bij gereed: wat is er gedaan en waar staat het bewijs. Bij hulp: waarmee "
+            "en van wie."
+        ),
     )
 
 
 class ActionPerformTaskView(TaskView):
+    """The assigned party reports the action done (with evidence) or asks for help."""
+
     template_name = "workflows/action_task.html"
     form_class = ActionReportForm
+    is_review = False
+
+    def action(self):
+        if not hasattr(self, "_action"):
+            self._action = self.request.activation.process.action
+        return self._action
+
+    def get_success_message(self) -> str:
+        if self.request.activation.task.data.get("outcome") == "help":
+            return str(_("Uw hulpvraag is doorgegeven aan de procesregisseur."))
+        return str(_("De actie is gereed gemeld; de procesregisseur beoordeelt haar."))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        action = self.request.activation.process.action
-        context.update(action=action, location=action.bottleneck.location)
+        action = self.action()
+        context.update(
+            action=action,
+            location=action.bottleneck.location,
+            organisation=action.assignee.organisation,
+            is_review=self.is_review,
+            help_requested=action.status == ActionStatus.HELP_REQUESTED,
+        )
+        if self.is_review:
+            # A review task has no deadline of its own: show the action's.
+            context["due"] = action.due_on
+            context["overdue"] = False
         return context
 
     def perform(self, form):
@@ -252,14 +359,27 @@ class ActionReviewForm(forms.Form):
     note = forms.CharField(
         label=_("Toelichting"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Verplicht bij terugsturen: wat moet de partij nog doen?"),
     )
 
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "return" and not data.get("note", "").strip():
+            self.add_error("note", _("Geef aan wat de partij nog moet doen."))
+        return data
+
 
 class ActionReviewTaskView(ActionPerformTaskView):
-    template_name = "workflows/action_task.html"
+    """The case manager accepts the reported action or returns it with a note."""
+
     form_class = ActionReviewForm
+    is_review = True
+
+    def get_success_message(self) -> str:
+        if self.request.activation.task.data.get("decision") == "accept":
+            return str(_("De actie is geaccepteerd en afgerond."))
+        return str(_("De actie is teruggestuurd naar de partij."))
 
     def perform(self, form):
         services.review_action(

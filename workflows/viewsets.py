@@ -1,27 +1,115 @@
 """Where the flows appear in the interface: one workflow app with a shared inbox, queue
-and archive for every flow; the per-flow dashboards only for programme-wide roles."""
+and archive for every flow, the notifications, and the per-flow dashboards only for
+programme-wide roles.
+
+Every page of a flow that names a process (its detail, its tasks) first checks that
+the user may see the process's location: a process of a location you may not see does
+not exist for you (404), before viewflow asks whether you may do the task (403).
+"""
 
 from __future__ import annotations
 
+from functools import wraps
+
+from django.http import Http404
+from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
+from viewflow.workflow.flow.views import DashboardProcessListView
+from viewflow.workflow.flow.viewset import NestedFlowsApp
 
+from . import inbox, location_work, selectors
 from .flows import ApprovalRoundFlow, BottleneckActionFlow
+
+BASE_TEMPLATE = "doorbraak/base.html"
+
+
+def _location_guard(view):
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        process_pk = kwargs.get("process_pk")
+        if process_pk is not None and not selectors.task_process_visible(
+            request.user, process_pk=process_pk, task_pk=kwargs.get("task_pk")
+        ):
+            raise Http404(_("Taak niet gevonden."))
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def _guard_patterns(patterns) -> None:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _guard_patterns(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern) and "process_pk" in str(pattern.pattern):
+            pattern.callback = _location_guard(pattern.callback)
+
+
+class ProcessListView(DashboardProcessListView):
+    # Newest first, and a stable order for the paginator.
+    ordering = ("-created", "-pk")
+
+
+class DoorbraakFlowViewset(FlowViewset):
+    """A flow's pages (dashboard, processes, tasks), each process behind its
+    location's visibility."""
+
+    process_list_view_class = ProcessListView
+
+    def _get_urls(self):
+        patterns = super()._get_urls()
+        _guard_patterns(patterns)
+        return patterns
 
 
 class DoorbraakWorkflowApp(WorkflowAppViewset):
     title = _("Taken")
     icon = "assignment"
+    base_template_name = BASE_TEMPLATE
+
+    inbox_view_class = inbox.InboxView
+    queue_view_class = inbox.QueueView
+    archive_view_class = inbox.ArchiveView
+
+    # The bulk assign/unassign pages of viewflow are not offered: a task is claimed
+    # on its own page, where it is explained.
+    tasks_assign_path = None
+    tasks_unassign_path = None
+
+    notifications_path = path(
+        "meldingen/", inbox.NotificationListView.as_view(), name="notifications"
+    )
+    notifications_read_path = path(
+        "meldingen/gelezen/",
+        inbox.NotificationsReadView.as_view(),
+        name="notifications_read",
+    )
+    action_start_path = path(
+        "locaties/<int:location_pk>/actie/",
+        location_work.ActionStartView.as_view(),
+        name="action_start",
+    )
+
+    def __init__(self, flow_viewsets, **kwargs):
+        super().__init__(flow_viewsets, **kwargs)
+        for viewset in self.viewsets:
+            if isinstance(viewset, NestedFlowsApp):
+                viewset.base_template_name = BASE_TEMPLATE
 
     def has_view_permission(self, user, obj=None):
         # Everyone signed in has an inbox; what is in it is decided per task.
         return bool(user and user.is_authenticated)
 
+    def get_context_data(self, request):
+        # The menu (templates/doorbraak/menu.html) counts the inbox and queue itself,
+        # on every page; nothing to add here.
+        return {}
+
 
 def workflow_app() -> DoorbraakWorkflowApp:
     return DoorbraakWorkflowApp(
         flow_viewsets=[
-            FlowViewset(ApprovalRoundFlow, icon="how_to_vote"),
-            FlowViewset(BottleneckActionFlow, icon="construction"),
+            DoorbraakFlowViewset(ApprovalRoundFlow, icon="how_to_vote"),
+            DoorbraakFlowViewset(BottleneckActionFlow, icon="construction"),
         ]
     )

@@ -140,6 +140,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+# Stored documents use Django's storage API: the file system under MEDIA_ROOT unless
+# DOCUMENT_STORAGE_BACKEND names another backend (e.g. an S3-compatible one).
+STORAGES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "DOCUMENT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        )
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -166,13 +177,21 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Doorbraak API",
-    "DESCRIPTION": "Locaties, overgangen en knelpunten van de doorbraakaanpak.",
+    "DESCRIPTION": (
+        "Locaties, overgangen, knelpunten, overeenkomsten en taken van de "
+        "doorbraakaanpak."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name `kind`: name each enum after its meaning.
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementKindEnum": "casework.models.AgreementKind",
+        "TaskKindEnum": "workflows.api.TaskKind.choices",
+    },
 }
 
 # Security headers that hold in every environment; production adds HTTPS-only ones.
@@ -197,7 +216,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint reports every rendering step at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 DESIGNATION_CONSULTATION_DAYS = int(
     os.environ.get("DESIGNATION_CONSULTATION_DAYS", "42")

@@ -9,7 +9,8 @@ from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+
+# Documents rendered during tests go to a scratch folder, never into the project.
+import tempfile
+
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="doorbraak-test-media-"))

@@ -1,17 +1,35 @@
 """`manage.py load_demo`: the public list, the demo users, stages reached through the
-real services, and idempotence."""
+real services, agreement rounds and actions through the real flows, and idempotence."""
 
 import csv
+import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
+from viewflow.workflow.models import Process, Task
+from viewflow.workflow.status import STATUS
+from viewflow.workflow.timers import fire_due_timers
 
-from casework.constants import MAIN_PATH, Stage
+from casework.constants import MAIN_PATH, ActionStatus, Stage
 from casework.demo import CSV_PATH
-from casework.models import AgreementVersion, AuditEvent, Location, Party, VersionStatus
+from casework.models import (
+    AgreementKind,
+    AgreementVersion,
+    Approval,
+    AuditEvent,
+    BottleneckAction,
+    Commitment,
+    DeadlineEvent,
+    Location,
+    Party,
+    VersionStatus,
+)
 from casework.selectors import locations_visible_to
 from permissions.models import Membership, Organisation
+from workflows.flows import ApprovalRoundFlow, BottleneckActionFlow
+from workflows.services import task_complete
 
 User = get_user_model()
 
@@ -30,9 +48,38 @@ def snapshot():
         "users": User.objects.count(),
         "memberships": Membership.objects.count(),
         "audit": AuditEvent.objects.count(),
-        "versions": AgreementVersion.objects.count(),
+        "versions": list(
+            AgreementVersion.objects.order_by("pk").values_list(
+                "pk", "status", "sha256"
+            )
+        ),
+        "commitments": Commitment.objects.count(),
+        "approvals": Approval.objects.count(),
+        "actions": list(
+            BottleneckAction.objects.order_by("pk").values_list("pk", "status")
+        ),
+        "deadline_events": DeadlineEvent.objects.count(),
         "stages": sorted(Location.objects.values_list("slug", "stage")),
+        "processes": list(
+            Process.objects.order_by("pk").values_list("pk", "status", "finished")
+        ),
+        "tasks": list(
+            Task.objects.order_by("pk").values_list(
+                "pk", "status", "owner_id", "scheduled", "finished"
+            )
+        ),
     }
+
+
+def inbox(username: str):
+    """What viewflow's inbox holds for a user: open tasks assigned to them."""
+    return Task.objects.filter(
+        owner__username=username, status=STATUS.ASSIGNED, flow_task_type="HUMAN"
+    ).order_by("pk")
+
+
+def organisation_slug(task) -> str:
+    return Organisation.objects.get(pk=task.data["organisation"]).slug
 
 
 def test_loads_every_row_of_the_public_list():
@@ -52,6 +99,7 @@ def test_loads_every_row_of_the_public_list():
 def test_second_run_changes_nothing():
     load()
     first = snapshot()
+    assert first["tasks"] and first["processes"]
     load()
     assert snapshot() == first
 
@@ -121,3 +169,96 @@ def test_every_location_has_ministry_province_municipalities_and_demo_market_par
             p.organisation for p in location.parties.all() if p.organisation.is_demo
         ]
         assert market and all(o.name.endswith("(demo)") for o in market)
+
+
+def test_the_history_of_every_round_ran_through_the_flow():
+    load()
+    concluded = AgreementVersion.objects.filter(status=VersionStatus.CONCLUDED)
+    assert concluded.count() == 4  # Stougjeswijk twice, Gnephoek, Barendrecht
+    for version in concluded.select_related("agreement__location"):
+        location = version.agreement.location
+        process = Process.objects.get(
+            flow_class=ApprovalRoundFlow, artifact_object_id=version.pk
+        )
+        assert process.status == STATUS.DONE
+        tasks = Task.objects.filter(
+            process=process, flow_task=ApprovalRoundFlow.instance.approve
+        )
+        # One task per party, done by the organisation's signatory, at the demo's date.
+        assert sorted(
+            (organisation_slug(task), task.status, task.owner.username)
+            for task in tasks
+        ) == sorted(
+            (slug, STATUS.DONE, slug)
+            for slug in location.parties.values_list("organisation__slug", flat=True)
+        )
+        assert {task.finished for task in tasks} == {version.concluded_at}
+        assert version.concluded_at.year == 2025
+        assert version.approvals.filter(decision="approve").count() == len(tasks)
+        # The deadlines were met: every timer of the round was cancelled unfired.
+        timers = Task.objects.filter(process=process, flow_task_type="TIMER")
+        assert set(timers.values_list("status", flat=True)) == {STATUS.CANCELED}
+    # With `workflow_timers` in cron, a fresh demo sends no reminder at once: the
+    # history's timers were cancelled, those of the open work lie ahead.
+    assert Task.objects.filter(flow_task_type="TIMER", status=STATUS.SCHEDULED).exists()
+    assert fire_due_timers() == 0
+    assert not DeadlineEvent.objects.exists()
+
+
+def test_open_work_puts_real_tasks_in_the_inbox_of_the_parties():
+    load()
+    today = timezone.localdate()
+    zoet = Location.objects.get(name="'t Zoet")
+    assert zoet.stage == Stage.NEGOTIATION
+
+    (task,) = inbox("gemeente-breda")
+    assert task.flow_task == ApprovalRoundFlow.instance.approve
+    assert task.process.data["location"] == zoet.pk
+    assert datetime.date.fromisoformat(task.data["due"]) > today
+    version = AgreementVersion.objects.get(pk=task.process.data["version"])
+    assert version.status == VersionStatus.IN_APPROVAL
+    assert version.agreement.kind == AgreementKind.HEADS_OF_AGREEMENT
+    assert all(c.description.endswith("(demo).") for c in version.commitments.all())
+    # Some parties have approved already; who still holds the ball has a task.
+    assert set(version.approvals.values_list("organisation__slug", "decision")) == {
+        ("ministerie-vro", "approve"),
+        ("provincie-noord-brabant", "approve"),
+        ("woningcorporatie-breda-demo", "approve"),
+    }
+    still_open = Task.objects.filter(
+        process=task.process,
+        flow_task=ApprovalRoundFlow.instance.approve,
+        status=STATUS.ASSIGNED,
+    )
+    assert {organisation_slug(t) for t in still_open} == {
+        "gemeente-breda",
+        "ontwikkelaar-breda-demo",
+    }
+    # Fellenoord's round waits for four parties; the province has a task there.
+    fellenoord = Location.objects.get(name="Fellenoord")
+    (province_task,) = inbox("provincie-noord-brabant")
+    assert province_task.process.data["location"] == fellenoord.pk
+
+    # An action on Fellenoord's breakthrough agenda waits for the municipality.
+    (action,) = BottleneckAction.objects.select_related("bottleneck__location")
+    assert action.bottleneck.location == fellenoord
+    assert action.status == ActionStatus.OPEN
+    assert action.due_on > today
+    assert action.description.endswith("(demo).")
+    eindhoven = inbox("gemeente-eindhoven")
+    assert sorted(t.flow_task.name for t in eindhoven) == ["approve", "perform"]
+    perform = eindhoven.get(flow_task=BottleneckActionFlow.instance.perform)
+    assert perform.data["due"] == action.due_on.isoformat()
+
+    # The tasks are real: when the last two approve, the heads of agreement stands.
+    for open_task in still_open:
+        slug = organisation_slug(open_task)
+        task_complete(
+            task_id=open_task.pk,
+            user=User.objects.get(username=slug),
+            payload={"decision": "approve"},
+        )
+    zoet.refresh_from_db()
+    assert zoet.stage == Stage.HEADS_OF_AGREEMENT
+    version.refresh_from_db()
+    assert version.status == VersionStatus.CONCLUDED

@@ -2,14 +2,20 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from casework.demo import DemoLoader
+from workflows.demo import FlowDemo
 
 
 class Command(BaseCommand):
+    """Lives in `workflows`, the top layer: it joins casework's demo history to the
+    flows that run its agreement rounds and actions."""
+
     help = "Laadt de demodata van de doorbraakaanpak (idempotent)."
+    # `make run` migrates first, and `migrate` runs the system checks.
+    requires_system_checks = []
 
     def handle(self, *args, **options):
         self.stdout.write("Demodata laden…")
-        DemoLoader(log=self.stdout.write).run()
+        DemoLoader(workflow=FlowDemo(), log=self.stdout.write).run()
         self.stdout.write(self.style.SUCCESS("Demodata geladen."))
         self.stdout.write(
             "Inloggen met wachtwoord uit DEMO_PASSWORD "

@@ -1,0 +1,133 @@
+"""Charts as SVG, drawn on the server: the same drawing in the dashboard and in the PDF
+report to parliament. Each chart carries a title and a description for assistive
+technology; the pages also show the same figures as a table."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.formats import number_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+INK = "#1a1a1a"
+MUTED = "#595959"
+ACCENT = "#01689b"
+TARGET = "#b35c00"
+TRACK = "#e6eef3"
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    target: int | None = None
+
+
+def _n(value: int) -> str:
+    return number_format(value, force_grouping=True)
+
+
+def _svg(
+    width: int, height: int, title: str, description: str, body: str
+) -> SafeString:
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" '
+        'height="{h}" role="img" aria-labelledby="{id}-t {id}-d" class="dk-chart">'
+        '<title id="{id}-t">{title}</title><desc id="{id}-d">{desc}</desc>{body}</svg>',
+        w=width,
+        h=height,
+        id="chart-"
+        + hashlib.sha256(f"{title}|{description}".encode()).hexdigest()[:10],
+        title=title,
+        desc=description,
+        # Every chart builds its body from numbers and escape()d labels only.
+        body=mark_safe(body),
+    )
+
+
+def progress_bar(*, title: str, value: int, target: int, unit: str = "") -> SafeString:
+    """One bar against its target, e.g. homes in accelerated planning vs 100,000."""
+    width, height, left, bar_width = 560, 64, 8, 544
+    share = 0 if target <= 0 else min(value / target, 1)
+    filled = round(bar_width * share)
+    percent = 0 if target <= 0 else round(100 * value / target)
+    label = _("%(value)s %(unit)s van %(target)s (%(percent)s%%)") % {
+        "value": _n(value),
+        "unit": unit,
+        "target": _n(target),
+        "percent": percent,
+    }
+    label = label.replace("  ", " ")
+    body = (
+        f'<rect x="{left}" y="8" width="{bar_width}" height="28" rx="3" fill="{TRACK}"/>'
+        f'<rect x="{left}" y="8" width="{filled}" height="28" rx="3" fill="{ACCENT}"/>'
+        f'<text x="{left}" y="56" font-size="14" fill="{INK}">{escape(label)}</text>'
+    )
+    return _svg(width, height, title, label, body)
+
+
+def horizontal_bars(*, title: str, bars: Sequence[Bar], unit: str = "") -> SafeString:
+    """Labelled horizontal bars (e.g. locations per stage)."""
+    row, label_width, bar_width, value_width = 26, 210, 280, 60
+    width = label_width + bar_width + value_width
+    height = max(row * len(bars) + 8, row)
+    top = max((bar.value for bar in bars), default=0) or 1
+    parts = []
+    for index, bar in enumerate(bars):
+        y = 4 + index * row
+        length = round(bar_width * bar.value / top)
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + 16}" font-size="13" text-anchor="end" '
+            f'fill="{INK}">{escape(bar.label)}</text>'
+            f'<rect x="{label_width}" y="{y + 3}" width="{max(length, 1)}" height="18" '
+            f'fill="{ACCENT}"/>'
+            f'<text x="{label_width + length + 6}" y="{y + 16}" font-size="13" '
+            f'fill="{INK}">{_n(bar.value)}</text>'
+        )
+    description = "; ".join(
+        f"{bar.label}: {_n(bar.value)} {unit}".strip() for bar in bars
+    )
+    return _svg(width, height, title, description, "".join(parts))
+
+
+def columns_with_targets(*, title: str, bars: Sequence[Bar]) -> SafeString:
+    """Columns per period with a target marker (e.g. breakthroughs per year)."""
+    column, gap, chart_height, left = 56, 28, 160, 30
+    width = left + len(bars) * (column + gap) + gap
+    height = chart_height + 50
+    top = max([bar.value for bar in bars] + [bar.target or 0 for bar in bars] + [1])
+    parts = [
+        f'<line x1="{left}" y1="{chart_height + 10}" x2="{width}" y2="{chart_height + 10}" '
+        f'stroke="{MUTED}"/>'
+    ]
+    for index, bar in enumerate(bars):
+        x = left + gap + index * (column + gap)
+        h = round(chart_height * bar.value / top)
+        parts.append(
+            f'<rect x="{x}" y="{chart_height + 10 - h}" width="{column}" height="{h}" '
+            f'fill="{ACCENT}"/>'
+            f'<text x="{x + column / 2}" y="{chart_height + 6 - h}" font-size="13" '
+            f'text-anchor="middle" fill="{INK}">{_n(bar.value)}</text>'
+            f'<text x="{x + column / 2}" y="{chart_height + 30}" font-size="13" '
+            f'text-anchor="middle" fill="{INK}">{escape(bar.label)}</text>'
+        )
+        if bar.target is not None:
+            ty = chart_height + 10 - round(chart_height * bar.target / top)
+            parts.append(
+                f'<line x1="{x - 6}" y1="{ty}" x2="{x + column + 6}" y2="{ty}" '
+                f'stroke="{TARGET}" stroke-width="3" stroke-dasharray="6 3"/>'
+            )
+    description = "; ".join(
+        f"{bar.label}: {_n(bar.value)}"
+        + (
+            _(" (doel %(target)s)") % {"target": _n(bar.target)}
+            if bar.target is not None
+            else ""
+        )
+        for bar in bars
+    )
+    return _svg(width, height, title, description, "".join(parts))

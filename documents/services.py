@@ -1,0 +1,148 @@
+"""Documents: render, hash, store — once.
+
+A concluded agreement version has exactly one PDF, rendered on first need and served as
+stored from then on. A report or dossier whose data has not changed since the last one
+is served again instead of re-rendered (same data, same document); changed data makes a
+new document. Stored documents are never overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from casework.models import AgreementVersion, Location, VersionStatus
+from permissions.errors import Conflict
+
+from . import builders
+from .constants import DocumentKind
+from .models import Document
+from .rendering import JSONAttachment, render_pdf
+
+
+def _store(
+    *,
+    kind: str,
+    title: str,
+    pdf: bytes,
+    content_sha256: str,
+    actor=None,
+    location: Location | None = None,
+    agreement_version: AgreementVersion | None = None,
+) -> Document:
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    document = Document(
+        kind=kind,
+        title=title[:300],
+        location=location,
+        agreement_version=agreement_version,
+        size=len(pdf),
+        sha256=sha256,
+        content_sha256=content_sha256,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    document.file.save(
+        f"{slugify(title)[:80] or kind}.pdf", ContentFile(pdf), save=False
+    )
+    document.save()
+    return document
+
+
+def agreement_document(*, version: AgreementVersion, actor=None) -> Document:
+    """The PDF of a concluded version: the stored one, or rendered and stored now."""
+    existing = Document.objects.filter(
+        kind=DocumentKind.AGREEMENT, agreement_version=version
+    ).first()
+    if existing is not None:
+        return existing
+    if version.status != VersionStatus.CONCLUDED:
+        raise Conflict(_("Alleen een vastgestelde overeenkomst heeft een PDF."))
+    context, data = builders.agreement_context(version)
+    pdf = render_pdf(
+        "documents/agreement.html",
+        context,
+        attachments=[
+            JSONAttachment(
+                name="overeenkomst.json",
+                data=data,
+                description=_("De gegevens van de overeenkomst, zoals vastgesteld."),
+            )
+        ],
+    )
+    try:
+        with transaction.atomic():
+            return _store(
+                kind=DocumentKind.AGREEMENT,
+                title=context["title"],
+                pdf=pdf.content,
+                content_sha256=version.sha256,
+                actor=actor,
+                location=version.agreement.location,
+                agreement_version=version,
+            )
+    except IntegrityError:
+        # Rendered at the same moment elsewhere: that one is the document.
+        return Document.objects.get(
+            kind=DocumentKind.AGREEMENT, agreement_version=version
+        )
+
+
+def _reuse_or_render(
+    *,
+    kind: str,
+    template: str,
+    context: dict,
+    data: dict,
+    actor,
+    location: Location | None = None,
+    attachment_name: str,
+) -> Document:
+    content_sha256 = builders.data_sha256(data)
+    existing = Document.objects.filter(
+        kind=kind, location=location, content_sha256=content_sha256
+    ).first()
+    if existing is not None:
+        return existing
+    pdf = render_pdf(
+        template,
+        context,
+        attachments=[JSONAttachment(name=attachment_name, data=data)],
+    )
+    return _store(
+        kind=kind,
+        title=context["title"],
+        pdf=pdf.content,
+        content_sha256=content_sha256,
+        actor=actor,
+        location=location,
+    )
+
+
+def progress_report_document(*, locations: QuerySet[Location], actor) -> Document:
+    context, data = builders.progress_context(locations)
+    return _reuse_or_render(
+        kind=DocumentKind.PROGRESS_REPORT,
+        template="documents/progress_report.html",
+        context=context,
+        data=data,
+        actor=actor,
+        attachment_name="voortgang.json",
+    )
+
+
+def location_dossier_document(*, location: Location, actor) -> Document:
+    context, data = builders.dossier_context(location)
+    return _reuse_or_render(
+        kind=DocumentKind.LOCATION_DOSSIER,
+        template="documents/location_dossier.html",
+        context=context,
+        data=data,
+        actor=actor,
+        location=location,
+        attachment_name="dossier.json",
+    )

@@ -1,0 +1,65 @@
+"""The demo's agreement rounds and actions, driven through the real flows.
+
+`casework.demo.DemoLoader` replays the programme's history but may not import the
+workflow layer; it asks for a `casework.demo.DemoWorkflow`. `FlowDemo` is that
+workflow: it starts rounds and actions with the services the API uses, and decides
+through the party's own task (`task_complete`), so the demo's history has real
+processes and tasks, and the open rounds put real tasks in the parties' inboxes.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from viewflow.workflow.models import Task
+
+from casework.models import AgreementVersion, Bottleneck, Party
+from permissions.models import Organisation
+
+from . import services
+from .flows import ApprovalRoundFlow
+
+
+class FlowDemo:
+    """`casework.demo.DemoWorkflow` on viewflow."""
+
+    def submit_round(self, *, version: AgreementVersion, actor) -> None:
+        services.approval_round_submit(version=version, actor=actor)
+
+    def decide(
+        self,
+        *,
+        version: AgreementVersion,
+        organisation: Organisation,
+        actor,
+        decision: str,
+        comment: str = "",
+    ) -> None:
+        task = Task.objects.get(
+            flow_task=ApprovalRoundFlow.instance.approve,
+            process__artifact_object_id=version.pk,
+            data__organisation=organisation.pk,
+            status__in=services.OPEN,
+        )
+        services.task_complete(
+            task_id=task.pk,
+            user=actor,
+            payload={"decision": decision, "comment": comment},
+        )
+
+    def start_action(
+        self,
+        *,
+        bottleneck: Bottleneck,
+        actor,
+        assignee: Party,
+        description: str,
+        due_on: datetime.date,
+    ) -> None:
+        services.action_start(
+            bottleneck=bottleneck,
+            actor=actor,
+            assignee=assignee,
+            description=description,
+            due_on=due_on,
+        )

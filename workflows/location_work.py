@@ -1,0 +1,142 @@
+"""'Who holds the ball' on the location page, and opening an action from there.
+
+The section is a panel (`casework.panels`) that this app registers when it starts:
+casework renders it without importing anything from workflows.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from casework.constants import BottleneckStatus, LocationPerm, Stage
+from casework.models import Location
+from casework.panels import LocationPanel
+from casework.selectors import access_location
+from permissions.checks import has_object_perm
+from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
+
+from . import selectors, services
+
+CLOSED_STAGES = (Stage.DESIGNATED, Stage.WITHDRAWN)
+
+
+class ActionStartForm(forms.Form):
+    bottleneck = forms.TypedChoiceField(label=_("Knelpunt"), coerce=int)
+    party = forms.TypedChoiceField(label=_("Partij die de actie uitvoert"), coerce=int)
+    description = forms.CharField(
+        label=_("Actie"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Wat moet de partij doen, en wat levert zij op als bewijs?"),
+    )
+    due_on = forms.DateField(
+        label=_("Uiterste datum"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, location: Location, bottlenecks, **kwargs):
+        # Unique ids on a page that has other forms too.
+        kwargs.setdefault("auto_id", "id_actie_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["bottleneck"].choices = [
+            (
+                bottleneck.pk,
+                f"{bottleneck.get_category_display()}: {bottleneck.description[:80]}",
+            )
+            for bottleneck in bottlenecks
+        ]
+        self.fields["party"].choices = [
+            (party.organisation_id, party.organisation.name)
+            for party in sorted(
+                location.parties.all(), key=lambda party: party.organisation.name
+            )
+        ]
+
+
+def _open_bottlenecks(location: Location):
+    return location.bottlenecks.exclude(status=BottleneckStatus.RESOLVED).order_by(
+        "created_at", "pk"
+    )
+
+
+def may_start_action(user, location: Location) -> bool:
+    return location.stage not in CLOSED_STAGES and has_object_perm(
+        user, LocationPerm.MANAGE, location
+    )
+
+
+def panel_context(request, location: Location) -> dict:
+    context = {"work": selectors.location_work(location), "action_form": None}
+    if may_start_action(request.user, location):
+        bottlenecks = list(_open_bottlenecks(location))
+        if bottlenecks:
+            context["action_form"] = ActionStartForm(
+                location=location, bottlenecks=bottlenecks
+            )
+        context["may_start_action"] = True
+    return context
+
+
+PANEL = LocationPanel(
+    name="work",
+    template_name="workflows/location_work.html",
+    context=panel_context,
+    order=10,
+)
+
+
+class ActionStartView(LoginRequiredMixin, View):
+    """The case manager puts an action on the breakthrough agenda (a flow starts)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, location_pk: int):
+        back = reverse("locations:detail", args=[location_pk]) + "#aan-zet"
+        try:
+            location = access_location(request.user, location_pk)
+            if not may_start_action(request.user, location):
+                raise NotPermitted(_("Alleen de procesregisseur zet acties uit."))
+            bottlenecks = list(_open_bottlenecks(location))
+            form = ActionStartForm(
+                request.POST, location=location, bottlenecks=bottlenecks
+            )
+            if not form.is_valid():
+                raise InvalidInput(
+                    str(
+                        _(
+                            "Kies een knelpunt en een partij, omschrijf de actie en "
+                            "geef een uiterste datum."
+                        )
+                    )
+                )
+            data = form.cleaned_data
+            bottleneck = next(b for b in bottlenecks if b.pk == data["bottleneck"])
+            party = location.parties.select_related("organisation").get(
+                organisation_id=data["party"]
+            )
+            services.action_start(
+                bottleneck=bottleneck,
+                actor=request.user,
+                assignee=party,
+                description=data["description"],
+                due_on=data["due_on"],
+            )
+        except NotVisible as exc:
+            raise Http404(exc.message) from exc
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except (InvalidInput, Conflict) as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("De actie is uitgezet bij %(organisation)s.")
+                % {"organisation": party.organisation.name},
+            )
+        return HttpResponseRedirect(back)

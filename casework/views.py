@@ -274,6 +274,20 @@ class BottleneckCreateView(LoginRequiredMixin, View):
         )
 
 
+class ImpasseListView(LoginRequiredMixin, ListView):
+    """Open impasse signals, for the ministry and case managers."""
+
+    template_name = "casework/impasse_list.html"
+    context_object_name = "signals"
+    paginate_by = 100
+
+    def get_queryset(self):
+        try:
+            return selectors.impasse_signals_for(self.request.user)
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+
+
 class LocationsApplication(Application):
     """The locations of every programme the user may see."""
 
@@ -283,6 +297,7 @@ class LocationsApplication(Application):
     menu_template_name = "doorbraak/menu.html"
 
     list_path = path("", LocationListView.as_view(), name="index")
+    impasses_path = path("impasses/", ImpasseListView.as_view(), name="impasses")
     detail_path = path("<int:pk>/", LocationDetailView.as_view(), name="detail")
     transition_path = path(
         "<int:pk>/overgang/", LocationTransitionView.as_view(), name="transition"

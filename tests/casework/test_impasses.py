@@ -258,3 +258,26 @@ def test_impasses_api_is_for_ministry_and_case_managers(world):
     detect_impasses()
     assert client.get("/api/v1/impasses/").json() == []
     assert len(client.get("/api/v1/impasses/?status=all").json()) == 1
+
+
+def test_impasse_page_in_the_interface(world, client):
+    from django.urls import reverse
+
+    location = in_negotiation(world)
+    services.deadline_record(
+        location=location,
+        kind="approval",
+        event="overdue",
+        reference="task:9",
+        organisation=world.org_b,
+        description="Ontwikkelaar B besluit.",
+        due_on=datetime.date(2026, 3, 3),
+    )
+    detect_impasses()
+    client.force_login(world.ministry)
+    page = client.get(reverse("locations:impasses"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert location.name in text and "Ontwikkelaar B" in text and "3 maart 2026" in text
+    client.force_login(world.a_signatory)
+    assert client.get(reverse("locations:impasses")).status_code == 403

@@ -50,6 +50,11 @@ WORK_PANEL = [
     "casework_bottleneckaction JOIN casework_bottleneck, casework_party, "
     "permissions_organisation: the open actions with their parties",
 ]
+# The documents panel (documents/panels.py).
+DOCUMENTS_PANEL = [
+    "casework_agreementversion JOIN casework_agreement: the concluded versions (PDFs)",
+    "documents_document: the location's stored documents",
+]
 # Only for the case manager: the bottlenecks of the "open an action" form.
 ACTION_FORM = "casework_bottleneck: the open bottlenecks (the form to open an action)"
 
@@ -74,6 +79,7 @@ QUERIES = {
         "guardian_userobjectpermission: the user's own object permissions on it",
         "guardian_groupobjectpermission: its groups' object permissions on it",
         *WORK_PANEL,
+        *DOCUMENTS_PANEL,
         *MENU,
         "casework_bottleneck JOIN casework_party JOIN permissions_organisation: the "
         "breakthrough agenda with owners",

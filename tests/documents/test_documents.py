@@ -292,3 +292,16 @@ def test_the_round_that_concludes_archives_the_agreement_pdf(
     )
     assert document.content_sha256 == version.sha256
     assert compact(version.sha256) in compact_text_of(content(document))
+
+
+def test_location_page_offers_the_documents(world, client, concluded_version):
+    client.force_login(world.a_member)
+    page = client.get(reverse("locations:detail", args=[world.own.pk])).content.decode()
+    assert reverse("location-dossier", args=[world.own.pk]) in page
+    assert reverse("agreement-pdf", args=[concluded_version.pk]) in page
+    client.force_login(world.viewer)
+    menu = client.get(reverse("locations:index")).content.decode()
+    assert reverse("progress-report") in menu
+    client.force_login(world.a_member)
+    menu = client.get(reverse("locations:index")).content.decode()
+    assert reverse("progress-report") not in menu

@@ -217,6 +217,7 @@ def test_one_party_rejecting_while_the_others_approve(
             if index == rejecting:
                 continue
             if isinstance(result, Conflict):
+                assert "gesloten" in result.message  # the round is closed
                 refused.append(pairs[index][0])
             else:
                 assert not isinstance(result, BaseException), result

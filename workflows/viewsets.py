@@ -84,6 +84,11 @@ class DoorbraakWorkflowApp(WorkflowAppViewset):
         inbox.NotificationsReadView.as_view(),
         name="notifications_read",
     )
+    agreement_create_path = path(
+        "locaties/<int:location_pk>/overeenkomst/",
+        location_work.AgreementCreateView.as_view(),
+        name="agreement_create",
+    )
     action_start_path = path(
         "locaties/<int:location_pk>/actie/",
         location_work.ActionStartView.as_view(),

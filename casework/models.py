@@ -903,6 +903,8 @@ class AuditEvent(models.Model):
             parts.append(str(BottleneckCategory(data["category"]).label))
         if data.get("version"):
             parts.append(_("versie %(number)s") % {"number": data["version"]})
+        if data.get("decision") in Decision.values:
+            parts.append(str(Decision(data["decision"]).label).lower())
         return ", ".join(parts)
 
 

@@ -686,6 +686,7 @@ def approval_record(
                 "agreement": version.agreement_id,
                 "version": version.number,
                 "organisation": organisation.slug,
+                "organisation_name": organisation.name,
                 "decision": decision,
             },
         )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime
 import logging
+from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import NoReverseMatch, get_resolver
 from django.utils.formats import date_format
@@ -27,6 +29,7 @@ from casework.selectors import locations_visible_to
 from documents import services as documents
 from permissions.checks import has_global_perm
 from permissions.constants import OrganisationPerm
+from permissions.models import Organisation
 
 from . import deadlines, views
 from .models import ActionProcess, ApprovalRound
@@ -50,6 +53,23 @@ def task_url(task) -> str:
         return task.flow_task.reverse("index", args=[task.process_id, task.pk])
     except NoReverseMatch:
         return ""
+
+
+@dataclass(frozen=True)
+class DeadlineFacts:
+    """What a task's deadline is about, for the record and the message."""
+
+    location: Location
+    kind: str
+    reference: str
+    organisation: Organisation
+    description: str
+    reminder_subject: str
+    overdue_subject: str
+
+
+def active_user(pk):
+    return get_user_model()._default_manager.filter(pk=pk, is_active=True).first()
 
 
 def location_of(process) -> Location:
@@ -105,6 +125,65 @@ class DoorbraakFlow(flow.Flow):
             message=str(message),
             url=task_url(task),
         )
+
+    # Deadlines of human tasks: two timers per task (see the `.OnTimeout`s), both
+    # handled here; each flow says what its deadline is about in `deadline_facts`.
+
+    def deadline_facts(self, activation, task) -> DeadlineFacts:
+        raise NotImplementedError
+
+    def reminder_at(self, activation):
+        return deadlines.reminder_moment(
+            deadlines.task_due(deadlines.host_task(activation))
+        )
+
+    def overdue_at(self, activation):
+        return deadlines.overdue_moment(
+            deadlines.task_due(deadlines.host_task(activation))
+        )
+
+    def send_reminder(self, activation):
+        self._deadline(activation, DeadlineEventKind.REMINDER)
+
+    def record_overdue(self, activation):
+        self._deadline(activation, DeadlineEventKind.OVERDUE)
+
+    def _deadline(self, activation, event: str) -> None:
+        """Record the reminder or the overdue mark once, mark an overdue task, and tell
+        whoever holds the task (or, unclaimed, everyone who may claim it)."""
+        task = deadlines.host_task(activation)
+        if task.status not in OPEN_TASK_STATUSES:
+            return
+        facts = self.deadline_facts(activation, task)
+        _deadline_event, created = casework.deadline_record(
+            location=facts.location,
+            kind=facts.kind,
+            event=event,
+            reference=facts.reference,
+            organisation=facts.organisation,
+            description=str(facts.description),
+            due_on=deadlines.task_due(task),
+        )
+        if event == DeadlineEventKind.OVERDUE and not task.data.get("overdue"):
+            task.data["overdue"] = True
+            task.save(update_fields=["data"])
+        if created:
+            subject = (
+                facts.reminder_subject
+                if event == DeadlineEventKind.REMINDER
+                else facts.overdue_subject
+            )
+            notify(
+                [task.owner]
+                if task.owner_id
+                else people_of(
+                    facts.organisation,
+                    signatories_only=task.owner_permission == OrganisationPerm.SIGN,
+                ),
+                subject=str(subject),
+                message=f"{subject}: {facts.description}",
+                url=f"/locations/{facts.location.pk}/",
+            )
 
     def has_manage_permission(self, user, obj=None):
         # Cancelling or undoing tasks by hand bypasses the domain's rules: staff only.
@@ -187,75 +266,32 @@ class ApprovalRoundFlow(DoorbraakFlow):
         ]
 
     def submitter(self, activation):
-        from django.contrib.auth import get_user_model
+        return active_user(activation.process.data["submitted_by"])
 
-        return (
-            get_user_model()
-            ._default_manager.filter(
-                pk=activation.process.data["submitted_by"], is_active=True
-            )
-            .first()
-        )
-
-    def reminder_at(self, activation):
-        return deadlines.reminder_moment(
-            deadlines.task_due(deadlines.host_task(activation))
-        )
-
-    def overdue_at(self, activation):
-        return deadlines.overdue_moment(
-            deadlines.task_due(deadlines.host_task(activation))
-        )
-
-    def _deadline(self, activation, event: str) -> None:
-        task = deadlines.host_task(activation)
-        if task.status not in OPEN_TASK_STATUSES:
-            return
+    def deadline_facts(self, activation, task) -> DeadlineFacts:
         version = activation.process.version
-        location = version.agreement.location
         organisation = task_organisation(task)
-        due = deadlines.task_due(task)
-        description = _(
-            "%(organisation)s besluit over ‘%(title)s’ (versie %(version)s) uiterlijk "
-            "%(due)s."
-        ) % {
-            "organisation": organisation.name,
-            "title": version.agreement.title,
-            "version": version.number,
-            "due": due.strftime("%d-%m-%Y"),
-        }
-        _deadline_event, created = casework.deadline_record(
-            location=location,
+        title = version.agreement.title
+        return DeadlineFacts(
+            location=version.agreement.location,
             kind=DeadlineKind.APPROVAL,
-            event=event,
             reference=f"task:{task.pk}",
             organisation=organisation,
-            description=str(description),
-            due_on=due,
-        )
-        if event == DeadlineEventKind.OVERDUE and not task.data.get("overdue"):
-            task.data["overdue"] = True
-            task.save(update_fields=["data"])
-        if created:
-            subject = (
-                _("Herinnering: besluit gevraagd over %(title)s")
-                if event == DeadlineEventKind.REMINDER
-                else _("Termijn verstreken: besluit over %(title)s")
-            ) % {"title": version.agreement.title}
-            notify(
-                [task.owner]
-                if task.owner_id
-                else people_of(organisation, signatories_only=True),
-                subject=str(subject),
-                message=f"{subject}: {description}",
-                url=f"/locations/{location.pk}/",
+            description=_(
+                "%(organisation)s besluit over ‘%(title)s’ (versie %(version)s) "
+                "uiterlijk %(due)s."
             )
-
-    def send_reminder(self, activation):
-        self._deadline(activation, DeadlineEventKind.REMINDER)
-
-    def record_overdue(self, activation):
-        self._deadline(activation, DeadlineEventKind.OVERDUE)
+            % {
+                "organisation": organisation.name,
+                "title": title,
+                "version": version.number,
+                "due": deadlines.task_due(task).strftime("%d-%m-%Y"),
+            },
+            reminder_subject=_("Herinnering: besluit gevraagd over %(title)s")
+            % {"title": title},
+            overdue_subject=_("Termijn verstreken: besluit over %(title)s")
+            % {"title": title},
+        )
 
     def round_rejected(self, activation, active_tasks) -> bool:
         return (
@@ -359,69 +395,25 @@ class BottleneckActionFlow(DoorbraakFlow):
         }
 
     def assigner(self, activation):
-        from django.contrib.auth import get_user_model
+        return active_user(activation.process.data["assigned_by"])
 
-        return (
-            get_user_model()
-            ._default_manager.filter(
-                pk=activation.process.data["assigned_by"], is_active=True
-            )
-            .first()
-        )
-
-    def reminder_at(self, activation):
-        return deadlines.reminder_moment(
-            deadlines.task_due(deadlines.host_task(activation))
-        )
-
-    def overdue_at(self, activation):
-        return deadlines.overdue_moment(
-            deadlines.task_due(deadlines.host_task(activation))
-        )
-
-    def _deadline(self, activation, event: str) -> None:
-        task = deadlines.host_task(activation)
-        if task.status not in OPEN_TASK_STATUSES:
-            return
+    def deadline_facts(self, activation, task) -> DeadlineFacts:
         action = activation.process.action
         organisation = action.assignee.organisation
-        description = _("%(organisation)s voert uiterlijk %(due)s uit: %(action)s") % {
-            "organisation": organisation.name,
-            "due": action.due_on.strftime("%d-%m-%Y"),
-            "action": action.description[:200],
-        }
-        _event, created = casework.deadline_record(
+        return DeadlineFacts(
             location=action.bottleneck.location,
             kind=DeadlineKind.ACTION,
-            event=event,
             reference=f"action:{action.pk}",
             organisation=organisation,
-            description=str(description),
-            due_on=action.due_on,
+            description=_("%(organisation)s voert uiterlijk %(due)s uit: %(action)s")
+            % {
+                "organisation": organisation.name,
+                "due": action.due_on.strftime("%d-%m-%Y"),
+                "action": action.description[:200],
+            },
+            reminder_subject=_("Herinnering: actie op de doorbraak-agenda"),
+            overdue_subject=_("Termijn verstreken: actie op de doorbraak-agenda"),
         )
-        if event == DeadlineEventKind.OVERDUE and not task.data.get("overdue"):
-            task.data["overdue"] = True
-            task.save(update_fields=["data"])
-        if created:
-            subject = (
-                _("Herinnering: actie op de doorbraak-agenda")
-                if event == DeadlineEventKind.REMINDER
-                else _("Termijn verstreken: actie op de doorbraak-agenda")
-            )
-            notify(
-                [task.owner]
-                if task.owner_id
-                else people_of(organisation, signatories_only=False),
-                subject=str(subject),
-                message=f"{subject}: {description}",
-                url=f"/locations/{action.bottleneck.location_id}/",
-            )
-
-    def send_reminder(self, activation):
-        self._deadline(activation, DeadlineEventKind.REMINDER)
-
-    def record_overdue(self, activation):
-        self._deadline(activation, DeadlineEventKind.OVERDUE)
 
     def is_accepted(self, activation) -> bool:
         status = (

@@ -52,6 +52,7 @@ from .models import (
     Decision,
     Designation,
     Escalation,
+    ImpasseSignal,
     Instrument,
     Location,
     Party,
@@ -307,7 +308,17 @@ def _transition_side_effects(
         escalation = Escalation.objects.create(
             location=location, opened_by=actor, reason=reason
         )
-        return {"escalation": escalation.pk}
+        # The escalation cites the deadlock the detector saw (design §2, §4).
+        signals = ImpasseSignal.objects.filter(
+            location=location, closed_at__isnull=True
+        )
+        cited = list(signals.values_list("pk", "message"))
+        signals.update(escalation=escalation)
+        return {
+            "escalation": escalation.pk,
+            "impasse_signals": [pk for pk, _message in cited],
+            "impasse_messages": [message for _pk, message in cited],
+        }
     if name == TransitionName.START_DESIGNATION:
         escalation = location.escalations.get(closed_at__isnull=True)
         days = getattr(settings, "DESIGNATION_CONSULTATION_DAYS", 42)

@@ -281,3 +281,30 @@ def test_impasse_page_in_the_interface(world, client):
     assert location.name in text and "Ontwikkelaar B" in text and "3 maart 2026" in text
     client.force_login(world.a_signatory)
     assert client.get(reverse("locations:impasses")).status_code == 403
+
+
+def test_escalating_links_the_open_signals_and_cites_them_in_the_audit_trail(world):
+    location = in_negotiation(world)
+    services.deadline_record(
+        location=location,
+        kind="approval",
+        event="overdue",
+        reference="task:77",
+        organisation=world.org_b,
+        description="Ontwikkelaar B besluit.",
+        due_on=datetime.date(2026, 4, 1),
+    )
+    detect_impasses()
+    (signal,) = open_signals(location)
+    services.location_transition(
+        location=Location.objects.get(pk=location.pk),
+        transition="escalate",
+        actor=world.ministry,
+        reason="De ontwikkelaar besluit niet; de partijen staan stil.",
+    )
+    signal.refresh_from_db()
+    escalation = location.escalations.get()
+    assert signal.escalation == escalation
+    event = location.audit_events.get(transition="escalate")
+    assert event.data["impasse_signals"] == [signal.pk]
+    assert event.data["impasse_messages"] == [signal.message]

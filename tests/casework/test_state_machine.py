@@ -195,7 +195,12 @@ def test_escalate_opens_an_escalation_and_resume_closes_it(world):
     assert escalation.closed_at is None
     assert escalation.reason == "Impasse over de financiering."
     assert escalation.opened_by == world.ministry
-    assert transition_events(location).last().data == {"escalation": escalation.pk}
+    # No impasse signal was open, so the escalation cites none.
+    assert transition_events(location).last().data == {
+        "escalation": escalation.pk,
+        "impasse_signals": [],
+        "impasse_messages": [],
+    }
 
     record_consultation(location, world.case_manager, ConsultationOutcome.BREAKTHROUGH)
     services.location_transition(

@@ -25,6 +25,7 @@ from .constants import ImpasseRule, Stage
 from .models import (
     AgreementKind,
     AgreementVersion,
+    Approval,
     Commitment,
     CommitmentStatus,
     DeadlineEvent,
@@ -177,8 +178,6 @@ def _rejected_twice(now: datetime.datetime):
             per_agreement[version.agreement_id].append(version)
     latest_ids = [versions[0].pk for versions in per_agreement.values()]
     rejecters: dict[int, list] = defaultdict(list)
-    from .models import Approval
-
     for approval in Approval.objects.filter(
         version_id__in=latest_ids, decision="reject"
     ).select_related("organisation"):

@@ -49,6 +49,19 @@ def access_document(user, document_id) -> Document:
     return document
 
 
+def access_agreement_version(user, version_id) -> AgreementVersion:
+    """The version, if the user may see its location (else NotVisible)."""
+    version = (
+        AgreementVersion.objects.select_related("agreement")
+        .filter(pk=version_id)
+        .first()
+    )
+    if version is None:
+        raise NotVisible(_("Overeenkomst niet gevonden."))
+    access_location(user, version.agreement.location_id)
+    return version
+
+
 class DocumentSerializer(serializers.ModelSerializer):
     download = serializers.SerializerMethodField()
 
@@ -108,12 +121,7 @@ class AgreementPdfAPI(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
         """The PDF of a concluded agreement version (rendered once, then as stored)."""
-        version = (
-            AgreementVersion.objects.select_related("agreement").filter(pk=pk).first()
-        )
-        if version is None:
-            raise NotVisible(_("Overeenkomst niet gevonden."))
-        access_location(request.user, version.agreement.location_id)
+        version = access_agreement_version(request.user, pk)
         return pdf_response(
             services.agreement_document(version=version, actor=request.user)
         )

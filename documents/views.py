@@ -8,13 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from casework.constants import LocationPerm
-from casework.models import AgreementVersion
 from casework.selectors import access_location, locations_visible_to
 from permissions.checks import has_global_perm
 from permissions.errors import Conflict, NotVisible
 
 from . import services
-from .api import access_document, pdf_response
+from .api import access_agreement_version, access_document, pdf_response
 
 
 @login_required
@@ -27,11 +26,8 @@ def document_download(request, pk: int):
 
 @login_required
 def agreement_pdf(request, pk: int):
-    version = AgreementVersion.objects.select_related("agreement").filter(pk=pk).first()
     try:
-        if version is None:
-            raise NotVisible("")
-        access_location(request.user, version.agreement.location_id)
+        version = access_agreement_version(request.user, pk)
         return pdf_response(
             services.agreement_document(version=version, actor=request.user)
         )

@@ -13,15 +13,12 @@ domain errors become HTTP in `config.api.exception_handler`.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from guardian.models import GroupObjectPermission, UserObjectPermission
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -47,6 +44,7 @@ from permissions.checks import has_object_perm
 from permissions.errors import NotPermitted, NotVisible
 from permissions.models import Organisation
 
+from . import selectors as workflow_selectors
 from . import services
 from .flows import ApprovalRoundFlow, BottleneckActionFlow
 
@@ -312,53 +310,6 @@ class TaskSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TASK_STATUSES)
 
 
-def open_tasks(user) -> list[Task]:
-    """The user's open human tasks of our flows, in one query: assigned to the user
-    (the inbox), or new and claimable by the user (the queue).
-
-    Claimable means the user holds the task's permission model-wide (a role) or on
-    the task's object (an organisation, a location) through guardian's generic
-    tables, for the user or one of the user's groups.
-
-    Not viewflow's `Task.objects.inbox/queue`: they first drop every flow whose
-    `has_view_permission(user)` is false, which for a party's signatory is all of
-    ours (the flow dashboards are for programme-wide roles), and `user_queue` loads
-    every object permission of the user's groups in Python, a query per row.
-    """
-    permission_name = Concat(
-        "permission__content_type__app_label",
-        Value("."),
-        "permission__codename",
-        output_field=CharField(),
-    )
-
-    def object_permissions(model, **whose):
-        return (
-            model.objects.filter(
-                **whose,
-                content_type=OuterRef("owner_permission_content_type"),
-                object_pk=OuterRef("owner_permission_obj_pk"),
-            )
-            .annotate(permission_name=permission_name)
-            .filter(permission_name=OuterRef("owner_permission"))
-        )
-
-    assigned = Q(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
-    claimable = Q(
-        status=STATUS.NEW, owner__isnull=True, owner_permission__isnull=False
-    ) & (
-        Q(owner_permission__in=user.get_all_permissions())
-        | Exists(object_permissions(UserObjectPermission, user=user))
-        | Exists(object_permissions(GroupObjectPermission, group__user=user))
-    )
-    return list(
-        Task.objects.filter(flow_task_type="HUMAN", process__flow_class__in=FLOWS)
-        .filter(assigned | claimable)
-        .select_related("process")
-        .order_by("created", "pk")
-    )
-
-
 def _task_status(task: Task, user) -> str:
     if task.status == STATUS.DONE:
         return "done"
@@ -390,11 +341,6 @@ def task_rows(tasks: list[Task], user) -> list[dict[str, Any]]:
         kind = task_kind(task)
         process_data = task.process.data or {}
         data = task.data or {}
-        due = (
-            datetime.date.fromisoformat(data["due"])
-            if kind in (TaskKind.APPROVAL, TaskKind.ACTION) and data.get("due")
-            else None
-        )
         rows.append(
             {
                 "id": task.pk,
@@ -405,18 +351,12 @@ def task_rows(tasks: list[Task], user) -> list[dict[str, Any]]:
                 "organisation": organisations.get(data.get("organisation"))
                 if kind in (TaskKind.APPROVAL, TaskKind.ACTION)
                 else None,
-                "due_date": due,
-                "overdue": task.status in services.OPEN
-                and (bool(data.get("overdue")) or (due is not None and due < today)),
+                "due_date": workflow_selectors.task_due(task),
+                "overdue": workflow_selectors.task_overdue(task, today),
                 "status": _task_status(task, user),
             }
         )
     return rows
-
-
-def _sort_key(row: dict[str, Any]):
-    # The most urgent first: by due date (tasks without one last), then oldest first.
-    return (row["due_date"] is None, row["due_date"] or datetime.date.max)
 
 
 class TaskCompleteSerializer(serializers.Serializer):
@@ -470,8 +410,8 @@ class TaskListAPI(APIView):
     def get(self, request):
         """Your open tasks: assigned to you, and those you may claim for your
         organisation or role."""
-        rows = task_rows(open_tasks(request.user), request.user)
-        rows.sort(key=_sort_key)
+        tasks = list(workflow_selectors.open_tasks(request.user))
+        rows = task_rows(tasks, request.user)
         return Response(TaskSerializer(rows, many=True).data)
 
 

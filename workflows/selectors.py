@@ -148,6 +148,15 @@ def queue(user, flows: Iterable | None = None) -> QuerySet[Task]:
     return _by_due_date(queryset)
 
 
+def open_tasks(user, flows: Iterable | None = None) -> QuerySet[Task]:
+    """Inbox and queue in one query, earliest deadline first (the task API's list)."""
+    claimable = Q(status=STATUS.NEW)
+    if not user.is_superuser:
+        claimable &= _may_claim(user)
+    assigned = Q(owner_id=user.pk, status__in=(STATUS.ASSIGNED, STATUS.STARTED))
+    return _by_due_date(_tasks(flows).filter(assigned | claimable))
+
+
 def archive(user, flows: Iterable | None = None) -> QuerySet[Task]:
     """Tasks `user` held that are finished (done, or closed with their round)."""
     return (

@@ -18,6 +18,7 @@ from permissions.errors import InvalidInput
 
 from . import selectors, services
 from .constants import BottleneckCategory, Province, Stage, TransitionName
+from .dashboard import dashboard_figures
 from .models import Bottleneck, Instrument, Location, Party
 
 
@@ -274,6 +275,7 @@ class ImpasseListAPI(APIView):
             200: ImpasseSerializer(many=True),
             400: ErrorSerializer,
             403: ErrorSerializer,
+            404: ErrorSerializer,
         },
     )
     def get(self, request):
@@ -284,3 +286,114 @@ class ImpasseListAPI(APIView):
             location_id=request.query_params.get("location"),
         )
         return Response(ImpasseSerializer(signals, many=True).data)
+
+
+# --- Dashboard (design §7, §8) --------------------------------------------------------------
+
+
+class LocationsByStageSerializer(serializers.Serializer):
+    """Every stage, with the number of visible locations in it (0 included)."""
+
+    def get_fields(self):
+        return {
+            stage.value: serializers.IntegerField(help_text=str(stage.label))
+            for stage in Stage
+        }
+
+
+class BottlenecksByCategorySerializer(serializers.Serializer):
+    """Unresolved bottlenecks per category; categories without any are left out."""
+
+    def get_fields(self):
+        return {
+            category.value: serializers.IntegerField(
+                required=False, help_text=str(category.label)
+            )
+            for category in BottleneckCategory
+        }
+
+
+class HeatmapCellSerializer(serializers.Serializer):
+    location = serializers.IntegerField(help_text="Id van de locatie.")
+    location_name = serializers.CharField()
+    category = serializers.ChoiceField(choices=BottleneckCategory.choices)
+    count = serializers.IntegerField(help_text="Aantal onopgeloste knelpunten.")
+
+
+class StageDurationSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    locations = serializers.IntegerField()
+    average_days = serializers.FloatField()
+    longest_days = serializers.IntegerField()
+
+
+class LongestStaySerializer(serializers.Serializer):
+    location = serializers.IntegerField()
+    location_name = serializers.CharField()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    since = serializers.DateTimeField()
+    days = serializers.IntegerField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    """The §7 figures over the locations the user may see. The first eleven fields
+    are the stable contract of design §8; the rest are additions."""
+
+    locations_total = serializers.IntegerField()
+    locations_by_stage = LocationsByStageSerializer()
+    homes_target = serializers.IntegerField(
+        help_text="Doel woningen in versnelde planvorming (som over de programma's)."
+    )
+    homes_accelerated = serializers.IntegerField(
+        help_text="Geplande woningen van locaties vanaf het hoofdlijnenakkoord "
+        "(hoofdlijnenakkoord, bestuurlijke overeenkomst, aangewezen)."
+    )
+    locations_homes_unknown = serializers.IntegerField(
+        help_text="Locaties waarvan het aantal geplande woningen onbekend is."
+    )
+    breakthroughs_by_year = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Per jaar (sleutel: jaartal) het aantal locaties dat dat jaar de "
+        "bestuurlijke overeenkomst of de aanwijzing bereikte.",
+    )
+    breakthrough_targets = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Per jaar het doel."
+    )
+    open_impasses = serializers.IntegerField(help_text="Open impassesignalen.")
+    overdue_tasks = serializers.IntegerField(
+        help_text="Open taken met een verstreken termijn: goedkeuringen en acties."
+    )
+    overdue_commitments = serializers.IntegerField(
+        help_text="Wederkerige afspraken van vastgestelde overeenkomsten, niet "
+        "nagekomen en over hun termijn."
+    )
+    bottleneck_heatmap = HeatmapCellSerializer(many=True)
+
+    as_of = serializers.DateField()
+    homes_planned_total = serializers.IntegerField()
+    accelerated_homes_unknown = serializers.IntegerField(
+        help_text="Locaties vanaf het hoofdlijnenakkoord met onbekend aantal woningen."
+    )
+    locations_with_open_impasses = serializers.IntegerField()
+    overdue_approvals = serializers.IntegerField()
+    overdue_actions = serializers.IntegerField()
+    days_in_stage_average = serializers.FloatField(
+        allow_null=True,
+        help_text="Gemiddeld aantal dagen in de huidige fase, over de locaties die "
+        "niet in een eindfase zijn (bestuurlijke overeenkomst, aangewezen, "
+        "afgevoerd).",
+    )
+    days_in_stage_longest = serializers.IntegerField(allow_null=True)
+    longest_in_stage = LongestStaySerializer(allow_null=True)
+    stage_durations = StageDurationSerializer(many=True)
+    bottlenecks_by_category = BottlenecksByCategorySerializer()
+    bottleneck_locations = serializers.IntegerField(
+        help_text="Locaties met ten minste één onopgelost knelpunt."
+    )
+
+
+class DashboardAPI(APIView):
+    @extend_schema(responses={200: DashboardSerializer})
+    def get(self, request):
+        """The dashboard's figures over the locations you may see (design §7)."""
+        return Response(DashboardSerializer(dashboard_figures(request.user)).data)

@@ -162,6 +162,13 @@ class AuditAction(models.TextChoices):
     ACTION_REPORTED = "action_reported", _("Actie gemeld")
     ACTION_REVIEWED = "action_reviewed", _("Actie beoordeeld")
     DEADLINE_PASSED = "deadline_passed", _("Termijn verstreken")
+    DOCUMENT_FROZEN = "document_frozen", _("Document vastgelegd")
+    VIEW_RECORDED = "view_recorded", _("Zienswijze vastgelegd")
+    CONSULTATION_PERIOD_ENDED = (
+        "consultation_period_ended",
+        _("Zienswijzetermijn verstreken"),
+    )
+    PROCEDURE_ENDED = "procedure_ended", _("Lopende taken vervallen")
 
 
 class DeadlineKind(models.TextChoices):
@@ -170,6 +177,7 @@ class DeadlineKind(models.TextChoices):
     APPROVAL = "approval", _("Goedkeuring van een overeenkomst")
     ACTION = "action", _("Actie op de doorbraak-agenda")
     COMMITMENT = "commitment", _("Wederkerige afspraak")
+    ESCALATION = "escalation", _("Escalatie en aanwijzing")
 
 
 class DeadlineEventKind(models.TextChoices):

@@ -7,7 +7,7 @@ each location gets a demo developer and a demo housing corporation, named as suc
 
 Agreement rounds and actions are workflow: they run as viewflow processes with a task per
 party. Casework does not import the workflow layer (layers point one way), so the loader
-asks for a `DemoWorkflow` — three operations it needs — and `manage.py load_demo` (in
+asks for a `DemoWorkflow` — the operations it needs — and `manage.py load_demo` (in
 `workflows`) hands it the one that drives the real flows. A demo round without its
 tasks would be a state the application never has, so there is no fallback.
 """
@@ -71,7 +71,12 @@ TARGET_STAGE = {
     # Both negotiate a heads of agreement whose round is open (`OPEN_ROUNDS`).
     "Fellenoord": Stage.NEGOTIATION,
     "'t Zoet": Stage.NEGOTIATION,
-    "Pampus": Stage.BOTTLENECK_ANALYSIS,
+    # The escalation branch (design §4). Both are demo: no public source reports an
+    # escalation or a designation at any doorbraaklocatie. Each stalls on the
+    # bottleneck the CSV names for it (the IJmeer link for Pampus; the Council of
+    # State ruling for Katwijk); what follows is marked "(demo)".
+    "Pampus": Stage.ESCALATED,
+    "Doorbraaklocatie Katwijk": Stage.DESIGNATION_PROCEDURE,
     "Oostflank": Stage.BOTTLENECK_ANALYSIS,
     "Oostflank Purmer": Stage.BOTTLENECK_ANALYSIS,
     "Oosterwold": Stage.SELECTED,
@@ -86,6 +91,10 @@ BOTTLENECK_TEXT = {
     "Stougjeswijk": "De bestemming van de grond (grondgebruik) was de knoop.",
     "Gnephoek": "Organisatie en financiering van de publiek-private samenwerking (PPS).",
     "Doorbraaklocatie Barendrecht": "Herprogrammering van het sociale (woning)programma.",
+    "Doorbraaklocatie Katwijk": (
+        "Uitspraak van de Raad van State van december 2024 (natuur, infrastructuur), "
+        "als het Valkenhorst betreft."
+    ),
 }
 
 # Negotiation needs a registered bottleneck. The CSV names none for these locations;
@@ -209,6 +218,28 @@ class DemoWorkflow(Protocol):
         due_on: datetime.date,
     ) -> None:
         """Assign an action on the breakthrough agenda; its flow starts."""
+
+    def escalate(self, *, location: Location, actor, reason: str) -> None:
+        """The ministry escalates; the escalation flow starts (evidence dossier, the
+        case manager's consultation task)."""
+
+    def record_consultation(
+        self,
+        *,
+        location: Location,
+        actor,
+        held_on: datetime.date,
+        participants: str,
+        outcome: str,
+        summary: str,
+    ) -> None:
+        """The case manager records the consultation through the flow's task."""
+
+    def decide_intervention(
+        self, *, location: Location, actor, decision: str, reason: str, **details
+    ) -> None:
+        """The ministry decides on intervention through the flow's task; a started
+        designation procedure gets its flow (draft decision, consultation period)."""
 
 
 @dataclass
@@ -412,9 +443,15 @@ class DemoLoader:
         self._analyse(location, row)
         if target == Stage.BOTTLENECK_ANALYSIS:
             return
+        if target == Stage.ESCALATED:
+            self._escalate(location, ESCALATIONS[row.name])
+            return
         self._negotiate(location, row)
         if target == Stage.NEGOTIATION:
             self._open_work(location, row)
+            return
+        if target == Stage.DESIGNATION_PROCEDURE:
+            self._escalate(location, ESCALATIONS[row.name])
             return
         self._conclude(location, row, AgreementKind.HEADS_OF_AGREEMENT)
         if target == Stage.HEADS_OF_AGREEMENT:
@@ -549,6 +586,46 @@ class DemoLoader:
                     due_on=add_working_days(
                         timezone.localdate(), action["working_days"]
                     ),
+                )
+
+    def _escalate(self, location: Location, spec: dict) -> None:
+        """The escalation branch, recent enough that its open steps lie ahead: the
+        escalation, the consultation (deadlock remains), and for a designation the
+        ministry's decision, the draft decision and a view recorded since."""
+        with _at(_working_days_ago(spec["escalated"]), 9):
+            self.workflow.escalate(
+                location=location, actor=self.minister_official, reason=spec["reason"]
+            )
+        with _at(_working_days_ago(spec["consulted"]), 15):
+            self.workflow.record_consultation(
+                location=location,
+                actor=self.case_manager,
+                held_on=timezone.localdate(),
+                participants=spec["participants"],
+                outcome="deadlock_remains",
+                summary=spec["summary"],
+            )
+        designation = spec.get("designation")
+        if designation is None:
+            return
+        with _at(_working_days_ago(designation["started"]), 11):
+            self.workflow.decide_intervention(
+                location=location,
+                actor=self.minister_official,
+                decision="start_designation",
+                reason=designation["reason"],
+                instrument=designation["instrument"],
+                legal_basis=designation["legal_basis"],
+                national_interest=designation["national_interest"],
+            )
+        for view in designation["views"]:
+            with _at(_working_days_ago(view["recorded"]), 14):
+                services.designation_record_view(
+                    location=location,
+                    actor=self.case_manager,
+                    submitted_by=view["submitted_by"],
+                    submitted_on=timezone.localdate(),
+                    summary=view["summary"],
                 )
 
     def _party_organisation(self, location: Location, owner_kind: str) -> Organisation:
@@ -722,5 +799,69 @@ OPEN_ACTIONS: dict[str, dict] = {
             "grondaankoopfaciliteit (demo)."
         ),
         "working_days": 15,
+    },
+}
+
+
+# The escalation branch, in working days before the day the demo is loaded: Pampus
+# waits for the ministry's decision on intervention; at Katwijk the draft designation
+# decision lies open for views (42 days from its start). All of it is demo.
+ESCALATIONS: dict[str, dict] = {
+    "Pampus": {
+        "escalated": 12,
+        "consulted": 4,
+        "reason": (
+            "De knelpuntenanalyse loopt vast op de IJmeerverbinding en de "
+            "netaansluitingen: geen partij kan de volgende stap zetten zonder besluit "
+            "over de ontsluiting (demo)."
+        ),
+        "participants": (
+            "Ministerie van VRO, Provincie Flevoland, Gemeente Almere, "
+            "Ontwikkelaar Almere (demo), Woningcorporatie Almere (demo)."
+        ),
+        "summary": (
+            "Geen overeenstemming over de volgorde van ontsluiting en woningbouw; de "
+            "impasse blijft (demo)."
+        ),
+    },
+    "Doorbraaklocatie Katwijk": {
+        "escalated": 30,
+        "consulted": 24,
+        "reason": (
+            "Na de uitspraak van de Raad van State (december 2024) komen de partijen "
+            "niet tot een nieuw plan (demo)."
+        ),
+        "participants": (
+            "Ministerie van VRO, Provincie Zuid-Holland, Gemeente Katwijk, "
+            "Ontwikkelaar Katwijk (demo), Woningcorporatie Katwijk (demo)."
+        ),
+        "summary": (
+            "Partijen verschillen van mening over natuurcompensatie en ontsluiting; "
+            "de impasse blijft (demo)."
+        ),
+        "designation": {
+            "started": 20,
+            "reason": (
+                "De impasse blijft na het bestuurlijk overleg; de minister bereidt een "
+                "projectbesluit voor (demo)."
+            ),
+            "instrument": "project_decision",
+            "legal_basis": (
+                "Projectbesluit, artikelen 5.44-5.55 Omgevingswet; procedure artikelen "
+                "16.70-16.73 (demo)."
+            ),
+            "national_interest": (
+                "Versnelde woningbouw op een doorbraaklocatie van het programma (demo)."
+            ),
+            "views": [
+                {
+                    "recorded": 6,
+                    "submitted_by": "Vereniging van omwonenden (demo)",
+                    "summary": (
+                        "Vraagt de natuurcompensatie vóór de bouw te regelen (demo)."
+                    ),
+                },
+            ],
+        },
     },
 }

@@ -547,6 +547,11 @@ class Escalation(models.Model):
     consultation_outcome = models.CharField(
         _("uitkomst"), max_length=20, choices=ConsultationOutcome.choices, blank=True
     )
+    # The evidence dossier frozen when the escalation opened (its file's hash; the
+    # document itself is in `documents`, which casework does not import).
+    dossier_sha256 = models.CharField(
+        _("SHA-256 van het bewijsdossier"), max_length=64, blank=True
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -584,6 +589,13 @@ class Designation(models.Model):
     decision_sha256 = models.CharField(
         _("SHA-256 van het besluit"), max_length=64, blank=True
     )
+    # The draft decision that lay open for views, and the ministry's answer to the
+    # views in the final decision (both frozen in their PDFs; the hashes link them).
+    draft_sha256 = models.CharField(
+        _("SHA-256 van het ontwerpbesluit"), max_length=64, blank=True
+    )
+    decision_response = models.TextField(_("reactie op de zienswijzen"), blank=True)
+    decided_at = models.DateTimeField(_("besloten op"), null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -607,6 +619,39 @@ class Designation(models.Model):
 
     def consultation_elapsed(self, today: datetime.date | None = None) -> bool:
         return (today or timezone.localdate()) > self.consultation_ends_on
+
+
+class DesignationView(models.Model):
+    """A view (zienswijze) on the draft designation decision: who submitted it, when,
+    and what it says in short. Recorded during the consultation period by a case
+    manager or the ministry; the final decision lists every view and answers them."""
+
+    designation = models.ForeignKey(
+        Designation, on_delete=models.CASCADE, related_name="views"
+    )
+    submitted_by = models.CharField(_("indiener"), max_length=300)
+    submitted_on = models.DateField(_("ingediend op"))
+    summary = models.TextField(_("samenvatting"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("vastgelegd op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("zienswijze")
+        verbose_name_plural = _("zienswijzen")
+        ordering = ["designation", "submitted_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(submitted_by=""), name="designation_view_submitter"
+            ),
+            models.CheckConstraint(
+                condition=~Q(summary=""), name="designation_view_summary"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submitted_by} ({self.submitted_on:%Y-%m-%d})"
 
 
 class AgreementKind(models.TextChoices):
@@ -848,7 +893,10 @@ class ImpasseSignal(models.Model):
 class AuditEvent(models.Model):
     """One entry of the audit trail: who did what to which location, when and why.
 
-    Written in the same transaction as the change it records; never updated.
+    Written in the same transaction as the change it records (only through
+    `casework.services.audit_record`); never updated or deleted, which the database
+    refuses (migration 0006). Each entry carries the hash of its predecessor, so that
+    `manage.py verify_audit` finds any entry changed or removed (`casework.audit_chain`).
     """
 
     at = models.DateTimeField(_("tijdstip"), default=timezone.now, db_index=True)
@@ -871,6 +919,14 @@ class AuditEvent(models.Model):
     to_stage = models.CharField(_("naar fase"), max_length=32, blank=True)
     reason = models.TextField(_("reden"), blank=True)
     data = models.JSONField(_("gegevens"), default=dict, blank=True)
+    # The hash chain (casework.audit_chain): each event's hash covers its own content
+    # and its predecessor's hash, so editing or removing a row breaks the chain there.
+    prev_hash = models.CharField(
+        _("vorige hash"), max_length=64, blank=True, default="", editable=False
+    )
+    hash = models.CharField(
+        _("hash"), max_length=64, blank=True, default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("auditgebeurtenis")
@@ -878,6 +934,11 @@ class AuditEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["location", "at"], name="audit_location_at_idx")
+        ]
+        constraints = [
+            # Two events can never chain onto the same predecessor: a fork is refused
+            # by the database itself, whatever the application does.
+            models.UniqueConstraint(fields=["prev_hash"], name="audit_chain_no_fork")
         ]
 
     def __str__(self) -> str:
@@ -916,6 +977,7 @@ __all__ = [
     "Bottleneck",
     "Commitment",
     "Designation",
+    "DesignationView",
     "Escalation",
     "Location",
     "LocationPerm",

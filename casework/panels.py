@@ -6,17 +6,23 @@ location registers a panel here from its `AppConfig.ready()`; the location page
 renders every registered panel with the context the panel computes. The panel's
 function receives the request and the location as the page loaded it (parties and
 their organisations prefetched, the user's object permissions cached).
+
+Casework's own panel, the commitments each party still owes under the agreements in
+force, is registered at the end of this module.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Location
+from .models import Commitment, CommitmentStatus, Location, VersionStatus
 
 
 @dataclass(frozen=True)
@@ -46,3 +52,74 @@ def location_panels(request: HttpRequest, location: Location) -> list[dict[str, 
                 {"name": panel.name, "template_name": panel.template_name, **context}
             )
     return rendered
+
+
+# --- Casework's own panel: the commitments each party still owes -----------------------
+
+
+@dataclass(frozen=True)
+class OpenCommitment:
+    commitment: Commitment
+    agreement: str
+    due: datetime.date
+    overdue: bool
+
+
+@dataclass
+class PartyCommitments:
+    organisation: str
+    items: list[OpenCommitment] = field(default_factory=list)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(item.overdue for item in self.items)
+
+
+def open_commitments_by_party(location: Location) -> list[PartyCommitments]:
+    """The commitments of the agreements in force (concluded versions) that are not yet
+    met, per owning party, earliest due date first. One query."""
+    today = timezone.localdate()
+    by_party: dict[int, PartyCommitments] = {}
+    commitments = (
+        Commitment.objects.filter(
+            version__agreement__location=location,
+            version__status=VersionStatus.CONCLUDED,
+            status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
+        )
+        .select_related("owner__organisation", "version__agreement")
+        .order_by("owner__organisation__name", "due_date", "pk")
+    )
+    for commitment in commitments:
+        group = by_party.setdefault(
+            commitment.owner_id,
+            PartyCommitments(organisation=commitment.owner.organisation.name),
+        )
+        group.items.append(
+            OpenCommitment(
+                commitment=commitment,
+                agreement=_("%(title)s, versie %(number)s")
+                % {
+                    "title": commitment.version.agreement.title,
+                    "number": commitment.version.number,
+                },
+                due=commitment.due_date,
+                overdue=commitment.status == CommitmentStatus.OVERDUE
+                or commitment.due_date < today,
+            )
+        )
+    return list(by_party.values())
+
+
+def commitments_context(request: HttpRequest, location: Location) -> dict[str, Any]:
+    return {"parties": open_commitments_by_party(location)}
+
+
+register_location_panel(
+    LocationPanel(
+        name="commitments",
+        template_name="casework/_commitments_panel.html",
+        context=commitments_context,
+        # Right after 'who holds the ball' (workflows, order 10).
+        order=15,
+    )
+)

@@ -6,18 +6,44 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
-from .constants import BREAKTHROUGH_STAGES, Stage
+from .constants import (
+    BREAKTHROUGH_STAGES,
+    ActionStatus,
+    BottleneckCategory,
+    BottleneckStatus,
+    Stage,
+)
 from .models import (
+    Approval,
     AuditEvent,
     Bottleneck,
+    BottleneckAction,
     Commitment,
     CommitmentStatus,
-    DeadlineEvent,
+    ImpasseSignal,
     Location,
+    Party,
     Programme,
     VersionStatus,
 )
@@ -28,6 +54,37 @@ ACCELERATED_STAGES = [
     Stage.ADMINISTRATIVE_AGREEMENT,
     Stage.DESIGNATED,
 ]
+
+# Where a location no longer moves on: its time "in the current stage" says nothing
+# about being stuck, so the average and the longest stay leave these out.
+FINAL_STAGES = [
+    Stage.ADMINISTRATIVE_AGREEMENT,
+    Stage.DESIGNATED,
+    Stage.WITHDRAWN,
+]
+
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass
+class StageDuration:
+    """How long the locations now in one stage have been there."""
+
+    stage: str
+    locations: int
+    average_days: float
+    longest_days: int
+
+
+@dataclass
+class LongestStay:
+    """The location that has been longest in its current (not final) stage."""
+
+    location: int
+    location_name: str
+    stage: str
+    since: datetime.datetime
+    days: int
 
 
 @dataclass
@@ -45,91 +102,260 @@ class PortfolioFigures:
     bottlenecks_by_category: dict[str, int]
     bottleneck_heatmap: list[dict] = field(default_factory=list)
     as_of: datetime.date = field(default_factory=timezone.localdate)
+    # Locations in an accelerated stage whose planned homes are unknown: the homes
+    # accelerated figure is at least this many locations short.
+    accelerated_homes_unknown: int = 0
+    open_impasses: int = 0
+    locations_with_open_impasses: int = 0
+    overdue_approvals: int = 0
+    overdue_actions: int = 0
+    # Time in the current stage, over the locations not in a final stage.
+    days_in_stage_average: float | None = None
+    days_in_stage_longest: int | None = None
+    longest_in_stage: LongestStay | None = None
+    stage_durations: list[StageDuration] = field(default_factory=list)
+    # Locations with at least one unresolved bottleneck; the heatmap may show fewer.
+    bottleneck_locations: int = 0
+
+
+def _days(duration: datetime.timedelta | float | int | None) -> float:
+    """A duration from the database in days. SQLite hands back the average of a
+    duration as a number of microseconds, PostgreSQL as a timedelta."""
+    if duration is None:
+        return 0.0
+    if isinstance(duration, datetime.timedelta):
+        return duration.total_seconds() / SECONDS_PER_DAY
+    return float(duration) / 1_000_000 / SECONDS_PER_DAY
 
 
 def portfolio_figures(
-    locations: QuerySet[Location], *, programme: Programme | None = None
+    locations: QuerySet[Location],
+    *,
+    programme: Programme | None = None,
+    heatmap_limit: int | None = None,
 ) -> PortfolioFigures:
     """The figures over `locations` (already limited to what the reader may see).
 
-    A constant number of queries, whatever the number of locations.
+    `heatmap_limit` keeps the heatmap to the locations with the most unresolved
+    bottlenecks (a page cannot draw 2,000 rows); the category totals still cover all.
+
+    A constant number of queries (ten, nine with `programme`), whatever the number of
+    locations: every figure is an aggregate in SQL over the locations as a subquery.
     """
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     location_ids = locations.values("pk")
-    by_stage = dict(
-        locations.order_by()
-        .values_list("stage")
-        .annotate(n=Count("pk"))
-        .values_list("stage", "n")
+
+    # 1. Per stage: how many, their homes, and how long they have been there.
+    age = ExpressionWrapper(
+        Value(now, output_field=DateTimeField()) - F("stage_changed_at"),
+        output_field=DurationField(),
     )
-    totals = locations.aggregate(
-        total=Count("pk"),
-        unknown=Count("pk", filter=Q(planned_homes__isnull=True)),
-        planned=Sum("planned_homes"),
-        accelerated=Sum("planned_homes", filter=Q(stage__in=ACCELERATED_STAGES)),
-    )
-    breakthroughs = dict(
-        AuditEvent.objects.filter(
-            location__in=location_ids,
-            action="transition",
-            to_stage__in=BREAKTHROUGH_STAGES,
+    per_stage = {
+        row["stage"]: row
+        for row in locations.order_by()
+        .values("stage")
+        .annotate(
+            n=Count("pk"),
+            unknown=Count("pk", filter=Q(planned_homes__isnull=True)),
+            planned=Sum("planned_homes"),
+            average_age=Avg(age),
+            oldest=Min("stage_changed_at"),
         )
-        .annotate(year=ExtractYear("at"))
+    }
+
+    def total(key: str, stages=None) -> int:
+        return sum(
+            row[key] or 0
+            for stage, row in per_stage.items()
+            if stages is None or stage in stages
+        )
+
+    stage_durations = [
+        StageDuration(
+            stage=stage.value,
+            locations=row["n"],
+            average_days=round(_days(row["average_age"]), 1),
+            longest_days=max((now - row["oldest"]).days, 0),
+        )
+        for stage in Stage
+        if (row := per_stage.get(stage.value))
+    ]
+    moving = [d for d in stage_durations if d.stage not in FINAL_STAGES]
+    moving_count = sum(d.locations for d in moving)
+    average_days = (
+        round(
+            sum(_days(per_stage[d.stage]["average_age"]) * d.locations for d in moving)
+            / moving_count,
+            1,
+        )
+        if moving_count
+        else None
+    )
+
+    # 2. The longest stay in a stage that is not final.
+    longest = (
+        locations.filter(~Q(stage__in=FINAL_STAGES))
+        .order_by("stage_changed_at", "pk")
+        .values("pk", "name", "stage", "stage_changed_at")
+        .first()
+    )
+    longest_in_stage = (
+        LongestStay(
+            location=longest["pk"],
+            location_name=longest["name"],
+            stage=longest["stage"],
+            since=longest["stage_changed_at"],
+            days=max((now - longest["stage_changed_at"]).days, 0),
+        )
+        if longest
+        else None
+    )
+
+    # 3. Breakthroughs (design §2): counted in the year a location reached a
+    # breakthrough stage, as the audit trail recorded it; a location in such a stage
+    # without that event (imported, bulk-loaded) counts in the year of its stage date.
+    reached = AuditEvent.objects.filter(
+        location=OuterRef("pk"),
+        action="transition",
+        to_stage__in=BREAKTHROUGH_STAGES,
+    ).order_by("at", "pk")
+    breakthroughs = dict(
+        locations.annotate(
+            reached=Coalesce(
+                Subquery(reached.values("at")[:1]),
+                Case(
+                    When(stage__in=BREAKTHROUGH_STAGES, then=F("stage_changed_at")),
+                    default=None,
+                ),
+                output_field=DateTimeField(),
+            )
+        )
+        .filter(reached__isnull=False)
+        .annotate(year=ExtractYear("reached"))
         .order_by()
-        .values_list("year")
-        .annotate(n=Count("location", distinct=True))
+        .values("year")
+        .annotate(n=Count("pk"))
         .values_list("year", "n")
     )
+
+    # 4. The targets of the programmes involved.
     programmes = (
         [programme]
         if programme is not None
-        else list(Programme.objects.filter(locations__in=location_ids).distinct())
+        else list(
+            Programme.objects.filter(
+                Exists(locations.filter(programme=OuterRef("pk")).order_by())
+            )
+        )
     )
     homes_target = sum(p.homes_target for p in programmes)
     targets: dict[str, int] = {}
     for p in programmes:
         for year, target in (p.breakthrough_targets or {}).items():
             targets[str(year)] = targets.get(str(year), 0) + int(target)
-    overdue_tasks = DeadlineEvent.objects.filter(
-        location__in=location_ids,
-        event="overdue",
-        resolved_at__isnull=True,
-        kind__in=["approval", "action"],
+
+    # 5. Overdue tasks, from casework's facts rather than the workflow's tasks (the
+    # same rule as `workflows.selectors.task_overdue`: open, and the due date passed):
+    # an approval a party still owes on a version in approval past its date, ...
+    overdue_approvals = (
+        Party.objects.filter(
+            location__in=location_ids,
+            location__agreements__versions__status=VersionStatus.IN_APPROVAL,
+            location__agreements__versions__approval_due_on__lt=today,
+        )
+        .annotate(version_id=F("location__agreements__versions__id"))
+        .exclude(
+            Exists(
+                Approval.objects.filter(
+                    version_id=OuterRef("version_id"),
+                    organisation_id=OuterRef("organisation_id"),
+                )
+            )
+        )
+        .count()
+    )
+    # 6. ... and a breakthrough-agenda action its party has not reported in time.
+    overdue_actions = BottleneckAction.objects.filter(
+        bottleneck__location__in=location_ids,
+        status=ActionStatus.OPEN,
+        due_on__lt=today,
     ).count()
+
+    # 7. Commitments of concluded agreements not kept in time.
     overdue_commitments = Commitment.objects.filter(
         version__agreement__location__in=location_ids,
         version__status=VersionStatus.CONCLUDED,
         status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
         due_date__lt=today,
     ).count()
+
+    # 8. Open impasse signals.
+    impasses = ImpasseSignal.objects.filter(
+        location__in=location_ids, closed_at__isnull=True
+    ).aggregate(n=Count("pk"), locations=Count("location", distinct=True))
+
+    # 9. The heatmap: unresolved bottlenecks per location and category ...
+    unresolved = Bottleneck.objects.filter(location__in=location_ids).exclude(
+        status=BottleneckStatus.RESOLVED
+    )
+    cells = unresolved
+    if heatmap_limit is not None:
+        busiest = (
+            unresolved.order_by()
+            .values("location")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "location__name", "location")
+            .values("location")[:heatmap_limit]
+        )
+        cells = unresolved.filter(location__in=busiest)
     heatmap = list(
-        Bottleneck.objects.filter(location__in=location_ids)
-        .order_by()
+        cells.order_by()
         .values("location_id", "location__name", "category")
         .annotate(count=Count("pk"))
-        .order_by("location__name", "category")
+        .order_by("location__name", "location_id", "category")
     )
-    by_category: dict[str, int] = {}
-    for row in heatmap:
-        by_category[row["category"]] = (
-            by_category.get(row["category"], 0) + row["count"]
-        )
+    # 10. ... and per category over every location.
+    category_totals = unresolved.aggregate(
+        locations=Count("location", distinct=True),
+        **{
+            f"category_{category}": Count("pk", filter=Q(category=category))
+            for category in BottleneckCategory.values
+        },
+    )
+    by_category = {
+        key.removeprefix("category_"): n
+        for key, n in category_totals.items()
+        if key.startswith("category_") and n
+    }
+
     return PortfolioFigures(
-        locations_total=totals["total"] or 0,
+        locations_total=total("n"),
         locations_by_stage={
-            stage.value: by_stage.get(stage.value, 0) for stage in Stage
+            stage.value: (per_stage.get(stage.value) or {}).get("n", 0)
+            for stage in Stage
         },
         homes_target=homes_target,
-        homes_accelerated=totals["accelerated"] or 0,
-        homes_planned_total=totals["planned"] or 0,
-        locations_homes_unknown=totals["unknown"] or 0,
+        homes_accelerated=total("planned", ACCELERATED_STAGES),
+        homes_planned_total=total("planned"),
+        locations_homes_unknown=total("unknown"),
+        accelerated_homes_unknown=total("unknown", ACCELERATED_STAGES),
         breakthroughs_by_year={
             str(year): n for year, n in sorted(breakthroughs.items())
         },
         breakthrough_targets=dict(sorted(targets.items())),
-        overdue_tasks=overdue_tasks,
+        overdue_tasks=overdue_approvals + overdue_actions,
+        overdue_approvals=overdue_approvals,
+        overdue_actions=overdue_actions,
         overdue_commitments=overdue_commitments,
+        open_impasses=impasses["n"] or 0,
+        locations_with_open_impasses=impasses["locations"] or 0,
+        days_in_stage_average=average_days,
+        days_in_stage_longest=longest_in_stage.days if longest_in_stage else None,
+        longest_in_stage=longest_in_stage,
+        stage_durations=stage_durations,
         bottlenecks_by_category=by_category,
+        bottleneck_locations=category_totals["locations"] or 0,
         bottleneck_heatmap=[
             {
                 "location": row["location_id"],

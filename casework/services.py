@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
@@ -25,6 +26,7 @@ from permissions.checks import grant_to_group, has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted
 from permissions.models import Membership, Organisation
 
+from . import audit_chain
 from .calendar import add_working_days
 from .constants import (
     SYSTEM_TRANSITIONS,
@@ -51,6 +53,7 @@ from .models import (
     DeadlineEvent,
     Decision,
     Designation,
+    DesignationView,
     Escalation,
     ImpasseSignal,
     Instrument,
@@ -61,6 +64,7 @@ from .models import (
 )
 from .roles import PARTY_PERMISSIONS
 from .selectors import transition_blocker
+from .signals import location_transitioned
 
 CONCLUDING_TRANSITION = {
     AgreementKind.HEADS_OF_AGREEMENT: TransitionName.CONCLUDE_HEADS_OF_AGREEMENT,
@@ -85,8 +89,14 @@ def audit_record(
     to_stage: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append an event to the audit trail. Call inside the transaction of the change."""
-    return AuditEvent.objects.create(
+    """Append an event to the audit trail. Call inside the transaction of the change.
+
+    The event joins the hash chain (`casework.audit_chain`): on PostgreSQL it is
+    inserted with its content digest and sealed onto the head by the database when the
+    transaction commits (one INSERT here, no lock held meanwhile); on SQLite it is
+    linked to the head at once (one query more).
+    """
+    event = AuditEvent(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         location=location,
@@ -94,8 +104,13 @@ def audit_record(
         transition=transition,
         from_stage=from_stage,
         to_stage=to_stage,
-        data=data or {},
+        data=audit_chain.normalised_data(data),
     )
+    # Within the caller's transaction no savepoint is made: no extra queries.
+    with transaction.atomic(savepoint=False):
+        audit_chain.chain(event)
+        event.save(force_insert=True)
+    return event
 
 
 # --- Locations and parties --------------------------------------------------------------
@@ -276,6 +291,16 @@ def _apply_transition(
                 to_stage=location.stage,
                 data=data,
             )
+            # The layers above (the escalation flows) follow the stage; a receiver
+            # that refuses undoes the transition with everything else.
+            location_transitioned.send(
+                sender=Location,
+                location=location,
+                transition=name,
+                actor=actor,
+                reason=reason,
+                data=data,
+            )
     except (ConcurrentTransition, IntegrityError):
         location.refresh_from_db()
         raise Conflict(
@@ -333,6 +358,14 @@ def _transition_side_effects(
             **details,
             "consultation_ends_on": designation.consultation_ends_on.isoformat(),
         }
+    closed: dict[str, Any] = {}
+    if name == TransitionName.DESIGNATE:
+        designation = location.designations.get(closed_at__isnull=True)
+        closed = {
+            "designation": designation.pk,
+            "instrument": designation.instrument,
+            "decision_sha256": designation.decision_sha256,
+        }
     if name in (
         TransitionName.RESUME_NEGOTIATION,
         TransitionName.DESIGNATE,
@@ -340,7 +373,7 @@ def _transition_side_effects(
     ):
         location.designations.filter(closed_at__isnull=True).update(closed_at=now)
         location.escalations.filter(closed_at__isnull=True).update(closed_at=now)
-    return {}
+    return closed
 
 
 @transaction.atomic
@@ -351,8 +384,10 @@ def escalation_record_consultation(
     held_on: datetime.date,
     participants: str,
     outcome: str,
+    summary: str = "",
 ) -> Escalation:
-    """Record the administrative consultation (bestuurlijk overleg) of the open escalation."""
+    """Record the administrative consultation (bestuurlijk overleg) of the open
+    escalation; `summary` (what was discussed) goes into the audit trail as its reason."""
     if not has_object_perm(actor, LocationPerm.MANAGE, location):
         raise NotPermitted(
             _("Alleen de procesregisseur legt het bestuurlijk overleg vast.")
@@ -363,6 +398,10 @@ def escalation_record_consultation(
             % {"choices": ", ".join(ConsultationOutcome.values)}
         )
     participants = _require_text(participants, _("Geef de deelnemers van het overleg."))
+    if not isinstance(held_on, datetime.date):
+        raise InvalidInput(_("Geef de datum van het overleg."))
+    if held_on > timezone.localdate():
+        raise InvalidInput(_("De datum van het overleg ligt in de toekomst."))
     escalation = (
         Escalation.objects.select_for_update()
         .filter(location=location, closed_at__isnull=True)
@@ -378,6 +417,7 @@ def escalation_record_consultation(
         action=AuditAction.CONSULTATION_RECORDED,
         actor=actor,
         location=location,
+        reason=(summary or "").strip(),
         data={
             "held_on": held_on.isoformat(),
             "participants": participants,
@@ -385,6 +425,269 @@ def escalation_record_consultation(
         },
     )
     return escalation
+
+
+def _frozen_document_data(
+    *, kind: str, document_id: int, sha256: str, **extra: Any
+) -> dict[str, Any]:
+    return {"document": document_id, "kind": kind, "sha256": sha256, **extra}
+
+
+@transaction.atomic
+def escalation_record_dossier(
+    *, escalation: Escalation, actor, document_id: int, sha256: str
+) -> Escalation:
+    """Link the escalation to its frozen evidence dossier (the PDF's SHA-256) and put
+    the freezing in the audit trail. Called by the escalation flow, on behalf of the
+    ministry official who escalated. A dossier is frozen once: a second one is a
+    Conflict."""
+    escalation = Escalation.objects.select_for_update().get(pk=escalation.pk)
+    if escalation.dossier_sha256:
+        if escalation.dossier_sha256 == sha256:
+            return escalation
+        raise Conflict(_("Het bewijsdossier van deze escalatie is al vastgelegd."))
+    escalation.dossier_sha256 = sha256
+    escalation.save(update_fields=["dossier_sha256"])
+    audit_record(
+        action=AuditAction.DOCUMENT_FROZEN,
+        actor=actor,
+        location=escalation.location,
+        reason=_("Bewijsdossier van de escalatie vastgelegd."),
+        data=_frozen_document_data(
+            kind="evidence_dossier",
+            document_id=document_id,
+            sha256=sha256,
+            escalation=escalation.pk,
+        ),
+    )
+    return escalation
+
+
+def _open_designation(location: Location) -> Designation:
+    designation = (
+        Designation.objects.select_for_update()
+        .filter(location=location, closed_at__isnull=True)
+        .first()
+    )
+    if designation is None or location.stage != Stage.DESIGNATION_PROCEDURE:
+        raise Conflict(_("Voor deze locatie loopt geen aanwijzingsprocedure."))
+    return designation
+
+
+@transaction.atomic
+def designation_record_draft(
+    *, designation: Designation, actor, document_id: int, sha256: str
+) -> Designation:
+    """Link the designation to its frozen draft decision (which lies open for views)
+    and put the freezing in the audit trail. Called by the designation flow."""
+    designation = Designation.objects.select_for_update().get(pk=designation.pk)
+    if designation.draft_sha256:
+        if designation.draft_sha256 == sha256:
+            return designation
+        raise Conflict(_("Het ontwerpbesluit van deze aanwijzing is al vastgelegd."))
+    designation.draft_sha256 = sha256
+    designation.save(update_fields=["draft_sha256"])
+    audit_record(
+        action=AuditAction.DOCUMENT_FROZEN,
+        actor=actor,
+        location=designation.location,
+        reason=_(
+            "Ontwerp-aanwijzingsbesluit vastgelegd; het ligt ter inzage voor "
+            "zienswijzen tot en met %(date)s."
+        )
+        % {"date": date_format(designation.consultation_ends_on, "j F Y")},
+        data=_frozen_document_data(
+            kind="draft_designation",
+            document_id=document_id,
+            sha256=sha256,
+            designation=designation.pk,
+        ),
+    )
+    return designation
+
+
+def _may_record_views(actor, location: Location) -> bool:
+    return has_object_perm(actor, LocationPerm.MANAGE, location) or has_object_perm(
+        actor, LocationPerm.DIRECT, location
+    )
+
+
+@transaction.atomic
+def designation_record_view(
+    *,
+    location: Location,
+    actor,
+    submitted_by: str,
+    submitted_on: datetime.date,
+    summary: str,
+) -> DesignationView:
+    """Record a view (zienswijze) on the draft designation decision.
+
+    Case managers and the ministry record views, during the consultation period
+    only (Conflict afterwards, naming the last day). The view must have been submitted
+    within the period and not in the future (InvalidInput).
+    """
+    if not _may_record_views(actor, location):
+        raise NotPermitted(
+            _("Alleen de procesregisseur of het ministerie legt zienswijzen vast.")
+        )
+    submitted_by = _require_text(
+        submitted_by, _("Geef aan wie de zienswijze indiende.")
+    )
+    summary = _require_text(summary, _("Vat de zienswijze samen."))
+    if not isinstance(submitted_on, datetime.date):
+        raise InvalidInput(_("Geef de datum waarop de zienswijze is ingediend."))
+    location = Location.objects.get(pk=location.pk)
+    designation = _open_designation(location)
+    today = timezone.localdate()
+    if designation.consultation_elapsed(today):
+        raise Conflict(
+            _("De zienswijzetermijn is verstreken op %(date)s.")
+            % {"date": date_format(designation.consultation_ends_on, "j F Y")}
+        )
+    started_on = timezone.localdate(designation.started_at)
+    if submitted_on > today or submitted_on < started_on:
+        raise InvalidInput(
+            _(
+                "Een zienswijze wordt ingediend binnen de termijn: van %(start)s tot "
+                "en met vandaag."
+            )
+            % {"start": date_format(started_on, "j F Y")}
+        )
+    view = DesignationView.objects.create(
+        designation=designation,
+        submitted_by=submitted_by,
+        submitted_on=submitted_on,
+        summary=summary,
+        recorded_by=actor,
+    )
+    audit_record(
+        action=AuditAction.VIEW_RECORDED,
+        actor=actor,
+        location=location,
+        reason=summary,
+        data={
+            "designation": designation.pk,
+            "view": view.pk,
+            "submitted_by": submitted_by,
+            "submitted_on": submitted_on.isoformat(),
+        },
+    )
+    return view
+
+
+def designation_decision_check(*, location: Location, actor) -> Designation:
+    """The open designation whose final decision `actor` may take now: the ministry,
+    after the consultation period (Conflict naming its last day), once."""
+    if not has_object_perm(actor, LocationPerm.DIRECT, location):
+        raise NotPermitted(_("Alleen het ministerie neemt het aanwijzingsbesluit."))
+    designation = (
+        Designation.objects.filter(location=location, closed_at__isnull=True)
+        .select_related("location")
+        .first()
+    )
+    if designation is None or designation.location.stage != (
+        Stage.DESIGNATION_PROCEDURE
+    ):
+        raise Conflict(_("Voor deze locatie loopt geen aanwijzingsprocedure."))
+    if not designation.consultation_elapsed():
+        raise Conflict(
+            _("De zienswijzetermijn loopt nog tot en met %(date)s.")
+            % {"date": date_format(designation.consultation_ends_on, "j F Y")}
+        )
+    if designation.decision_sha256:
+        raise Conflict(_("Het aanwijzingsbesluit is al genomen."))
+    return designation
+
+
+@transaction.atomic
+def designation_record_decision(
+    *,
+    designation: Designation,
+    actor,
+    document_id: int,
+    sha256: str,
+    response: str,
+) -> Designation:
+    """Record the final designation decision: the frozen PDF's hash (which the
+    `designate` guard requires) and the answer to the views, in the audit trail with
+    the hash. Checks as `designation_decision_check`."""
+    response = _require_text(response, _("Geef de reactie op de zienswijzen."))
+    checked = designation_decision_check(location=designation.location, actor=actor)
+    if checked.pk != designation.pk:
+        raise Conflict(_("Deze aanwijzingsprocedure is niet meer de lopende."))
+    designation = Designation.objects.select_for_update().get(pk=designation.pk)
+    if designation.decision_sha256:
+        raise Conflict(_("Het aanwijzingsbesluit is al genomen."))
+    designation.decision_sha256 = sha256
+    designation.decision_response = response
+    designation.decided_at = timezone.now()
+    designation.save(
+        update_fields=["decision_sha256", "decision_response", "decided_at"]
+    )
+    audit_record(
+        action=AuditAction.DOCUMENT_FROZEN,
+        actor=actor,
+        location=designation.location,
+        reason=response,
+        data=_frozen_document_data(
+            kind="final_designation",
+            document_id=document_id,
+            sha256=sha256,
+            designation=designation.pk,
+            views=designation.views.count(),
+        ),
+    )
+    return designation
+
+
+@transaction.atomic
+def designation_consultation_closed(*, designation: Designation) -> None:
+    """The consultation period has passed: the audit trail says so, with the number of
+    views received. Recorded once per designation."""
+    if AuditEvent.objects.filter(
+        action=AuditAction.CONSULTATION_PERIOD_ENDED,
+        location_id=designation.location_id,
+        data__designation=designation.pk,
+    ).exists():
+        return
+    audit_record(
+        action=AuditAction.CONSULTATION_PERIOD_ENDED,
+        actor=None,
+        location=designation.location,
+        reason=_(
+            "De zienswijzetermijn is verstreken op %(date)s; %(count)s zienswijze(n) "
+            "ontvangen."
+        )
+        % {
+            "date": date_format(designation.consultation_ends_on, "j F Y"),
+            "count": designation.views.count(),
+        },
+        data={
+            "designation": designation.pk,
+            "consultation_ends_on": designation.consultation_ends_on.isoformat(),
+            "views": designation.views.count(),
+        },
+    )
+
+
+def procedure_ended_record(
+    *, location: Location, actor, transition: str, tasks: list[str]
+) -> None:
+    """The open tasks of an escalation or designation procedure lapsed because the
+    location left the procedure (`transition`): one audit event naming them. Call
+    inside the transition's transaction."""
+    audit_record(
+        action=AuditAction.PROCEDURE_ENDED,
+        actor=actor,
+        location=location,
+        reason=_("Door ‘%(transition)s’ vervallen: %(tasks)s.")
+        % {
+            "transition": TransitionName(transition).label,
+            "tasks": ", ".join(tasks),
+        },
+        data={"transition": transition, "tasks": tasks},
+    )
 
 
 # --- Breakthrough agenda ------------------------------------------------------------------
@@ -546,6 +849,9 @@ def agreement_draft(
     agreement, _created = Agreement.objects.get_or_create(
         location=location, kind=kind, defaults={"title": title, "created_by": actor}
     )
+    # Drafting and submitting one agreement take turns (agreement_submit locks the
+    # agreement row too): a draft cannot slip in beside a round that is starting.
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     versions = AgreementVersion.objects.select_for_update().filter(agreement=agreement)
     if versions.filter(
         status__in=[VersionStatus.IN_APPROVAL, VersionStatus.CONCLUDED]
@@ -608,11 +914,22 @@ def agreement_draft(
 @transaction.atomic
 def agreement_submit(*, version: AgreementVersion, actor) -> AgreementVersion:
     """Open the approval round of a draft version."""
+    version_id = version.pk
+    # The agreement first, as agreement_draft does: the two take turns, in one order.
+    list(
+        Agreement.objects.select_for_update(of=("self",))
+        .filter(versions=version_id)
+        .values_list("pk", flat=True)
+    )
     version = (
         AgreementVersion.objects.select_for_update()
         .select_related("agreement__location")
-        .get(pk=version.pk)
+        .filter(pk=version_id)
+        .first()
     )
+    if version is None:
+        # A newer draft of the same agreement replaced this one in the meantime.
+        raise Conflict(_("Dit concept is intussen vervangen door een nieuwer concept."))
     location = version.agreement.location
     if not has_object_perm(actor, LocationPerm.MANAGE, location):
         raise NotPermitted(
@@ -665,17 +982,30 @@ def approval_record(
     if decision == Decision.REJECT:
         comment = _require_text(comment, _("Geef bij afwijzing een toelichting."))
     with transaction.atomic():
+        # Who may decide is asked in the same query that locks the version (one
+        # round trip instead of three on the busiest write of the application).
         version = (
             AgreementVersion.objects.select_for_update()
             .select_related("agreement__location")
+            .annotate(
+                actor_signs=Exists(
+                    Membership.objects.filter(
+                        user=actor, organisation=organisation, role="signatory"
+                    )
+                ),
+                organisation_takes_part=Exists(
+                    Party.objects.filter(
+                        location_id=OuterRef("agreement__location_id"),
+                        organisation=organisation,
+                    )
+                ),
+            )
             .get(pk=version.pk)
         )
         location = version.agreement.location
-        if not Membership.objects.filter(
-            user=actor, organisation=organisation, role="signatory"
-        ).exists():
+        if not version.actor_signs:
             raise NotPermitted(_("U bent geen ondertekenaar van deze organisatie."))
-        if not location.parties.filter(organisation=organisation).exists():
+        if not version.organisation_takes_part:
             raise NotPermitted(_("Deze organisatie is geen partij bij de locatie."))
         if version.status != VersionStatus.IN_APPROVAL:
             raise Conflict(_("De goedkeuringsronde van deze versie is gesloten."))

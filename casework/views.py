@@ -15,19 +15,24 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 from viewflow.urls import Application
 
-from permissions.checks import has_object_perm, prefetch_object_perms
+from permissions.checks import has_global_perm, has_object_perm, prefetch_object_perms
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
-from . import selectors, services
+from . import diagram, selectors, services, timeline
 from .constants import (
     BottleneckCategory,
     LocationPerm,
     Province,
     Stage,
     TransitionName,
+)
+from .dashboard import (
+    PAGE_HEATMAP_LOCATIONS,
+    dashboard_figures,
+    dashboard_page_context,
 )
 from .models import Instrument, Location, Programme
 from .panels import location_panels
@@ -173,7 +178,12 @@ class LocationDetailView(LoginRequiredMixin, DetailView):
             for name in selectors.available_transitions(user, location)
         ]
         context["bottlenecks"] = selectors.location_bottlenecks(location)
-        context["audit_trail"] = selectors.location_audit_trail(location)[:100]
+        # The state machine with the path taken, and everything that happened.
+        path = diagram.stage_path(location.stage, timeline.stage_steps(location))
+        context["stage_diagram"] = diagram.state_diagram(path)
+        context["stage_marks"] = diagram.stage_marks(path)
+        context["stage_path"] = path
+        context["timeline"] = timeline.location_timeline(location)
         context["can_add_bottleneck"] = location.stage not in (
             Stage.DESIGNATED,
             Stage.WITHDRAWN,
@@ -190,17 +200,6 @@ class LocationDetailView(LoginRequiredMixin, DetailView):
         context["designation_form"] = TransitionForm(
             initial={"transition": TransitionName.START_DESIGNATION}
         )
-        context["main_path"] = [
-            (stage.value, stage.label)
-            for stage in (
-                Stage.PROPOSED,
-                Stage.SELECTED,
-                Stage.BOTTLENECK_ANALYSIS,
-                Stage.NEGOTIATION,
-                Stage.HEADS_OF_AGREEMENT,
-                Stage.ADMINISTRATIVE_AGREEMENT,
-            )
-        ]
         return context
 
 
@@ -305,3 +304,32 @@ class LocationsApplication(Application):
     bottleneck_path = path(
         "<int:pk>/knelpunten/", BottleneckCreateView.as_view(), name="bottleneck_create"
     )
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    """The portfolio at a glance (design §7), over the locations the user may see."""
+
+    template_name = "casework/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        figures = dashboard_figures(user, heatmap_limit=PAGE_HEATMAP_LOCATIONS)
+        context.update(dashboard_page_context(figures))
+        context["figures"] = figures
+        context["portfolio_wide"] = has_global_perm(user, LocationPerm.VIEW)
+        context["may_see_impasses"] = has_global_perm(
+            user, LocationPerm.MANAGE
+        ) or has_global_perm(user, LocationPerm.DIRECT)
+        return context
+
+
+class DashboardApplication(Application):
+    """The dashboard, at `/dashboard/`, inside the site's frame and menu."""
+
+    title = _("Dashboard")
+    icon = "dashboard"
+    app_name = "dashboard"
+    menu_template_name = "doorbraak/menu.html"
+
+    index_path = path("", DashboardView.as_view(), name="index")

@@ -6,6 +6,9 @@ per-field messages under `errors`.
 
 from __future__ import annotations
 
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -54,3 +57,10 @@ def exception_handler(exc, context):
     elif not (isinstance(response.data, dict) and "detail" in response.data):
         response.data = {"detail": _first_message(response.data)}
     return response
+
+
+@csrf_exempt  # nothing happens here; a POST must get the 404, not a CSRF page
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """A URL under /api/v1/ that names no endpoint (a typo, an id that is no number):
+    the API's 404, in the API's shape, not the site's HTML page."""
+    return JsonResponse({"detail": _("Niet gevonden.")}, status=404)

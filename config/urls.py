@@ -1,20 +1,22 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
 from casework import api as casework_api
-from casework.views import LocationsApplication
+from casework.views import DashboardApplication, LocationsApplication
+from config.api import api_not_found
 from documents import api as documents_api
 from documents import views as documents_views
 from workflows import api as workflows_api
+from workflows.calendar_feed import calendar_feed
 from workflows.viewsets import workflow_app
 
 site = Site(
     title="Doorbraak",
-    viewsets=[LocationsApplication(), workflow_app()],
+    viewsets=[DashboardApplication(), LocationsApplication(), workflow_app()],
     # The application menu lists the same links; one menu is enough.
     menu_template_name=None,
     primary_color="#01689b",
@@ -60,6 +62,7 @@ api_v1 = [
         name="task-complete",
     ),
     path("impasses/", casework_api.ImpasseListAPI.as_view(), name="impasse-list"),
+    path("dashboard/", casework_api.DashboardAPI.as_view(), name="dashboard"),
     path(
         "agreements/<int:pk>/pdf/",
         documents_api.AgreementPdfAPI.as_view(),
@@ -89,9 +92,12 @@ api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="api:schema"),
+        # The split view serves its script as a file: no inline script (CSP).
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema"),
         name="swagger-ui",
     ),
+    # Last: a URL under /api/v1/ that names no endpoint answers like the API does.
+    re_path(r"", api_not_found),
 ]
 
 urlpatterns = [
@@ -122,6 +128,8 @@ urlpatterns = [
         documents_views.progress_report,
         name="progress-report",
     ),
-    path("", RedirectView.as_view(pattern_name="locations:index"), name="home"),
+    # The deadlines feed: a private token instead of a session (calendar apps).
+    path("agenda/<str:token>.ics", calendar_feed, name="calendar-feed"),
+    path("", RedirectView.as_view(pattern_name="dashboard:index"), name="home"),
     path("", site.urls),
 ]

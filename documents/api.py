@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 
+from django.db.models import Q, QuerySet
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -13,13 +14,15 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casework.api import ErrorSerializer
 from casework.constants import LocationPerm
-from casework.models import AgreementVersion
+from casework.models import AgreementVersion, Location
 from casework.selectors import access_location, locations_visible_to
-from permissions.checks import has_global_perm
+from permissions.checks import has_global_perm, has_object_perm, objects_with_perm
 from permissions.errors import NotPermitted, NotVisible
 
 from . import services
+from .constants import INTERNAL_KINDS
 from .models import Document
 
 
@@ -37,13 +40,51 @@ def pdf_response(document: Document) -> FileResponse:
     return response
 
 
+def may_read_internal(user, location) -> bool:
+    """Internal documents of a location (the evidence dossier of an escalation) are for
+    the ministry and the case managers, as the impasse signals they draw on are."""
+    return has_object_perm(user, LocationPerm.MANAGE, location) or has_object_perm(
+        user, LocationPerm.DIRECT, location
+    )
+
+
+def documents_visible_to(user, documents: QuerySet[Document]) -> QuerySet[Document]:
+    """`documents` less what the user may not see: documents of locations they may not
+    see, the portfolio-wide reports unless they hold a programme-wide role, and the
+    internal documents of locations where they are not ministry or case manager."""
+    visible = locations_visible_to(user).values("pk")
+    allowed = documents.filter(location__in=visible)
+    if has_global_perm(user, LocationPerm.VIEW):
+        allowed = allowed | documents.filter(location__isnull=True)
+    if not (
+        has_global_perm(user, LocationPerm.MANAGE)
+        or has_global_perm(user, LocationPerm.DIRECT)
+    ):
+        # Without a role, an object permission on the location would still do.
+        may_read = Q(
+            location__in=objects_with_perm(
+                user, LocationPerm.MANAGE, Location.objects.all()
+            ).values("pk")
+        ) | Q(
+            location__in=objects_with_perm(
+                user, LocationPerm.DIRECT, Location.objects.all()
+            ).values("pk")
+        )
+        allowed = allowed.exclude(Q(kind__in=INTERNAL_KINDS) & ~may_read)
+    return allowed
+
+
 def access_document(user, document_id) -> Document:
-    """The document, if the user may see what it is about (else NotVisible)."""
+    """The document, if the user may see what it is about (else NotVisible). An
+    internal document is not there for a party of its location (NotVisible too: the
+    parties do not learn it exists)."""
     document = Document.objects.filter(pk=document_id).first()
     if document is None:
         raise NotVisible(_("Document niet gevonden."))
     if document.location_id is not None:
-        access_location(user, document.location_id)
+        location = access_location(user, document.location_id)
+        if document.kind in INTERNAL_KINDS and not may_read_internal(user, location):
+            raise NotVisible(_("Document niet gevonden."))
     elif not has_global_perm(user, LocationPerm.VIEW):
         raise NotVisible(_("Document niet gevonden."))
     return document
@@ -89,10 +130,7 @@ class DocumentListAPI(APIView):
     def get(self, request):
         """The stored documents of the locations you may see (and, for the programme-wide
         roles, the progress reports)."""
-        visible = locations_visible_to(request.user).values("pk")
-        documents = Document.objects.filter(location__in=visible)
-        if has_global_perm(request.user, LocationPerm.VIEW):
-            documents = documents | Document.objects.filter(location__isnull=True)
+        documents = documents_visible_to(request.user, Document.objects.all())
         location = request.query_params.get("location")
         if location:
             documents = documents.filter(
@@ -106,19 +144,27 @@ class DocumentListAPI(APIView):
 
 
 class DocumentDetailAPI(APIView):
-    @extend_schema(responses={200: DocumentSerializer})
+    @extend_schema(responses={200: DocumentSerializer, 404: ErrorSerializer})
     def get(self, request, pk: int):
         return Response(DocumentSerializer(access_document(request.user, pk)).data)
 
 
 class DocumentDownloadAPI(APIView):
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ErrorSerializer}
+    )
     def get(self, request, pk: int):
         return pdf_response(access_document(request.user, pk))
 
 
 class AgreementPdfAPI(APIView):
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        }
+    )
     def get(self, request, pk: int):
         """The PDF of a concluded agreement version (rendered once, then as stored)."""
         version = access_agreement_version(request.user, pk)
@@ -128,7 +174,9 @@ class AgreementPdfAPI(APIView):
 
 
 class LocationDossierPdfAPI(APIView):
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ErrorSerializer}
+    )
     def get(self, request, pk: int):
         location = access_location(request.user, pk)
         return pdf_response(
@@ -137,7 +185,9 @@ class LocationDossierPdfAPI(APIView):
 
 
 class ProgressReportPdfAPI(APIView):
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 403: ErrorSerializer}
+    )
     def get(self, request):
         """The progress report to parliament over the whole portfolio: for the ministry,
         case managers and programme viewers."""

@@ -4,13 +4,16 @@ to recognise an unchanged document)."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.constants import MAIN_PATH, Stage
@@ -20,6 +23,12 @@ from casework.models import (
     Bottleneck,
     BottleneckAction,
     Commitment,
+    CommitmentStatus,
+    DeadlineEvent,
+    Designation,
+    Escalation,
+    ImpasseSignal,
+    Instrument,
     Location,
     VersionStatus,
 )
@@ -27,6 +36,24 @@ from casework.portfolio import portfolio_figures
 from casework.selectors import parties_with_signatories
 
 from . import charts
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# The language documents are drawn up in: official documents are Dutch whatever
+# language the requesting user reads the interface in.
+DOCUMENT_LANGUAGE = "nl"
+
+
+def in_document_language(builder: F) -> F:
+    """Build a document's context with the document's language active, so that the
+    texts the builder translates match the template's."""
+
+    @wraps(builder)
+    def build(*args: Any, **kwargs: Any) -> Any:
+        with translation.override(DOCUMENT_LANGUAGE):
+            return builder(*args, **kwargs)
+
+    return build  # type: ignore[return-value]
 
 
 def data_sha256(data: Any) -> str:
@@ -36,6 +63,7 @@ def data_sha256(data: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@in_document_language
 def agreement_context(version: AgreementVersion) -> tuple[dict, dict]:
     version = (
         AgreementVersion.objects.select_related("agreement__location__programme")
@@ -132,6 +160,7 @@ def agreement_context(version: AgreementVersion) -> tuple[dict, dict]:
     return context, data
 
 
+@in_document_language
 def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
     figures = portfolio_figures(locations)
     rows = list(
@@ -215,6 +244,7 @@ def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
     return context, data
 
 
+@in_document_language
 def dossier_context(location: Location) -> tuple[dict, dict]:
     location = (
         Location.objects.select_related("programme")
@@ -278,5 +308,277 @@ def dossier_context(location: Location) -> tuple[dict, dict]:
         "awaiting": awaiting,
         "open_actions": open_actions,
         "generated_on": timezone.localdate(),
+    }
+    return context, data
+
+
+# --- The escalation branch (design §4) ------------------------------------------------
+
+# What each Omgevingswet instrument is, as facts to show (not legal advice).
+INSTRUMENT_NOTES = {
+    "instruction": _(
+        "Een bindende, eenmalige instructie aan een ander bestuursorgaan, bijvoorbeeld "
+        "aan de gemeenteraad om de locatie in het omgevingsplan de functie ‘wonen’ te "
+        "geven. Het nationaal belang moet al in een openbaar document zijn genoemd. De "
+        "gemeente wijzigt daarna haar omgevingsplan met de uitgebreide openbare "
+        "voorbereidingsprocedure (afdeling 3.4 Awb)."
+    ),
+    "project_decision": _(
+        "Een projectbesluit (artikelen 5.44-5.55 Omgevingswet; procedure artikelen "
+        "16.70-16.73): kennisgeving, participatie, verkenning, een ontwerp dat ter "
+        "inzage ligt voor zienswijzen, en het besluit, dat het omgevingsplan "
+        "rechtstreeks wijzigt (artikel 5.52). Beroep staat open bij de Raad van State."
+    ),
+    "preparatory_decision": _(
+        "Een voorbereidingsbesluit (artikel 4.16 Omgevingswet): tijdelijke, "
+        "beschermende regels in het omgevingsplan terwijl een instructie of "
+        "planwijziging wordt voorbereid. Het kan aan de andere instrumenten voorafgaan."
+    ),
+}
+
+
+def _person(user) -> str:
+    if user is None:
+        return _("systeem")
+    return user.get_full_name() or user.get_username()
+
+
+@in_document_language
+def evidence_dossier_context(escalation: Escalation) -> tuple[dict, dict]:
+    """The evidence dossier of an escalation: timeline, bottlenecks, missed deadlines,
+    rejected versions with their reasons and who waits on whom. For the ministry and
+    case managers only (not for the parties). Nine queries, whatever the history."""
+    escalation = Escalation.objects.select_related("opened_by").get(pk=escalation.pk)
+    location = (
+        Location.objects.select_related("programme")
+        .prefetch_related(parties_with_signatories())
+        .get(pk=escalation.location_id)
+    )
+    today = timezone.localdate()
+    history = list(
+        location.audit_events.filter(at__lte=escalation.opened_at + _GRACE)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+    bottlenecks = list(
+        Bottleneck.objects.filter(location=location)
+        .select_related("owner__organisation")
+        .prefetch_related(
+            Prefetch(
+                "actions",
+                queryset=BottleneckAction.objects.select_related(
+                    "assignee__organisation"
+                ).order_by("due_on", "id"),
+            )
+        )
+        .order_by("created_at", "id")
+    )
+    missed = list(
+        DeadlineEvent.objects.filter(location=location, event="overdue")
+        .select_related("organisation")
+        .order_by("due_on", "id")
+    )
+    late_commitments = list(
+        Commitment.objects.filter(
+            version__agreement__location=location,
+            version__status=VersionStatus.CONCLUDED,
+            status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
+            due_date__lt=today,
+        )
+        .select_related("owner__organisation", "version__agreement")
+        .order_by("due_date", "id")
+    )
+    rejected = list(
+        AgreementVersion.objects.filter(
+            agreement__location=location, status=VersionStatus.REJECTED
+        )
+        .select_related("agreement")
+        .prefetch_related(
+            Prefetch(
+                "approvals",
+                queryset=Approval.objects.filter(decision="reject")
+                .select_related("organisation", "decided_by")
+                .order_by("decided_at", "id"),
+                to_attr="rejections",
+            )
+        )
+        .order_by("agreement__kind", "number")
+    )
+    signals = list(
+        ImpasseSignal.objects.filter(escalation=escalation)
+        .select_related("waiting_on")
+        .order_by("opened_at", "id")
+    )
+    dependencies = list(
+        Commitment.objects.filter(
+            version__agreement__location=location,
+            version__status__in=[VersionStatus.CONCLUDED, VersionStatus.IN_APPROVAL],
+            status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
+        )
+        .select_related("owner__organisation")
+        .prefetch_related("depends_on__owner__organisation")
+        .order_by("id")
+    )
+    waits = [
+        {
+            "organisation": commitment.owner.organisation.name,
+            "commitment": commitment.description,
+            "waits_on": other.owner.organisation.name,
+            "other": other.description,
+        }
+        for commitment in dependencies
+        for other in commitment.depends_on.all()
+        if other.status in (CommitmentStatus.OPEN, CommitmentStatus.OVERDUE)
+    ]
+    data = {
+        "location": {"id": location.pk, "name": location.name},
+        "escalation": {
+            "id": escalation.pk,
+            "opened_at": escalation.opened_at.isoformat(),
+            "opened_by": _person(escalation.opened_by),
+            "reason": escalation.reason,
+        },
+        "stage_before": next(
+            (e.from_stage for e in reversed(history) if e.transition == "escalate"),
+            "",
+        ),
+        "timeline": [
+            [event.at.isoformat(), event.action, event.transition, event.reason]
+            for event in history
+        ],
+        "bottlenecks": [
+            [b.category, b.status, b.description, [a.status for a in b.actions.all()]]
+            for b in bottlenecks
+        ],
+        "missed_deadlines": [
+            [
+                e.due_on.isoformat(),
+                e.organisation.name if e.organisation else "",
+                e.description,
+                e.resolved_at is None,
+            ]
+            for e in missed
+        ],
+        "late_commitments": [
+            [c.due_date.isoformat(), c.owner.organisation.name, c.description]
+            for c in late_commitments
+        ],
+        "rejected_versions": [
+            {
+                "agreement": v.agreement.title,
+                "kind": v.agreement.kind,
+                "version": v.number,
+                "rejections": [
+                    {
+                        "organisation": a.organisation.name,
+                        "by": _person(a.decided_by),
+                        "at": a.decided_at.isoformat(),
+                        "reason": a.comment,
+                    }
+                    for a in v.rejections
+                ],
+            }
+            for v in rejected
+        ],
+        "impasse_signals": [
+            [s.rule, s.message, s.waiting_on.name if s.waiting_on else ""]
+            for s in signals
+        ],
+        "waits": waits,
+    }
+    context = {
+        "title": _("Bewijsdossier escalatie %(name)s") % {"name": location.name},
+        "location": location,
+        "escalation": escalation,
+        "history": history,
+        "bottlenecks": bottlenecks,
+        "missed": missed,
+        "late_commitments": late_commitments,
+        "rejected": rejected,
+        "signals": signals,
+        "waits": waits,
+        "content_sha256": data_sha256(data),
+        "generated_on": today,
+    }
+    return context, data
+
+
+# The dossier is frozen right after the escalation commits: its own events (the
+# transition) belong in its timeline.
+_GRACE = datetime.timedelta(minutes=5)
+
+
+@in_document_language
+def designation_decision_context(
+    designation: Designation, *, final: bool, response: str = ""
+) -> tuple[dict, dict]:
+    """The draft (open for views) or final designation decision. The final one lists
+    every view received and the ministry's response to them, and names the hash of
+    the draft it follows from. Five queries."""
+    designation = Designation.objects.select_related("escalation").get(
+        pk=designation.pk
+    )
+    location = (
+        Location.objects.select_related("programme")
+        .prefetch_related(parties_with_signatories())
+        .get(pk=designation.location_id)
+    )
+    escalation = designation.escalation
+    views = list(designation.views.order_by("submitted_on", "id")) if final else []
+    started_on = timezone.localdate(designation.started_at)
+    decided_on = timezone.localdate() if final else None
+    instrument = Instrument(designation.instrument)
+    data = {
+        "kind": "final_designation" if final else "draft_designation",
+        "location": {"id": location.pk, "name": location.name},
+        "designation": designation.pk,
+        "instrument": designation.instrument,
+        "legal_basis": designation.legal_basis,
+        "national_interest": designation.national_interest,
+        "consultation": {
+            "from": started_on.isoformat(),
+            "until": designation.consultation_ends_on.isoformat(),
+        },
+        "escalation": {
+            "reason": escalation.reason,
+            "consultation_held_on": escalation.consultation_held_on.isoformat()
+            if escalation.consultation_held_on
+            else None,
+            "consultation_outcome": escalation.consultation_outcome,
+        },
+        "parties": [p.organisation.name for p in location.parties.all()],
+    }
+    if final:
+        data.update(
+            draft_sha256=designation.draft_sha256,
+            decided_on=decided_on.isoformat(),
+            views=[
+                {
+                    "submitted_by": view.submitted_by,
+                    "submitted_on": view.submitted_on.isoformat(),
+                    "summary": view.summary,
+                }
+                for view in views
+            ],
+            response=response,
+        )
+    title = (
+        _("Aanwijzingsbesluit %(name)s")
+        if final
+        else _("Ontwerp-aanwijzingsbesluit %(name)s")
+    ) % {"name": location.name}
+    context = {
+        "title": title,
+        "final": final,
+        "location": location,
+        "designation": designation,
+        "escalation": escalation,
+        "instrument_label": instrument.label,
+        "instrument_note": INSTRUMENT_NOTES[instrument.value],
+        "started_on": started_on,
+        "decided_on": decided_on,
+        "views": views,
+        "response": response,
+        "content_sha256": data_sha256(data),
     }
     return context, data

@@ -131,3 +131,73 @@ def columns_with_targets(*, title: str, bars: Sequence[Bar]) -> SafeString:
         for bar in bars
     )
     return _svg(width, height, title, description, "".join(parts))
+
+
+# Heatmap shades, light to dark, each with a text colour of at least 4.5:1 on it: the
+# number in every cell carries the meaning, the shade only repeats it.
+HEAT_SHADES = [
+    ("#dcebf5", INK),
+    ("#9cc5e0", INK),
+    (ACCENT, "#ffffff"),
+    ("#154273", "#ffffff"),
+]
+HEAT_EMPTY = "#f4f4f4"
+
+
+def _shade(value: int, top: int) -> tuple[str, str]:
+    if value <= 0:
+        return HEAT_EMPTY, MUTED
+    step = min(len(HEAT_SHADES) - 1, (value - 1) * len(HEAT_SHADES) // max(top, 1))
+    return HEAT_SHADES[step]
+
+
+def _clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def heatmap(
+    *,
+    title: str,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    values: Sequence[Sequence[int]],
+    description: str = "",
+) -> SafeString:
+    """A grid of counts, `values[row][column]` (e.g. bottlenecks per location and
+    category). Every non-empty cell shows its number; darker means more."""
+    cell_width, cell_height, label_width, header_height = 44, 26, 230, 150
+    width = label_width + cell_width * len(columns) + 110
+    height = header_height + cell_height * max(len(rows), 1) + 8
+    top = max((value for row in values for value in row), default=0)
+    parts = []
+    for j, column in enumerate(columns):
+        x = label_width + j * cell_width + cell_width / 2
+        parts.append(
+            f'<text x="{x}" y="{header_height - 8}" font-size="12" fill="{INK}" '
+            f'transform="rotate(-55 {x} {header_height - 8})">'
+            f"{escape(_clip(column, 26))}</text>"
+        )
+    for i, row in enumerate(rows):
+        y = header_height + i * cell_height
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + 17}" font-size="12" '
+            f'text-anchor="end" fill="{INK}">{escape(_clip(row, 32))}</text>'
+        )
+        for j in range(len(columns)):
+            value = values[i][j]
+            fill, ink = _shade(value, top)
+            x = label_width + j * cell_width
+            parts.append(
+                f'<rect x="{x + 1}" y="{y + 1}" width="{cell_width - 2}" '
+                f'height="{cell_height - 2}" fill="{fill}"/>'
+            )
+            if value:
+                parts.append(
+                    f'<text x="{x + cell_width / 2}" y="{y + 17}" font-size="12" '
+                    f'text-anchor="middle" fill="{ink}">{_n(value)}</text>'
+                )
+    if not description:
+        description = _(
+            "%(rows)s rijen en %(columns)s kolommen; in elke cel het aantal."
+        ) % {"rows": _n(len(rows)), "columns": _n(len(columns))}
+    return _svg(width, height, title, description, "".join(parts))

@@ -9,3 +9,7 @@ class DocumentKind(models.TextChoices):
     EVIDENCE_DOSSIER = "evidence_dossier", _("Dossier escalatie")
     DRAFT_DESIGNATION = "draft_designation", _("Ontwerp-aanwijzingsbesluit")
     FINAL_DESIGNATION = "final_designation", _("Aanwijzingsbesluit")
+
+
+# Documents for the ministry and case managers only, never for the parties.
+INTERNAL_KINDS = frozenset({DocumentKind.EVIDENCE_DOSSIER})

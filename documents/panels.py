@@ -5,6 +5,7 @@ from __future__ import annotations
 from casework.models import AgreementVersion, VersionStatus
 from casework.panels import LocationPanel
 
+from .constants import INTERNAL_KINDS
 from .models import Document
 
 
@@ -17,9 +18,14 @@ def documents_context(request, location):
         .select_related("agreement")
         .order_by("agreement__kind", "number")
     )
-    stored = list(
-        Document.objects.filter(location=location).order_by("-created_at", "-id")[:20]
-    )
+    from .api import may_read_internal
+
+    documents = Document.objects.filter(location=location)
+    # Internal documents (the evidence dossier) are left out for the parties. The
+    # page has loaded the user's permissions on the location: no query.
+    if not may_read_internal(request.user, location):
+        documents = documents.exclude(kind__in=INTERNAL_KINDS)
+    stored = list(documents.order_by("-created_at", "-id")[:20])
     return {"concluded_versions": concluded, "documents": stored, "location": location}
 
 

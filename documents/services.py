@@ -16,8 +16,15 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from casework.models import AgreementVersion, Location, VersionStatus
-from permissions.errors import Conflict
+from casework import services as casework
+from casework.models import (
+    AgreementVersion,
+    Designation,
+    Escalation,
+    Location,
+    VersionStatus,
+)
+from permissions.errors import Conflict, InvalidInput
 
 from . import builders
 from .constants import DocumentKind
@@ -146,3 +153,125 @@ def location_dossier_document(*, location: Location, actor) -> Document:
         location=location,
         attachment_name="dossier.json",
     )
+
+
+# --- The escalation branch: frozen once, linked to casework by their hashes ------------
+
+
+def _freeze(
+    *,
+    kind: str,
+    template: str,
+    context: dict,
+    data: dict,
+    actor,
+    location: Location,
+    attachment_name: str,
+) -> Document:
+    pdf = render_pdf(
+        template,
+        context,
+        attachments=[JSONAttachment(name=attachment_name, data=data)],
+    )
+    return _store(
+        kind=kind,
+        title=context["title"],
+        pdf=pdf.content,
+        content_sha256=builders.data_sha256(data),
+        actor=actor,
+        location=location,
+    )
+
+
+def evidence_dossier_document(*, escalation: Escalation, actor) -> Document:
+    """Freeze the evidence dossier of an escalation (once: a second call returns the
+    stored one) and link it to the escalation, with its hash in the audit trail."""
+    if escalation.dossier_sha256:
+        existing = Document.objects.filter(
+            kind=DocumentKind.EVIDENCE_DOSSIER,
+            location_id=escalation.location_id,
+            sha256=escalation.dossier_sha256,
+        ).first()
+        if existing is not None:
+            return existing
+    context, data = builders.evidence_dossier_context(escalation)
+    with transaction.atomic():
+        document = _freeze(
+            kind=DocumentKind.EVIDENCE_DOSSIER,
+            template="documents/evidence_dossier.html",
+            context=context,
+            data=data,
+            actor=actor,
+            location=escalation.location,
+            attachment_name="bewijsdossier.json",
+        )
+        casework.escalation_record_dossier(
+            escalation=escalation,
+            actor=actor,
+            document_id=document.pk,
+            sha256=document.sha256,
+        )
+    return document
+
+
+def draft_designation_document(*, designation: Designation, actor) -> Document:
+    """Freeze the draft designation decision that lies open for views (once)."""
+    if designation.draft_sha256:
+        existing = Document.objects.filter(
+            kind=DocumentKind.DRAFT_DESIGNATION,
+            location_id=designation.location_id,
+            sha256=designation.draft_sha256,
+        ).first()
+        if existing is not None:
+            return existing
+    context, data = builders.designation_decision_context(designation, final=False)
+    with transaction.atomic():
+        document = _freeze(
+            kind=DocumentKind.DRAFT_DESIGNATION,
+            template="documents/designation_decision.html",
+            context=context,
+            data=data,
+            actor=actor,
+            location=designation.location,
+            attachment_name="ontwerpbesluit.json",
+        )
+        casework.designation_record_draft(
+            designation=designation,
+            actor=actor,
+            document_id=document.pk,
+            sha256=document.sha256,
+        )
+    return document
+
+
+def final_designation_document(
+    *, designation: Designation, actor, response: str
+) -> Document:
+    """Take the final designation decision: check that the ministry may take it now
+    (after the consultation period, once), freeze its PDF with every view and the
+    response, and record its hash on the designation (what `designate` requires).
+    Raises what `casework.services.designation_record_decision` raises."""
+    if not isinstance(response, str) or not response.strip():
+        raise InvalidInput(_("Geef de reactie op de zienswijzen."))
+    casework.designation_decision_check(location=designation.location, actor=actor)
+    context, data = builders.designation_decision_context(
+        designation, final=True, response=response.strip()
+    )
+    with transaction.atomic():
+        document = _freeze(
+            kind=DocumentKind.FINAL_DESIGNATION,
+            template="documents/designation_decision.html",
+            context=context,
+            data=data,
+            actor=actor,
+            location=designation.location,
+            attachment_name="aanwijzingsbesluit.json",
+        )
+        casework.designation_record_decision(
+            designation=designation,
+            actor=actor,
+            document_id=document.pk,
+            sha256=document.sha256,
+            response=response.strip(),
+        )
+    return document

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .constants import MembershipRole, OrganisationKind
@@ -90,3 +91,33 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"
+
+
+class CalendarToken(models.Model):
+    """The private address of a person's deadlines feed (iCalendar), so that the
+    calendar they already use can read their deadlines without a session.
+
+    The address carries a token derived from a random nonce and the server's secret
+    key. The database keeps the nonce and the SHA-256 of the token, never the token
+    itself: a copy of the database alone does not open anyone's feed. One token per
+    person; making a new one replaces the row, and the old address stops working.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_token",
+        verbose_name=_("gebruiker"),
+    )
+    nonce = models.CharField(_("willekeurige waarde"), max_length=64, editable=False)
+    token_sha256 = models.CharField(
+        _("SHA-256 van het token"), max_length=64, unique=True, editable=False
+    )
+    created_at = models.DateTimeField(_("gemaakt op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("agenda-koppeling")
+        verbose_name_plural = _("agenda-koppelingen")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"

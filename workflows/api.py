@@ -268,21 +268,35 @@ class TaskKind:
     REVISE = "revise"
     ACTION = "action"
     ACTION_REVIEW = "action_review"
+    CONSULTATION = "consultation"
+    RESUME = "resume_negotiation"
+    INTERVENTION = "intervention"
+    DESIGNATION_DECISION = "designation_decision"
 
     choices = [
         (APPROVAL, "Besluit over een overeenkomst (goedkeuren of afwijzen)"),
         (REVISE, "Een afgewezen overeenkomst herzien"),
         (ACTION, "Een actie op de doorbraak-agenda uitvoeren"),
         (ACTION_REVIEW, "Een gemelde actie beoordelen"),
+        (CONSULTATION, "Het bestuurlijk overleg vastleggen (procesregisseur)"),
+        (RESUME, "Na een doorbraak de onderhandeling hervatten (ministerie)"),
+        (INTERVENTION, "Besluiten over ingrijpen bij een impasse (ministerie)"),
+        (DESIGNATION_DECISION, "Het definitieve aanwijzingsbesluit nemen (ministerie)"),
     ]
 
 
 def task_kind(task: Task) -> str | None:
+    from .escalation import DesignationFlow, EscalationFlow
+
     return {
         ApprovalRoundFlow.instance.approve: TaskKind.APPROVAL,
         ApprovalRoundFlow.instance.revise: TaskKind.REVISE,
         BottleneckActionFlow.instance.perform: TaskKind.ACTION,
         BottleneckActionFlow.instance.review: TaskKind.ACTION_REVIEW,
+        EscalationFlow.instance.consult: TaskKind.CONSULTATION,
+        EscalationFlow.instance.resume: TaskKind.RESUME,
+        EscalationFlow.instance.intervene: TaskKind.INTERVENTION,
+        DesignationFlow.instance.decide: TaskKind.DESIGNATION_DECISION,
     }.get(task.flow_task)
 
 

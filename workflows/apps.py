@@ -9,8 +9,15 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self) -> None:
         from casework.panels import register_location_panel
+        from casework.signals import location_transitioned
 
-        from .location_work import PANEL
+        from .escalation import follow_transition
+        from .location_work import ESCALATION_PANEL, PANEL
 
         # 'Who holds the ball' on the location page (casework does not import us).
         register_location_panel(PANEL)
+        register_location_panel(ESCALATION_PANEL)
+        # The escalation flows follow the location's stage.
+        location_transitioned.connect(
+            follow_transition, dispatch_uid="workflows.escalation.follow_transition"
+        )

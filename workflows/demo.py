@@ -13,10 +13,11 @@ import datetime
 
 from viewflow.workflow.models import Task
 
-from casework.models import AgreementVersion, Bottleneck, Party
+from casework import services as casework
+from casework.models import AgreementVersion, Bottleneck, Location, Party
 from permissions.models import Organisation
 
-from . import services
+from . import escalation, services
 from .flows import ApprovalRoundFlow
 
 
@@ -63,3 +64,53 @@ class FlowDemo:
             description=description,
             due_on=due_on,
         )
+
+    # The escalation branch. The flows start when a transition commits; the demo
+    # replays a location inside one transaction, so it starts them right away
+    # (`ensure_branch_flows` is idempotent: the commit hook then finds them running).
+
+    def escalate(self, *, location: Location, actor, reason: str) -> None:
+        casework.location_transition(
+            location=location, transition="escalate", actor=actor, reason=reason
+        )
+        escalation.ensure_branch_flows(location)
+
+    def _open_task(self, location: Location, node) -> Task:
+        return Task.objects.get(
+            flow_task=node,
+            process__data__location=location.pk,
+            status__in=services.OPEN,
+        )
+
+    def record_consultation(
+        self,
+        *,
+        location: Location,
+        actor,
+        held_on: datetime.date,
+        participants: str,
+        outcome: str,
+        summary: str,
+    ) -> None:
+        task = self._open_task(location, escalation.EscalationFlow.instance.consult)
+        services.task_complete(
+            task_id=task.pk,
+            user=actor,
+            payload={
+                "held_on": held_on,
+                "participants": participants,
+                "outcome": outcome,
+                "summary": summary,
+            },
+        )
+
+    def decide_intervention(
+        self, *, location: Location, actor, decision: str, reason: str, **details
+    ) -> None:
+        task = self._open_task(location, escalation.EscalationFlow.instance.intervene)
+        services.task_complete(
+            task_id=task.pk,
+            user=actor,
+            payload={"decision": decision, "reason": reason, **details},
+        )
+        escalation.ensure_branch_flows(location)

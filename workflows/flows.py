@@ -62,7 +62,7 @@ class DeadlineFacts:
     location: Location
     kind: str
     reference: str
-    organisation: Organisation
+    organisation: Organisation | None
     description: str
     reminder_subject: str
     overdue_subject: str
@@ -99,15 +99,8 @@ class DoorbraakFlow(flow.Flow):
         it) by notification and e-mail, after the task is committed."""
         task = activation.task
         location = location_of(activation.process)
-        if task.owner_id:
-            people = [task.owner]
-        elif "organisation" in task.data:
-            organisation = task_organisation(task)
-            people = people_of(
-                organisation,
-                signatories_only=task.owner_permission == OrganisationPerm.SIGN,
-            )
-        else:
+        people = [task.owner] if task.owner_id else self.claimants(task)
+        if not people:
             return
         title = task.flow_task.task_title
         due = task.data.get("due")
@@ -125,6 +118,16 @@ class DoorbraakFlow(flow.Flow):
             message=str(message),
             url=task_url(task),
         )
+
+    def claimants(self, task) -> list:
+        """Who may claim an unassigned task (and hears of it and of its deadline): the
+        organisation's signatories or members for an organisation's task."""
+        if "organisation" in (task.data or {}):
+            return people_of(
+                task_organisation(task),
+                signatories_only=task.owner_permission == OrganisationPerm.SIGN,
+            )
+        return []
 
     # Deadlines of human tasks: two timers per task (see the `.OnTimeout`s), both
     # handled here; each flow says what its deadline is about in `deadline_facts`.
@@ -174,12 +177,7 @@ class DoorbraakFlow(flow.Flow):
                 else facts.overdue_subject
             )
             notify(
-                [task.owner]
-                if task.owner_id
-                else people_of(
-                    facts.organisation,
-                    signatories_only=task.owner_permission == OrganisationPerm.SIGN,
-                ),
+                [task.owner] if task.owner_id else self.claimants(task),
                 subject=str(subject),
                 message=f"{subject}: {facts.description}",
                 url=f"/locations/{facts.location.pk}/",

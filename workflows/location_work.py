@@ -255,3 +255,104 @@ class AgreementCreateView(LoginRequiredMixin, View):
                     reverse("locations:detail", args=[location.pk]) + "#aan-zet"
                 )
         return self.render(request, location, kind, form, formset)
+
+
+# --- The escalation branch on the location page ------------------------------------
+
+
+class DesignationViewForm(forms.Form):
+    submitted_by = forms.CharField(
+        label=_("Indiener"),
+        max_length=300,
+        help_text=_("Wie de zienswijze indiende (organisatie of persoon)."),
+    )
+    submitted_on = forms.DateField(
+        label=_("Ingediend op"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    summary = forms.CharField(
+        label=_("Samenvatting"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_zienswijze_%s")
+        super().__init__(*args, **kwargs)
+
+
+def escalation_panel_context(request, location: Location) -> dict | None:
+    """What everyone who sees the location learns of its escalation (the stage, the
+    consultation, the designation procedure, the views, the documents meant for
+    them) and what only the ministry and case managers see (the evidence dossier,
+    the impasse signals, the open tasks, the internal deliberation)."""
+    from documents.api import may_read_internal
+    from documents.constants import INTERNAL_KINDS, DocumentKind
+    from documents.models import Document
+
+    from .escalation import escalation_facts
+
+    facts = escalation_facts(location)
+    if facts.escalation is None:
+        return None
+    user = request.user
+    internal = may_read_internal(user, location)
+    documents = Document.objects.filter(
+        location=location,
+        kind__in=[
+            DocumentKind.EVIDENCE_DOSSIER,
+            DocumentKind.DRAFT_DESIGNATION,
+            DocumentKind.FINAL_DESIGNATION,
+        ],
+        created_at__gte=facts.escalation.opened_at,
+    )
+    if not internal:
+        documents = documents.exclude(kind__in=INTERNAL_KINDS)
+    documents = list(documents.order_by("created_at", "id"))
+    may_record_view = (
+        internal
+        and facts.period_running
+        and location.stage == Stage.DESIGNATION_PROCEDURE
+    )
+    return {
+        "facts": facts,
+        "internal": internal,
+        "documents": documents,
+        "open_tasks": selectors.describe_tasks(facts.open_tasks) if internal else [],
+        "view_form": DesignationViewForm() if may_record_view else None,
+        "location": location,
+    }
+
+
+ESCALATION_PANEL = LocationPanel(
+    name="escalation",
+    template_name="workflows/escalation_panel.html",
+    context=escalation_panel_context,
+    order=5,
+)
+
+
+class DesignationViewCreateView(LoginRequiredMixin, View):
+    """A case manager or the ministry records a view on the draft designation."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, location_pk: int):
+        back = reverse("locations:detail", args=[location_pk]) + "#escalatie"
+        try:
+            location = access_location(request.user, location_pk)
+            form = DesignationViewForm(request.POST)
+            if not form.is_valid():
+                raise InvalidInput(
+                    str(_("Geef de indiener, de datum en een samenvatting."))
+                )
+            casework.designation_record_view(
+                location=location, actor=request.user, **form.cleaned_data
+            )
+        except NotVisible as exc:
+            raise Http404(exc.message) from exc
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except (InvalidInput, Conflict) as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("De zienswijze is vastgelegd."))
+        return HttpResponseRedirect(back)

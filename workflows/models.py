@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
-from casework.models import AgreementVersion, BottleneckAction
+from casework.models import AgreementVersion, BottleneckAction, Designation, Escalation
 
 
 class ApprovalRound(Process):
@@ -41,6 +41,38 @@ class ActionProcess(Process):
         return BottleneckAction.objects.select_related(
             "bottleneck__location", "assignee__organisation"
         ).get(pk=self.artifact_object_id)
+
+
+class EscalationProcess(Process):
+    """The escalation of one location to administrative consultation (its artifact is
+    the casework `Escalation`)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("escalatie")
+        verbose_name_plural = _("escalaties")
+
+    @property
+    def escalation(self) -> Escalation:
+        return Escalation.objects.select_related("location", "opened_by").get(
+            pk=self.data["escalation"]
+        )
+
+
+class DesignationProcess(Process):
+    """The designation procedure of one location under the Omgevingswet (its artifact
+    is the casework `Designation`)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("aanwijzingsprocedure")
+        verbose_name_plural = _("aanwijzingsprocedures")
+
+    @property
+    def designation(self) -> Designation:
+        return Designation.objects.select_related("location", "escalation").get(
+            pk=self.data["designation"]
+        )
 
 
 class Notification(models.Model):

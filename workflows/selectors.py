@@ -39,12 +39,13 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from casework.constants import ActionStatus, LocationPerm
+from casework.constants import ActionStatus, LocationPerm, TransitionName
 from casework.models import (
     AgreementKind,
     AgreementVersion,
     Approval,
     BottleneckAction,
+    ConsultationOutcome,
     Decision,
     Location,
     VersionStatus,
@@ -59,12 +60,16 @@ OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 # What kind of work a human task is; the node names are those of `workflows.flows`.
 APPROVE, REVISE, PERFORM, REVIEW = "approve", "revise", "perform", "review"
+# The escalation branch (`workflows.escalation`).
+CONSULT, RESUME, INTERVENE, FINAL_DECISION = "consult", "resume", "intervene", "decide"
+ESCALATION_KINDS = (CONSULT, RESUME, INTERVENE, FINAL_DECISION)
 
 
 def flow_classes() -> tuple:
+    from .escalation import DesignationFlow, EscalationFlow
     from .flows import ApprovalRoundFlow, BottleneckActionFlow
 
-    return (ApprovalRoundFlow, BottleneckActionFlow)
+    return (ApprovalRoundFlow, BottleneckActionFlow, EscalationFlow, DesignationFlow)
 
 
 def task_kind(task: Task) -> str:
@@ -286,6 +291,23 @@ def _meaning(kind: str, version: AgreementVersion | None) -> str:
             "Accepteren rondt de actie af; terugsturen geeft haar met uw toelichting "
             "terug aan de partij."
         )
+    if kind == CONSULT:
+        return _(
+            "Leg datum, deelnemers en uitkomst van het bestuurlijk overleg vast; bij "
+            "‘impasse blijft’ besluit het ministerie over ingrijpen."
+        )
+    if kind == RESUME:
+        return _("Het overleg gaf een doorbraak: hervat de onderhandeling.")
+    if kind == INTERVENE:
+        return _(
+            "De impasse blijft: start de aanwijzingsprocedure, hervat de "
+            "onderhandeling of voer de locatie af."
+        )
+    if kind == FINAL_DECISION:
+        return _(
+            "De zienswijzetermijn is voorbij: neem het definitieve besluit, met een "
+            "reactie op de zienswijzen."
+        )
     return ""
 
 
@@ -308,6 +330,10 @@ def _outcome(task: Task) -> str:
         return {"accept": _("Geaccepteerd"), "return": _("Teruggestuurd")}.get(
             data.get("decision"), _("Gedaan")
         )
+    if kind == CONSULT and data.get("outcome") in ConsultationOutcome.values:
+        return str(ConsultationOutcome(data["outcome"]).label)
+    if kind in ESCALATION_KINDS and data.get("decision") in TransitionName.values:
+        return str(TransitionName(data["decision"]).label)
     return _("Gedaan")
 
 
@@ -406,8 +432,16 @@ def describe_tasks(tasks: Iterable[Task]) -> list[TaskRow]:
             organisation = _("Procesregisseur (actie van %(organisation)s)") % {
                 "organisation": action.assignee.organisation.name
             }
-        elif kind == REVISE:
+        elif kind in (REVISE, CONSULT):
             organisation = _("Procesregisseur")
+        elif kind in ESCALATION_KINDS:
+            organisation = _("Ministerie")
+        if kind in ESCALATION_KINDS:
+            subject = (
+                _("Aanwijzingsprocedure")
+                if kind == FINAL_DECISION
+                else _("Escalatie naar bestuurlijk overleg")
+            )
         due = task_due(task)
         rows.append(
             TaskRow(

@@ -133,10 +133,13 @@ def task_complete(*, task_id: int, user, payload: dict[str, Any]) -> Task:
         raise NotVisible(_("Taak niet gevonden."))
     access_location(user, task_location_id(task))
     node = task.flow_task
+    from .escalation import task_handlers
+
     handlers = {
         ApprovalRoundFlow.instance.approve: _complete_approval,
         BottleneckActionFlow.instance.perform: _complete_perform,
         BottleneckActionFlow.instance.review: _complete_review,
+        **task_handlers(),
     }
     handler = handlers.get(node)
     if handler is None:
@@ -158,8 +161,8 @@ def task_complete(*, task_id: int, user, payload: dict[str, Any]) -> Task:
         if task.status != STATUS.STARTED:
             activation.start(None)
         handler(activation, user, payload)
-    task.refresh_from_db()
-    return task
+    # The activation saved the task as it is now: no need to read it back.
+    return activation.task
 
 
 def _may_do(node, user, task) -> bool:

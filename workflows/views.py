@@ -20,7 +20,13 @@ from viewflow.workflow.status import STATUS
 
 from casework import services as casework
 from casework.constants import ActionStatus
-from casework.models import AgreementKind, Decision
+from casework.models import (
+    AgreementKind,
+    ConsultationOutcome,
+    Decision,
+    Instrument,
+    Location,
+)
 from permissions.errors import DomainError
 
 from . import selectors, services
@@ -387,4 +393,235 @@ class ActionReviewTaskView(ActionPerformTaskView):
             user=self.request.user,
             decision=form.cleaned_data["decision"],
             note=form.cleaned_data["note"],
+        )
+
+
+# --- The escalation branch (workflows.escalation) -----------------------------------
+
+
+class ConsultationForm(forms.Form):
+    held_on = forms.DateField(
+        label=_("Datum van het overleg"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    participants = forms.CharField(
+        label=_("Deelnemers"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Wie namens welke organisatie aan tafel zat."),
+    )
+    outcome = forms.ChoiceField(
+        label=_("Uitkomst"),
+        choices=ConsultationOutcome.choices,
+        widget=forms.RadioSelect,
+    )
+    summary = forms.CharField(
+        label=_("Wat is besproken"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
+        ),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reden"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
+        ),
+    )
+
+
+class InterventionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Besluit"),
+        choices=[
+            ("start_designation", _("Aanwijzingsprocedure starten")),
+            ("resume_negotiation", _("Onderhandeling hervatten")),
+            ("withdraw", _("Locatie afvoeren")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reden"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
+        ),
+    )
+    instrument = forms.ChoiceField(
+        label=_("Instrument"),
+        required=False,
+        choices=[("", _("Kies een instrument")), *Instrument.choices],
+        help_text=_("Alleen bij het starten van de aanwijzingsprocedure."),
+    )
+    legal_basis = forms.CharField(
+        label=_("Wettelijke grondslag"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    national_interest = forms.CharField(
+        label=_("Nationaal belang"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    note = forms.CharField(
+        label=_("Interne afweging"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Alleen zichtbaar voor het ministerie en de procesregisseurs, niet voor de "
+            "partijen."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "start_designation":
+            for name in ("instrument", "legal_basis", "national_interest"):
+                if not (data.get(name) or "").strip():
+                    self.add_error(
+                        name,
+                        _("Verplicht bij het starten van de aanwijzingsprocedure."),
+                    )
+        return data
+
+
+class FinalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Besluit"),
+        choices=[
+            ("designate", _("Aanwijzen (definitief besluit nemen)")),
+            (
+                "resume_negotiation",
+                _("Afzien van aanwijzing: onderhandeling hervatten"),
+            ),
+            ("withdraw", _("Afzien van aanwijzing: locatie afvoeren")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    response = forms.CharField(
+        label=_("Reactie op de zienswijzen"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Verplicht bij aanwijzen: komt in het besluit, bij de zienswijzen."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Reden"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("decision") == "designate"
+            and not (data.get("response") or "").strip()
+        ):
+            self.add_error("response", _("Geef de reactie op de zienswijzen."))
+        return data
+
+
+class EscalationTaskView(TaskView):
+    """Base of the task pages of the escalation branch: the escalation and (when
+    there is one) the designation procedure, the documents, and what the step
+    means."""
+
+    template_name = "workflows/escalation_task.html"
+    step = ""
+
+    def get_context_data(self, **kwargs):
+        from documents.constants import DocumentKind
+        from documents.models import Document
+
+        from .escalation import escalation_facts
+
+        context = super().get_context_data(**kwargs)
+        process = self.request.activation.process
+        location = Location.objects.get(pk=process.data["location"])
+        facts = escalation_facts(location)
+        context.update(
+            step=self.step,
+            location=location,
+            facts=facts,
+            kinds=DocumentKind,
+            documents=list(
+                Document.objects.filter(
+                    location=location,
+                    kind__in=[
+                        DocumentKind.EVIDENCE_DOSSIER,
+                        DocumentKind.DRAFT_DESIGNATION,
+                        DocumentKind.FINAL_DESIGNATION,
+                    ],
+                ).order_by("-created_at", "-id")
+            ),
+        )
+        return context
+
+
+class ConsultationTaskView(EscalationTaskView):
+    """The case manager records the administrative consultation."""
+
+    form_class = ConsultationForm
+    step = "consult"
+    success_message = _("Het bestuurlijk overleg is vastgelegd.")
+
+    def perform(self, form):
+        from .escalation import record_consultation
+
+        record_consultation(
+            self.request.activation, user=self.request.user, **form.cleaned_data
+        )
+
+
+class ResumeTaskView(EscalationTaskView):
+    """After a breakthrough in the consultation the ministry resumes the negotiation."""
+
+    form_class = ReasonForm
+    step = "resume"
+    success_message = _("De onderhandeling is hervat.")
+
+    def perform(self, form):
+        from .escalation import resume_negotiation
+
+        resume_negotiation(
+            self.request.activation,
+            user=self.request.user,
+            reason=form.cleaned_data["reason"],
+        )
+
+
+class InterventionTaskView(EscalationTaskView):
+    """The deadlock remains: the ministry decides on intervention."""
+
+    form_class = InterventionForm
+    step = "intervene"
+    success_message = _("Uw besluit over ingrijpen is vastgelegd.")
+
+    def perform(self, form):
+        from .escalation import decide_intervention
+
+        decide_intervention(
+            self.request.activation, user=self.request.user, **form.cleaned_data
+        )
+
+
+class FinalDecisionTaskView(EscalationTaskView):
+    """After the consultation period the ministry takes the final decision."""
+
+    form_class = FinalDecisionForm
+    step = "decide"
+    success_message = _("Het besluit is genomen en vastgelegd.")
+
+    def perform(self, form):
+        from .escalation import take_final_decision
+
+        take_final_decision(
+            self.request.activation, user=self.request.user, **form.cleaned_data
         )

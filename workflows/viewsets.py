@@ -19,6 +19,8 @@ from viewflow.workflow.flow.views import DashboardProcessListView
 from viewflow.workflow.flow.viewset import NestedFlowsApp
 
 from . import inbox, location_work, selectors
+from .calendar_feed import CalendarLinkView
+from .escalation import DesignationFlow, EscalationFlow
 from .flows import ApprovalRoundFlow, BottleneckActionFlow
 
 BASE_TEMPLATE = "doorbraak/base.html"
@@ -94,6 +96,14 @@ class DoorbraakWorkflowApp(WorkflowAppViewset):
         location_work.ActionStartView.as_view(),
         name="action_start",
     )
+    designation_view_create_path = path(
+        "locaties/<int:location_pk>/zienswijze/",
+        location_work.DesignationViewCreateView.as_view(),
+        name="designation_view_create",
+    )
+    calendar_path = path(
+        "agenda-koppeling/", CalendarLinkView.as_view(), name="calendar"
+    )
 
     def __init__(self, flow_viewsets, **kwargs):
         super().__init__(flow_viewsets, **kwargs)
@@ -116,5 +126,7 @@ def workflow_app() -> DoorbraakWorkflowApp:
         flow_viewsets=[
             DoorbraakFlowViewset(ApprovalRoundFlow, icon="how_to_vote"),
             DoorbraakFlowViewset(BottleneckActionFlow, icon="construction"),
+            DoorbraakFlowViewset(EscalationFlow, icon="gavel"),
+            DoorbraakFlowViewset(DesignationFlow, icon="account_balance"),
         ]
     )

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.DutchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,6 +209,68 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", Fals
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if env_bool("USE_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Browser features the interface never uses (config.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
+
+# Content-Security-Policy (django-csp). Everything comes from this origin; no inline
+# script anywhere (viewflow's pages load theirs from static files). Inline styles:
+# - `style` attributes are allowed (style-src-attr 'unsafe-inline'): viewflow's own
+#   templates (page frame, lists, task pages) carry dozens of them and they cannot get
+#   a nonce. An attribute can only style its element; it cannot load anything.
+# - inline <style> elements are not, except fixed ones allowed by their hash: the
+#   theme colours viewflow's base template writes (from the Site's colours in
+#   config/urls.py), Turbo's progress-bar style, Swagger UI's box-sizing rules and,
+#   for now, the dashboard's. A nonce would not do: Turbo swaps pages without
+#   reloading, so a later page's nonce never matches the first page's policy.
+#   tests/browser/test_csp.py loads the pages in Chromium and fails on any violation
+#   (also when an upgrade or a template edit changes one of these texts).
+VIEWFLOW_THEME_STYLE_HASH = "sha256-E4xi1Y9dnFHcQZETrroNMFn2U/N07M2nCIk65A2VmM8="
+TURBO_PROGRESS_BAR_STYLE_HASH = "sha256-WAyOw4V+FqDc35lQPyRADLBWbuNK8ahvYEaQIYF1+Ps="
+# The dashboard's own <style> (templates/casework/dashboard.html). To be moved into
+# static/doorbraak/doorbraak.css, after which this hash goes.
+DASHBOARD_STYLE_HASH = "sha256-YCax7fZze+aGGEd9X0y/U+Xs3OZEXaS/ScJItA0UgUY="
+# The box-sizing rules of drf-spectacular's Swagger UI page (/api/v1/docs/).
+SWAGGER_UI_STYLE_HASH = "sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0="
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": [
+            "'self'",
+            f"'{VIEWFLOW_THEME_STYLE_HASH}'",
+            f"'{TURBO_PROGRESS_BAR_STYLE_HASH}'",
+            f"'{DASHBOARD_STYLE_HASH}'",
+            f"'{SWAGGER_UI_STYLE_HASH}'",
+        ],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Uploads: no form or API endpoint of the application takes a file (evidence of a
+# breakthrough action is text; documents are generated, never uploaded). A request that
+# sends one anyway is refused (400) before any view runs, and request bodies stay small.
+DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FILES", "0"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(
+    os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024))
+)
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(
+    os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024))
+)
 
 # The password every demo user gets from `manage.py load_demo`.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "doorbraak-demo")

@@ -16,6 +16,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from guardian.models import GroupObjectPermission
 
+from casework import audit_chain
 from casework.constants import BottleneckCategory, PartyRole, Province, Stage
 from casework.models import AuditEvent, Bottleneck, Location, Party
 from casework.roles import PARTY_PERMISSIONS
@@ -135,14 +136,16 @@ def build_portfolio(size: int) -> Portfolio:
         for i, location in enumerate(locations)
         for j in range(BOTTLENECKS_PER_LOCATION)
     )
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=case_manager,
-            action="bottleneck_created",
-            location=location,
-            data={"category": "nitrogen"},
-        )
-        for location in locations
+    audit_chain.bulk_append(
+        [
+            AuditEvent(
+                actor=case_manager,
+                action="bottleneck_created",
+                location=location,
+                data={"category": "nitrogen"},
+            )
+            for location in locations
+        ]
     )
     assert Location.objects.count() == size
     return Portfolio(case_manager=case_manager, member=member, own=own, size=size)

@@ -262,3 +262,60 @@ def test_open_work_puts_real_tasks_in_the_inbox_of_the_parties():
     assert zoet.stage == Stage.HEADS_OF_AGREEMENT
     version.refresh_from_db()
     assert version.status == VersionStatus.CONCLUDED
+
+
+def test_the_escalation_branch_is_in_the_demo():
+    """Pampus: escalated, the consultation recorded (deadlock), the ministry's
+    decision on intervention waiting in its inbox. Katwijk: in the designation
+    procedure, the draft decision frozen, a view recorded, the period running."""
+    from documents.constants import DocumentKind
+    from documents.models import Document
+    from workflows.escalation import DesignationFlow, EscalationFlow
+
+    load()
+    today = timezone.localdate()
+
+    pampus = Location.objects.get(name="Pampus")
+    assert pampus.stage == Stage.ESCALATED
+    escalation = pampus.escalations.get(closed_at=None)
+    assert escalation.consultation_outcome == "deadlock_remains"
+    assert escalation.consultation_held_on < today
+    assert escalation.reason.endswith("(demo).")
+    dossier = Document.objects.get(location=pampus, kind=DocumentKind.EVIDENCE_DOSSIER)
+    assert escalation.dossier_sha256 == dossier.sha256
+    (decision,) = inbox("ministerie")
+    assert decision.flow_task == EscalationFlow.instance.intervene
+    assert decision.process.data["location"] == pampus.pk
+    assert datetime.date.fromisoformat(decision.data["due"]) > today
+    assert list(
+        pampus.audit_events.filter(action__in=["transition", "document_frozen"])
+        .order_by("at", "id")
+        .values_list("action", "transition")
+    )[-2:] == [("transition", "escalate"), ("document_frozen", "")]
+
+    katwijk = Location.objects.get(name="Doorbraaklocatie Katwijk")
+    assert katwijk.stage == Stage.DESIGNATION_PROCEDURE
+    designation = katwijk.designations.get(closed_at=None)
+    assert designation.instrument == "project_decision"
+    assert not designation.consultation_elapsed()
+    assert designation.consultation_ends_on > today
+    draft = Document.objects.get(location=katwijk, kind=DocumentKind.DRAFT_DESIGNATION)
+    assert designation.draft_sha256 == draft.sha256
+    assert not designation.decision_sha256
+    (view,) = designation.views.all()
+    assert view.submitted_by.endswith("(demo)")
+    # The consultation period is a timer of the running procedure, still ahead.
+    timer = Task.objects.get(
+        process__flow_class=DesignationFlow,
+        process__data__location=katwijk.pk,
+        flow_task_type="TIMER",
+        status=STATUS.SCHEDULED,
+    )
+    assert timer.scheduled.date() > designation.consultation_ends_on
+    assert fire_due_timers() == 0
+    # The escalation of Katwijk ran through its flow: dossier, consultation, decision.
+    process = Process.objects.get(flow_class=EscalationFlow, data__location=katwijk.pk)
+    assert process.status == STATUS.DONE
+    assert Document.objects.filter(
+        location=katwijk, kind=DocumentKind.EVIDENCE_DOSSIER
+    ).exists()

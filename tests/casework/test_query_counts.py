@@ -55,6 +55,19 @@ DOCUMENTS_PANEL = [
     "casework_agreementversion JOIN casework_agreement: the concluded versions (PDFs)",
     "documents_document: the location's stored documents",
 ]
+# The commitments panel (casework/panels.py).
+COMMITMENTS_PANEL = [
+    "casework_commitment JOIN casework_party, permissions_organisation, "
+    "casework_agreementversion, casework_agreement: the open commitments per party",
+]
+# The state diagram and the timeline (casework/diagram.py, casework/timeline.py).
+LOCATION_STORY = [
+    "casework_auditevent: the stage changes, oldest first (the path in the diagram)",
+    "casework_auditevent LEFT JOIN auth_user (subquery casework_agreement): the last "
+    "200 events of the timeline with actors and the kinds of their agreements",
+    "documents_document LEFT JOIN auth_user: the documents on the timeline (the "
+    "documents app's timeline source)",
+]
 # Only for the case manager: the bottlenecks of the "open an action" form.
 ACTION_FORM = "casework_bottleneck: the open bottlenecks (the form to open an action)"
 
@@ -79,11 +92,12 @@ QUERIES = {
         "guardian_userobjectpermission: the user's own object permissions on it",
         "guardian_groupobjectpermission: its groups' object permissions on it",
         *WORK_PANEL,
+        *COMMITMENTS_PANEL,
         *DOCUMENTS_PANEL,
         *MENU,
         "casework_bottleneck JOIN casework_party JOIN permissions_organisation: the "
         "breakthrough agenda with owners",
-        "casework_auditevent JOIN auth_user: the last 100 audit events with actors",
+        *LOCATION_STORY,
     ],
     "api_list": [
         *SESSION_AND_PERMISSIONS,
@@ -151,6 +165,29 @@ def test_query_count_does_not_depend_on_the_number_of_locations(
         response = client.get(url)
 
     check_response(page, response, portfolio)
+
+
+# Issue 6's budget: the location page at the programme's 24 locations and at the
+# design's 2,000 (design §10). The portfolio is bulk-created, so this stays fast.
+@pytest.mark.parametrize("size", [24, 2000])
+@pytest.mark.parametrize("who", ["case_manager", "member"])
+def test_location_page_query_count_at_24_and_2000_locations(
+    db, client, django_assert_num_queries, who, size
+):
+    portfolio = build_portfolio(size)
+    client.force_login(getattr(portfolio, who))
+    url = page_url("ui_detail", portfolio)
+    client.get(url)  # warm the process-wide caches
+
+    with django_assert_num_queries(expected("ui_detail", who)):
+        response = client.get(url)
+
+    check_response("ui_detail", response, portfolio)
+    content = response.content.decode()
+    # The diagram, its text alternative and the timeline are on the page.
+    assert 'class="dk-chart dk-diagram"' in content
+    assert 'aria-current="step"' in content
+    assert content.count('class="dk-timeline__item') >= BOTTLENECKS_PER_LOCATION
 
 
 @pytest.mark.parametrize("page", ["ui_detail", "api_detail"])

@@ -8,6 +8,7 @@ import hashlib
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from casework import services as casework
@@ -121,6 +122,21 @@ def test_hard_text_and_200_commitments_render(world):
     for i in (0, 1, 99, 199):
         assert compact(f"Afspraak {i}:") in text
     assert len(json_attachment(pdf, "overeenkomst.json")["commitments"]) == 200
+
+
+def test_documents_are_drawn_up_in_dutch_whatever_language_is_active(
+    world, concluded_version
+):
+    # A request in English (or a thread left in English) must not make the official
+    # document half English: builder texts and template texts are both Dutch.
+    with translation.override("en"):
+        report = services.progress_report_document(
+            locations=Location.objects.all(), actor=world.ministry
+        )
+    text = compact_text_of(content(report))
+    assert compact("Voortgangsrapportage doorbraakaanpak") in text
+    assert compact("Progress report") not in text
+    assert report.title == "Voortgangsrapportage doorbraakaanpak"
 
 
 def test_progress_report_states_the_figures(world, concluded_version):

@@ -643,6 +643,11 @@ def test_openapi_schema_has_the_agreement_and_task_paths(db):
         "revise",
         "action",
         "action_review",
+        # The escalation branch (workflows.escalation).
+        "consultation",
+        "resume_negotiation",
+        "intervention",
+        "designation_decision",
     }
     assert set(components["Agreement"]["properties"]) == AGREEMENT_FIELDS
     assert set(components["Task"]["properties"]) == {

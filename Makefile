@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format messages clean
+.PHONY: install run test lint format messages clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ format: install
 messages: install
 	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=tests --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+# The scale benchmark (not part of the test suite; see README, "Prestaties"). SQLite
+# always; PostgreSQL too when DATABASE_URL names a server. Takes a quarter of an hour.
+bench: install
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

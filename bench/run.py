@@ -1,0 +1,713 @@
+"""The scale benchmark (issue 7): one command, every figure with its baseline.
+
+For SQLite (a temporary file) and, when a PostgreSQL URL is given (`--postgres URL`, or
+`DATABASE_URL=postgres://…`), for PostgreSQL, and for 24 and for 2,000 locations
+(`manage.py generate_scale`: 50,000 human tasks and 500 users at full size), each in a
+fresh database of its own, it measures:
+
+- server time p50/p95 (in-process Django test client, warm) and queries per request of
+  the location list, a location page, the inbox, the dashboard, `GET /api/v1/locations/`
+  and `GET /api/v1/tasks/`, against viewflow's own bare inbox (`/bare/workflow/inbox/`,
+  mounted by `bench.urls`) over the same tasks of the same person;
+- on PostgreSQL at full size: completing approval tasks (decision, join, conclusion with
+  its transition, audit) per second, in one process through `workflows.services.
+  task_complete` and with four clients against gunicorn (four workers) on
+  `POST /api/v1/tasks/{id}/complete/`, against viewflow completing a bare `View` task
+  (`bench.flows.BareFlow`) in the same run; queries per completion for each;
+- `detect_impasses` and the progress report at full size (the report against plain
+  WeasyPrint on the same HTML, as `bench/documents.py` does for the documents).
+
+Run: `make bench`, or `.venv/bin/python -m bench.run [--postgres URL] [--runs N]`.
+`--quick` uses 200 locations instead of 2,000 (a smoke test of the script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL = {"locations": 2000, "tasks": 50_000, "users": 500}
+SMALL = {"locations": 24, "tasks": 600, "users": 60}
+MARK = "BENCH-RESULT "
+
+
+# --- the parent: one child process per database and size ---------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres", default=None, help="postgres://… (a server URL)")
+    parser.add_argument("--runs", type=int, default=5, help="repeats per figure")
+    parser.add_argument("--requests", type=int, default=40, help="requests per page")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--no-report", action="store_true", help="skip the PDF report")
+    parser.add_argument("--quick", action="store_true", help="200 instead of 2,000")
+    parser.add_argument(
+        "--sizes", default="small,full", help="small (24), full (2,000), or both"
+    )
+    parser.add_argument(
+        "--phases",
+        default="pages,impasses,report,throughput",
+        help="what to measure (comma-separated)",
+    )
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(json.loads(args.child))
+        return
+
+    postgres = args.postgres or os.environ.get("DATABASE_URL", "")
+    if not postgres.startswith("postgres"):
+        postgres = ""
+    full = dict(FULL)
+    if args.quick:
+        full = {"locations": 200, "tasks": 5000, "users": 100}
+    backends = ([] if args.no_sqlite else ["sqlite"]) + (
+        ["postgres"] if postgres else []
+    )
+    results = []
+    phases = set(args.phases.split(","))
+    sizes = [
+        size
+        for name, size in (("small", SMALL), ("full", full))
+        if name in args.sizes.split(",")
+    ]
+    for backend in backends:
+        for size in sizes:
+            big = size is full
+            job = {
+                "backend": backend,
+                "size": size,
+                "runs": args.runs,
+                "requests": args.requests if not big else max(20, args.requests // 2),
+                "pages": "pages" in phases,
+                "throughput": backend == "postgres" and big and "throughput" in phases,
+                "impasses": big and "impasses" in phases,
+                "report": big
+                and not args.no_report
+                and "report" in phases
+                and backend == backends[-1],
+            }
+            env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings")
+            scratch = None
+            if backend == "sqlite":
+                handle, scratch = tempfile.mkstemp(
+                    prefix="doorbraak-bench-", suffix=".sqlite3"
+                )
+                os.close(handle)
+                env["DATABASE_URL"] = f"sqlite:///{scratch}"
+                env["BENCH_SQLITE_FILE"] = scratch
+            else:
+                env["DATABASE_URL"] = postgres
+            print(
+                f"… {backend}, {size['locations']} locations, {size['tasks']} tasks, "
+                f"{size['users']} users",
+                file=sys.stderr,
+                flush=True,
+            )
+            completed = subprocess.run(
+                [sys.executable, "-m", "bench.run", "--child", json.dumps(job)],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+                check=False,
+            )
+            if scratch is not None:
+                Path(scratch).unlink(missing_ok=True)
+            lines = [
+                line[len(MARK) :]
+                for line in completed.stdout.splitlines()
+                if line.startswith(MARK)
+            ]
+            if completed.returncode or not lines:
+                sys.exit(f"benchmark child failed ({backend}, {size['locations']})")
+            results.append(json.loads(lines[-1]))
+    report(results, args.runs)
+
+
+def report(results: list[dict], runs: int) -> None:
+    machine = results[0]["machine"]
+    print()
+    print(f"Doorbraak scale benchmark, {time.strftime('%Y-%m-%d')}, {machine}")
+    print(
+        f"(medians of {runs} runs where repeated; ratios against a baseline of the same run)"
+    )
+    for result in results:
+        size = result["size"]
+        print()
+        print(
+            f"== {result['backend']} {result['server']}: {size['locations']} locations, "
+            f"{result['counts'].get('human_tasks')} human tasks, {size['users']} users "
+            f"(generated in {result['generate_s']:.1f} s)"
+        )
+        base = result["pages"].get("bare viewflow inbox (baseline)", {"p95": 0})
+        print(
+            f"{'page':38} {'p50 ms':>7} {'p95 ms':>7} {'queries':>7} "
+            f"{'p95/bare':>8} {'status':>6}"
+        )
+        for name, page in result["pages"].items():
+            ratio = page["p95"] / base["p95"] if base["p95"] else float("nan")
+            print(
+                f"{name:38} {page['p50']:7.1f} {page['p95']:7.1f} {page['queries']:7d} "
+                f"{ratio:8.2f} {page['status']:>6}"
+            )
+        if "impasses" in result:
+            imp = result["impasses"]
+            print(
+                f"detect_impasses: first run {imp['first_ms']:.0f} ms, warm median "
+                f"{imp['warm_ms']:.0f} ms, {imp['queries']} queries, "
+                f"{imp['signals']} open signals"
+            )
+        if "report" in result:
+            rep = result["report"]
+            print(
+                f"progress report PDF: ours {rep['ours_ms']:.0f} ms, plain WeasyPrint "
+                f"{rep['plain_ms']:.0f} ms, ratio {rep['ours_ms'] / rep['plain_ms']:.2f}"
+            )
+        if "throughput" in result:
+            tp = result["throughput"]
+            print(
+                f"completing approval tasks, one process: {tp['ours_rate']:.1f}/s "
+                f"({tp['ours_queries']:.1f} queries each; {tp['conclusions']} rounds "
+                f"concluded)"
+            )
+            print(
+                f"bare viewflow View task, one process:   {tp['bare_rate']:.1f}/s "
+                f"({tp['bare_queries']:.1f} queries each) → ratio "
+                f"{tp['ours_rate'] / tp['bare_rate']:.2f}"
+            )
+            print(
+                f"  the same without the agreement PDF: {tp['nopdf_rate']:.1f}/s "
+                f"({tp['nopdf_queries']:.1f} queries each; {tp['nopdf_conclusions']} "
+                f"rounds concluded) → ratio {tp['nopdf_rate'] / tp['bare_rate']:.2f}"
+            )
+            print(
+                f"completing approval tasks, 4 clients × gunicorn 4 workers: "
+                f"{tp['four_rate']:.1f}/s ({tp['four_errors']} non-200 answers); "
+                f"without the agreement PDF {tp['four_nopdf_rate']:.1f}/s "
+                f"({tp['four_nopdf_errors']} non-200 answers)"
+            )
+
+
+# --- the child: one database, one size ----------------------------------------------------
+
+
+def child(job: dict) -> None:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    if connection.vendor == "sqlite":
+        connection.settings_dict["TEST"]["NAME"] = os.environ["BENCH_SQLITE_FILE"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    size = job["size"]
+    started = time.perf_counter()
+    call_command(
+        "generate_scale",
+        locations=size["locations"],
+        tasks=size["tasks"],
+        users=size["users"],
+        seed=1,
+        no_progress=False,
+        stdout=sys.stderr,
+    )
+    generate_s = time.perf_counter() - started
+    from casework.models import Location
+
+    counts = {"locations": Location.objects.count(), **task_counts()}
+    result = {
+        "backend": job["backend"],
+        "server": server_version(),
+        "size": size,
+        "machine": machine(),
+        "generate_s": generate_s,
+        "counts": counts,
+        "pages": pages(job["requests"]) if job["pages"] else {},
+    }
+    if job["impasses"]:
+        result["impasses"] = impasses(job["runs"])
+    if job["report"]:
+        result["report"] = progress_report(max(2, job["runs"] // 2))
+    if job["throughput"]:
+        result["throughput"] = throughput(job["runs"])
+    print(MARK + json.dumps(result), flush=True)
+    connection.creation.destroy_test_db(
+        connection.settings_dict["NAME"], verbosity=0, keepdb=False
+    )
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def server_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            return "PostgreSQL " + cursor.fetchone()[0].split()[0]
+        cursor.execute("SELECT sqlite_version()")
+        return "SQLite " + cursor.fetchone()[0]
+
+
+def task_counts() -> dict:
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    human = Task.objects.filter(flow_task_type="HUMAN")
+    return {
+        "human_tasks": human.count(),
+        "open_human_tasks": human.filter(
+            status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+        ).count(),
+        "task_rows": Task.objects.count(),
+    }
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+class QueryCounter:
+    """Counts the statements a connection executes (whatever DEBUG says)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def time_requests(client, url: str, count: int) -> dict:
+    from django.db import connection
+
+    for _ in range(3):  # warm: templates, caches, connections
+        response = client.get(url)
+    queries = QueryCounter()
+    with connection.execute_wrapper(queries):
+        response = client.get(url)
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        client.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+    return {
+        "url": url,
+        "status": response.status_code,
+        "queries": queries.count,
+        "p50": statistics.median(samples),
+        "p95": percentile(samples, 0.95),
+    }
+
+
+def people() -> dict:
+    """Who the pages are measured for: the ministry (sees every location), the case
+    manager and the signatory with the most tasks in their inbox."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, Q
+    from viewflow.workflow.status import STATUS
+
+    from permissions.constants import Role
+
+    User = get_user_model()
+    assigned = Count(
+        "task", filter=Q(task__status=STATUS.ASSIGNED, task__flow_task_type="HUMAN")
+    )
+    ranked = User.objects.annotate(inbox=assigned).order_by("-inbox", "pk")
+    return {
+        "ministry": User.objects.filter(groups__name=Role.MINISTRY).order_by("pk")[0],
+        "case_manager": ranked.filter(groups__name=Role.CASE_MANAGER)[0],
+        "signatory": ranked.filter(memberships__role="signatory")[0],
+    }
+
+
+def busiest_location():
+    from django.db.models import Count
+
+    from casework.models import Location
+
+    return (
+        Location.objects.annotate(
+            n=Count("agreements__versions", distinct=True)
+            + Count("parties", distinct=True)
+        )
+        .order_by("-n", "pk")
+        .first()
+    )
+
+
+def pages(count: int) -> dict:
+    from django.test import Client
+
+    who = people()
+    location = busiest_location()
+    measured = {}
+    # Literal paths: `bench.urls` mounts viewflow's own site under /bare/ with the
+    # same namespaces, so `reverse` could name either.
+    plan = [
+        ("location list (ministry)", "ministry", "/locations/"),
+        ("location page (ministry)", "ministry", f"/locations/{location.pk}/"),
+        ("inbox (signatory)", "signatory", "/workflow/inbox/"),
+        ("inbox (case manager)", "case_manager", "/workflow/inbox/"),
+        ("dashboard (ministry)", "ministry", "/dashboard/"),
+        ("GET /api/v1/locations/ (ministry)", "ministry", "/api/v1/locations/"),
+        ("GET /api/v1/tasks/ (signatory)", "signatory", "/api/v1/tasks/"),
+        ("bare viewflow inbox (baseline)", "case_manager", "/bare/workflow/inbox/"),
+    ]
+    clients = {}
+    for name, person, url in plan:
+        if person not in clients:
+            clients[person] = Client()
+            clients[person].force_login(who[person])
+        measured[name] = time_requests(clients[person], url, count)
+    return measured
+
+
+def impasses(runs: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework.impasses import detect_impasses
+    from casework.models import ImpasseSignal
+
+    started = time.perf_counter()
+    detect_impasses()
+    first = (time.perf_counter() - started) * 1000
+    with CaptureQueriesContext(connection) as queries:
+        detect_impasses()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        detect_impasses()
+        samples.append((time.perf_counter() - started) * 1000)
+    return {
+        "first_ms": first,
+        "warm_ms": statistics.median(samples),
+        "queries": len(queries),
+        "signals": ImpasseSignal.objects.filter(closed_at__isnull=True).count(),
+    }
+
+
+def progress_report(runs: int) -> dict:
+    """Our progress-report pipeline against plain WeasyPrint on the same HTML (the
+    comparison of `bench/documents.py`, on the generated portfolio)."""
+    from weasyprint import HTML, Attachment
+
+    from casework.models import Location
+    from documents import builders
+    from documents.rendering import JSONAttachment, html_to_pdf, render_html
+
+    locations = Location.objects.all()
+    static_dir = (ROOT / "documents" / "static").as_uri() + "/"
+
+    def ours():
+        context, data = builders.progress_context(locations)
+        html = render_html("documents/progress_report.html", context)
+        return html_to_pdf(html, attachments=[JSONAttachment("voortgang.json", data)])
+
+    context, data = builders.progress_context(locations)
+    html = render_html("documents/progress_report.html", context)
+
+    def plain():
+        return HTML(string=html, base_url=static_dir).write_pdf(
+            pdf_variant="pdf/a-3b",
+            attachments=[
+                Attachment(string=json.dumps(data, default=str), name="data.json")
+            ],
+        )
+
+    return {"ours_ms": median_ms(ours, runs), "plain_ms": median_ms(plain, runs)}
+
+
+def median_ms(func, runs: int) -> float:
+    func()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+# --- throughput ---------------------------------------------------------------------------
+
+
+def open_approval_work(limit: int, taken: set[int]) -> list[list[tuple[int, int]]]:
+    """Whole open rounds (their open approval tasks, with who decides each), until
+    `limit` tasks: completing a round's last task concludes it (join, transition)."""
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from permissions.models import Membership
+    from workflows.flows import ApprovalRoundFlow
+
+    signatory = {}
+    for organisation_id, user_id in (
+        Membership.objects.filter(role="signatory")
+        .order_by("organisation_id", "user__username")
+        .values_list("organisation_id", "user_id")
+    ):
+        signatory.setdefault(organisation_id, user_id)
+    tasks = (
+        Task.objects.filter(
+            flow_task=ApprovalRoundFlow.instance.approve,
+            status__in=(STATUS.NEW, STATUS.ASSIGNED),
+        )
+        .exclude(process_id__in=taken)
+        .order_by("process_id", "pk")
+        .values_list("process_id", "pk", "owner_id", "data")
+    )
+    rounds: dict[int, list[tuple[int, int]]] = {}
+    total = 0
+    for process_id, pk, owner_id, data in tasks.iterator():
+        if process_id not in rounds:
+            if total >= limit:
+                break
+            rounds[process_id] = []
+        rounds[process_id].append((pk, owner_id or signatory[data["organisation"]]))
+        total += 1  # noqa: SIM113 - counts tasks, not loop turns
+    taken.update(rounds)
+    return list(rounds.values())
+
+
+def completing_in_process(runs, taken, users, per_run) -> tuple[float, float, int]:
+    """Approval tasks completed through `workflows.services.task_complete` (the API's
+    path, without HTTP): completions per second, queries per completion, and how many
+    rounds that concluded (each: join, transition, freeze, audit)."""
+    from django.db import connection
+
+    from casework.models import AgreementVersion, VersionStatus
+    from workflows.services import task_complete
+
+    rates, queries = [], []
+    concluded_before = AgreementVersion.objects.filter(
+        status=VersionStatus.CONCLUDED
+    ).count()
+    for _ in range(runs):
+        work = [t for rnd in open_approval_work(per_run, taken) for t in rnd]
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            started = time.perf_counter()
+            for task_id, user_id in work:
+                task_complete(
+                    task_id=task_id,
+                    user=users[user_id],
+                    payload={"decision": "approve"},
+                )
+            elapsed = time.perf_counter() - started
+        rates.append(len(work) / elapsed)
+        queries.append(counter.count / len(work))
+    conclusions = (
+        AgreementVersion.objects.filter(status=VersionStatus.CONCLUDED).count()
+        - concluded_before
+    )
+    return statistics.median(rates), statistics.median(queries), conclusions
+
+
+def throughput(runs: int) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from bench.flows import BareFlow
+    from documents import services as documents
+
+    User = get_user_model()
+    users = {u.pk: u for u in User.objects.all()}
+    taken: set[int] = set()
+    per_run = 40
+
+    # One process, as the application runs: a concluded round renders its agreement
+    # PDF after the commit, in the same request.
+    with_pdf = completing_in_process(runs, taken, users, per_run)
+    # The same without that PDF: decision + join + transition + audit only.
+    render = documents.agreement_document
+    documents.agreement_document = lambda **kwargs: None
+    try:
+        without_pdf = completing_in_process(runs, taken, users, per_run)
+    finally:
+        documents.agreement_document = render
+
+    # One process: viewflow's bare View task (started beforehand, assigned to a person).
+    owner = next(iter(users.values()))
+    bare_rates, bare_queries = [], []
+    for _ in range(runs):
+        processes = [BareFlow.start.run(owner=owner) for _ in range(per_run)]
+        tasks = [p.task_set.get(flow_task=BareFlow.instance.task) for p in processes]
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            started = time.perf_counter()
+            for task in tasks:
+                with transaction.atomic(), task.activation() as activation:
+                    activation.start(None)
+                    activation.execute()
+            elapsed = time.perf_counter() - started
+        bare_rates.append(len(tasks) / elapsed)
+        bare_queries.append(counter.count / len(tasks))
+
+    four_rates, errors = four_clients(runs, taken, users, skip_pdf=False)
+    four_nopdf_rates, nopdf_errors = four_clients(runs, taken, users, skip_pdf=True)
+    return {
+        "ours_rate": with_pdf[0],
+        "ours_queries": with_pdf[1],
+        "conclusions": with_pdf[2],
+        "nopdf_rate": without_pdf[0],
+        "nopdf_queries": without_pdf[1],
+        "nopdf_conclusions": without_pdf[2],
+        "bare_rate": statistics.median(bare_rates),
+        "bare_queries": statistics.median(bare_queries),
+        "four_rate": statistics.median(four_rates),
+        "four_errors": errors,
+        "four_nopdf_rate": statistics.median(four_nopdf_rates),
+        "four_nopdf_errors": nopdf_errors,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def four_clients(
+    runs: int, taken: set[int], users: dict, *, skip_pdf: bool
+) -> tuple[list[float], int]:
+    """Gunicorn with four workers on the benchmark database; four client threads, each
+    completing whole rounds of its own through `POST /api/v1/tasks/{id}/complete/`."""
+    import http.client
+
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    port = free_port()
+    settings = connection.settings_dict
+    url = (
+        f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/"
+        f"{settings['NAME']}"
+    )
+    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="bench.settings")
+    env["BENCH_SKIP_AGREEMENT_PDF"] = "1" if skip_pdf else "0"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--workers",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        tokens: dict[int, str] = {}
+        warm_user = next(iter(users.values()))
+        warm_token = Token.objects.get_or_create(user=warm_user)[0].key
+
+        def warm():
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            for _ in range(8):
+                conn.request(
+                    "GET",
+                    "/api/v1/tasks/",
+                    headers={"Authorization": f"Token {warm_token}"},
+                )
+                conn.getresponse().read()
+            conn.close()
+
+        warmers = [threading.Thread(target=warm) for _ in range(4)]
+        for thread in warmers:
+            thread.start()
+        for thread in warmers:
+            thread.join()
+        rates, errors = [], 0
+        for _ in range(runs):
+            rounds = open_approval_work(100, taken)
+            buckets = [rounds[i::4] for i in range(4)]
+            for rnd in rounds:
+                for _task, user_id in rnd:
+                    if user_id not in tokens:
+                        tokens[user_id] = Token.objects.get_or_create(
+                            user=users[user_id]
+                        )[0].key
+            statuses: list[int] = []
+            lock = threading.Lock()
+
+            def client(bucket, statuses=statuses, lock=lock):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                # Same-round tasks in order; rounds of a client one after another.
+                mine = []
+                for rnd in bucket:
+                    for task_id, user_id in rnd:
+                        conn.request(
+                            "POST",
+                            f"/api/v1/tasks/{task_id}/complete/",
+                            body=json.dumps({"decision": "approve"}),
+                            headers={
+                                "Authorization": f"Token {tokens[user_id]}",
+                                "Content-Type": "application/json",
+                            },
+                        )
+                        response = conn.getresponse()
+                        response.read()
+                        mine.append(response.status)
+                conn.close()
+                with lock:
+                    statuses.extend(mine)
+
+            threads = [threading.Thread(target=client, args=(b,)) for b in buckets]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - started
+            rates.append(len(statuses) / elapsed)
+            errors += sum(1 for status in statuses if status != 200)
+        return rates, errors
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+"""Settings of the benchmark runs: the test settings, plus the bench-only app (a bare
+viewflow flow to compare against) and a URLconf that also mounts viewflow's own bare
+inbox. Never used by the application or its tests."""
+
+from config.settings.test import *  # noqa: F403
+from config.settings.test import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
+ROOT_URLCONF = "bench.urls"
+# The throughput run has gunicorn workers and client threads on the same cores.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

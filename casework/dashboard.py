@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from permissions.checks import has_global_perm
 
+from . import charts
 from .constants import MAIN_PATH, BottleneckCategory, LocationPerm, Stage
 from .models import Location
 from .portfolio import FINAL_STAGES, PortfolioFigures, portfolio_figures
@@ -88,10 +89,7 @@ def _heatmap_rows(figures: PortfolioFigures, categories: list[str]) -> list[Heat
 
 def dashboard_page_context(figures: PortfolioFigures) -> dict[str, Any]:
     """What the page shows besides the figures: table rows and the charts, drawn by
-    the same SVG renderer as the progress report (`documents.charts`)."""
-    # The renderer is a leaf module of documents that only knows Django's formatting.
-    from documents import charts
-
+    the same SVG renderer as the progress report (`casework.charts`)."""
     stage_labels = dict(Stage.choices)
     locations_url = reverse("locations:index")
     funnel = [

@@ -16,6 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from casework import charts
 from casework.constants import MAIN_PATH, Stage
 from casework.models import (
     AgreementVersion,
@@ -34,8 +35,6 @@ from casework.models import (
 )
 from casework.portfolio import portfolio_figures
 from casework.selectors import parties_with_signatories
-
-from . import charts
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -182,6 +182,7 @@ def test_inconsistent_data_is_skipped_with_a_warning(world, caplog):
 
 def test_constant_queries_whatever_the_portfolio(world):
     """20 locations against 2,000 (the scale the issue names)."""
+
     def add_locations(n):
         Location.objects.bulk_create(
             [

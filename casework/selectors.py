@@ -19,7 +19,6 @@ from .constants import (
 )
 from .models import (
     AgreementVersion,
-    AuditEvent,
     Bottleneck,
     Location,
     Party,
@@ -93,10 +92,6 @@ def location_bottlenecks(location: Location) -> QuerySet[Bottleneck]:
     return location.bottlenecks.select_related("owner__organisation").order_by(
         "created_at", "id"
     )
-
-
-def location_audit_trail(location: Location) -> QuerySet[AuditEvent]:
-    return location.audit_events.select_related("actor").order_by("-at", "-id")
 
 
 def transition_blocker(location: Location, name: str) -> str | None:

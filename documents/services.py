@@ -183,17 +183,24 @@ def _freeze(
     )
 
 
+def _frozen(kind: str, location_id: int, sha256: str) -> Document | None:
+    """The document of `kind` already frozen for this record (its hash recorded on
+    the record), or None when none was frozen yet."""
+    if not sha256:
+        return None
+    return Document.objects.filter(
+        kind=kind, location_id=location_id, sha256=sha256
+    ).first()
+
+
 def evidence_dossier_document(*, escalation: Escalation, actor) -> Document:
     """Freeze the evidence dossier of an escalation (once: a second call returns the
     stored one) and link it to the escalation, with its hash in the audit trail."""
-    if escalation.dossier_sha256:
-        existing = Document.objects.filter(
-            kind=DocumentKind.EVIDENCE_DOSSIER,
-            location_id=escalation.location_id,
-            sha256=escalation.dossier_sha256,
-        ).first()
-        if existing is not None:
-            return existing
+    existing = _frozen(
+        DocumentKind.EVIDENCE_DOSSIER, escalation.location_id, escalation.dossier_sha256
+    )
+    if existing is not None:
+        return existing
     context, data = builders.evidence_dossier_context(escalation)
     with transaction.atomic():
         document = _freeze(
@@ -216,14 +223,13 @@ def evidence_dossier_document(*, escalation: Escalation, actor) -> Document:
 
 def draft_designation_document(*, designation: Designation, actor) -> Document:
     """Freeze the draft designation decision that lies open for views (once)."""
-    if designation.draft_sha256:
-        existing = Document.objects.filter(
-            kind=DocumentKind.DRAFT_DESIGNATION,
-            location_id=designation.location_id,
-            sha256=designation.draft_sha256,
-        ).first()
-        if existing is not None:
-            return existing
+    existing = _frozen(
+        DocumentKind.DRAFT_DESIGNATION,
+        designation.location_id,
+        designation.draft_sha256,
+    )
+    if existing is not None:
+        return existing
     context, data = builders.designation_decision_context(designation, final=False)
     with transaction.atomic():
         document = _freeze(

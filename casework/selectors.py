@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from permissions.checks import has_object_perm, objects_with_perm
+from permissions.checks import has_object_perm, holds_perm_on, objects_with_perm
 from permissions.constants import MembershipRole
 from permissions.errors import InvalidInput, NotPermitted, NotVisible
 from permissions.models import Membership
@@ -19,6 +19,7 @@ from .constants import (
 )
 from .models import (
     AgreementVersion,
+    Approval,
     Bottleneck,
     Location,
     Party,
@@ -51,6 +52,17 @@ def access_location(
     if perm is not None and not has_object_perm(user, perm, location):
         raise NotPermitted(_("U heeft geen recht om dit te doen bij deze locatie."))
     return location
+
+
+def require_location_visible(user, location_id: int | str) -> None:
+    """`access_location` without reading the location: `NotVisible` (a 404) unless
+    `user` may see it."""
+    try:
+        pk = int(location_id)
+    except (TypeError, ValueError):
+        raise NotVisible(_("Locatie niet gevonden.")) from None
+    if not holds_perm_on(user, LocationPerm.VIEW, Location, pk):
+        raise NotVisible(_("Locatie niet gevonden."))
 
 
 def location_list(user, *, stage=None, province=None, programme=None, search=None):
@@ -141,21 +153,32 @@ def current_version(location: Location, kind: str) -> AgreementVersion | None:
 
 
 def version_approved_by_every_party(*, location: Location, kind: str) -> bool:
-    version = current_version(location, kind)
-    if version is None or version.status not in (
-        VersionStatus.IN_APPROVAL,
-        VersionStatus.CONCLUDED,
-    ):
-        return False
-    party_organisations = set(
-        location.parties.values_list("organisation_id", flat=True)
-    )
-    approved = set(
-        version.approvals.filter(decision="approve").values_list(
-            "organisation_id", flat=True
+    """True when the newest submitted version of the location's agreement of `kind` is in
+    approval (or concluded) and every party has approved it: one query (the guard of the
+    concluding transitions, checked on every conclusion)."""
+    parties = Party.objects.filter(location_id=location.pk)
+    approved = Approval.objects.filter(
+        version_id=OuterRef(OuterRef("pk")), decision="approve"
+    ).values("organisation_id")
+    row = (
+        AgreementVersion.objects.filter(
+            agreement__location_id=location.pk, agreement__kind=kind
         )
+        .exclude(status=VersionStatus.DRAFT)
+        .order_by("-number")
+        .annotate(
+            has_parties=Exists(parties),
+            party_missing=Exists(parties.exclude(organisation_id__in=approved)),
+        )
+        .values("status", "has_parties", "party_missing")
+        .first()
     )
-    return bool(party_organisations) and party_organisations <= approved
+    return bool(
+        row
+        and row["status"] in (VersionStatus.IN_APPROVAL, VersionStatus.CONCLUDED)
+        and row["has_parties"]
+        and not row["party_missing"]
+    )
 
 
 def impasse_signals_for(user, *, status: str = "open", location_id=None):

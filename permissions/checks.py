@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BigIntegerField, Model, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, Model, Q, QuerySet
 from django.db.models.functions import Cast
 from guardian.core import ObjectPermissionChecker
 from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -96,6 +96,30 @@ def objects_with_perm(user: AnyUser, perm: str, queryset: QuerySet[M]) -> QueryS
         .values("object_id")
     )
     return queryset.filter(Q(pk__in=to_groups) | Q(pk__in=to_user))
+
+
+def holds_perm_on(user: AnyUser, perm: str, model: type[Model], pk: int) -> bool:
+    """True when the object of `model` with primary key `pk` exists and the user holds
+    `perm` on it, model-wide or per object: one query that reads neither the object nor
+    every object the user may see (a single-object check on a hot path, where the
+    `objects_with_perm` subquery would have PostgreSQL plan and hash them all)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    target = model._default_manager.filter(pk=pk)
+    if has_global_perm(user, perm):
+        return target.exists()
+    codename = perm.split(".", 1)[-1]
+    content_type = ContentType.objects.get_for_model(model)
+    granted = {
+        "content_type": content_type,
+        "permission__content_type": content_type,
+        "permission__codename": codename,
+        "object_pk": str(pk),
+    }
+    return target.filter(
+        Exists(GroupObjectPermission.objects.filter(group__user=user, **granted))
+        | Exists(UserObjectPermission.objects.filter(user=user, **granted))
+    ).exists()
 
 
 def grant_to_group(perm: str, group: Group, obj: Model) -> None:

@@ -404,21 +404,6 @@ class TaskCompleteSerializer(serializers.Serializer):
     )
 
 
-def _visible_task(user, task_id: int) -> Task:
-    task = (
-        Task.objects.select_related("process")
-        .filter(pk=task_id, flow_task_type="HUMAN", process__flow_class__in=FLOWS)
-        .first()
-    )
-    location_id = (task.process.data or {}).get("location") if task else None
-    if (
-        location_id is None
-        or not selectors.locations_visible_to(user).filter(pk=location_id).exists()
-    ):
-        raise NotVisible(_("Taak niet gevonden."))
-    return task
-
-
 class TaskListAPI(APIView):
     @extend_schema(responses={200: TaskSerializer(many=True)})
     def get(self, request):
@@ -437,11 +422,11 @@ class TaskCompleteAPI(APIView):
         """Do a task: decide on an agreement (`decision`, `comment`), report an action
         (`outcome`, `report`) or review one (`decision`, `note`). A claimable task is
         claimed and done at once."""
-        _visible_task(request.user, pk)
+        # A hidden task is a 404 even with a bad body: visibility before the body.
+        task = services.visible_task(request.user, pk, flows=FLOWS)
         payload = TaskCompleteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         task = services.task_complete(
-            task_id=pk, user=request.user, payload=dict(payload.validated_data)
+            task=task, user=request.user, payload=dict(payload.validated_data)
         )
-        task = Task.objects.select_related("process").get(pk=task.pk)
         return Response(TaskSerializer(task_rows([task], request.user)[0]).data)

@@ -17,7 +17,7 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow.nodes import Split, View
 from viewflow.workflow.nodes.split import SplitActivation
 
-from permissions.checks import has_object_perm
+from permissions.checks import holds_perm_on
 from permissions.models import Organisation
 
 
@@ -84,8 +84,12 @@ class OrganisationTask(View):
         return holders[0] if len(holders) == 1 else None
 
     def may_act(self, user, task) -> bool:
-        return bool(user and user.is_authenticated) and has_object_perm(
-            user, self._organisation_permission, task_organisation(task)
+        """Holds the permission on the task's organisation: one query, without
+        reading the organisation itself."""
+        if not (user and user.is_authenticated):
+            return False
+        return holds_perm_on(
+            user, self._organisation_permission, Organisation, task.data["organisation"]
         )
 
     def can_assign(self, user, task):

@@ -18,10 +18,8 @@ from viewflow.workflow.status import STATUS
 
 from casework import services as casework
 from casework.models import AgreementVersion, Bottleneck, BottleneckAction, Party
-from casework.selectors import access_location
+from casework.selectors import require_location_visible
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
-
-from .nodes import task_organisation
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
@@ -88,10 +86,10 @@ def action_start(
 
 
 def decide_approval(activation, *, user, decision: str, comment: str) -> None:
-    version = activation.process.version
+    # By key: approval_record reads what it needs of both while locking the version.
     casework.approval_record(
-        version=version,
-        organisation=task_organisation(activation.task),
+        version=activation.process.data["version"],
+        organisation=activation.task.data["organisation"],
         actor=user,
         decision=decision,
         comment=comment or "",
@@ -120,18 +118,34 @@ def task_location_id(task) -> int | None:
     return (task.process.data or {}).get("location")
 
 
-def task_complete(*, task_id: int, user, payload: dict[str, Any]) -> Task:
-    """Do a human task from code on behalf of `user` (the API's `complete`)."""
+def visible_task(user, task_id: int, *, flows=None) -> Task:
+    """The human task (of one of `flows`, when given) with its process, if `user` may
+    see its location; else `NotVisible` (a 404)."""
+    tasks = Task.objects.select_related("process").filter(
+        pk=task_id, flow_task_type="HUMAN"
+    )
+    if flows is not None:
+        tasks = tasks.filter(process__flow_class__in=flows)
+    task = tasks.first()
+    location_id = task_location_id(task) if task is not None else None
+    if location_id is None:
+        raise NotVisible(_("Taak niet gevonden."))
+    try:
+        require_location_visible(user, location_id)
+    except NotVisible:
+        raise NotVisible(_("Taak niet gevonden.")) from None
+    return task
+
+
+def task_complete(
+    *, user, payload: dict[str, Any], task_id: int | None = None, task=None
+) -> Task:
+    """Do a human task from code on behalf of `user` (the API's `complete`): by
+    `task_id`, or the `task` `visible_task` returned (not read or checked twice)."""
     from .flows import ApprovalRoundFlow, BottleneckActionFlow
 
-    task = (
-        Task.objects.select_related("process")
-        .filter(pk=task_id, flow_task_type="HUMAN")
-        .first()
-    )
-    if task is None or task_location_id(task) is None:
-        raise NotVisible(_("Taak niet gevonden."))
-    access_location(user, task_location_id(task))
+    if task is None:
+        task = visible_task(user, task_id)
     node = task.flow_task
     from .escalation import task_handlers
 

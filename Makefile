@@ -20,6 +20,9 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@echo "Doorbraak draait op http://$(HOST):$(PORT)/ (stoppen met Ctrl+C)"
+	@# The job worker (agreement PDFs) runs beside the server and stops with it.
+	$(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install

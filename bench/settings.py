@@ -7,6 +7,8 @@ from config.settings.test import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 ROOT_URLCONF = "bench.urls"
+# Jobs are queued as in production (a worker elsewhere renders the agreement PDFs).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The throughput run has gunicorn workers and client threads on the same cores.
 LOGGING = {
     "version": 1,

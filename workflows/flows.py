@@ -4,8 +4,8 @@ casework service, and gateways read casework state."""
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -26,7 +26,7 @@ from casework.constants import (
 )
 from casework.models import AgreementVersion, BottleneckAction, Location, VersionStatus
 from casework.selectors import locations_visible_to
-from documents import services as documents
+from documents import tasks as document_tasks
 from permissions.checks import has_global_perm
 from permissions.constants import OrganisationPerm
 from permissions.models import Organisation
@@ -40,8 +40,6 @@ OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 # One process row is locked while a task of it changes; waiting (not failing) on the
 # lock lets twenty signatories decide at the same moment without errors.
-logger = logging.getLogger(__name__)
-
 PROCESS_LOCK = SelectForUpdateLock(nowait=False, attempts=1)
 
 
@@ -292,33 +290,32 @@ class ApprovalRoundFlow(DoorbraakFlow):
         )
 
     def round_rejected(self, activation, active_tasks) -> bool:
-        return (
-            AgreementVersion.objects.filter(pk=activation.process.data["version"])
-            .values_list("status", flat=True)
-            .get()
-            == VersionStatus.REJECTED
-        )
+        # The join asks twice within one activation (is it done; may it cancel the
+        # rest): the answer cannot change in between, so it is read once.
+        if not hasattr(activation, "_round_rejected"):
+            activation._round_rejected = (
+                AgreementVersion.objects.filter(pk=activation.process.data["version"])
+                .values_list("status", flat=True)
+                .get()
+                == VersionStatus.REJECTED
+            )
+        return activation._round_rejected
 
     def resolve_deadlines(self, activation):
         """The round is over: no decision of it is awaited any more."""
-        for task in activation.process.task_set.filter(flow_task=self.approve):
-            casework.deadline_resolve(reference=f"task:{task.pk}")
+        decisions = activation.process.task_set.filter(flow_task=self.approve)
+        casework.deadlines_resolve(
+            references=[f"task:{pk}" for pk in decisions.values_list("pk", flat=True)]
+        )
 
     def render_agreement_pdf(self, activation):
-        """The concluded version's PDF is rendered once the conclusion has committed, so
-        the last approval does not hold the round's lock while WeasyPrint works; a
-        failure leaves it to be rendered on first download."""
-        version_id = activation.process.data["version"]
-
-        def render() -> None:
-            try:
-                documents.agreement_document(
-                    version=AgreementVersion.objects.get(pk=version_id)
-                )
-            except Exception:
-                logger.exception("Rendering the PDF of version %s failed", version_id)
-
-        transaction.on_commit(render)
+        """The concluded version's PDF is a background job, queued once the conclusion
+        has committed: the last approval neither holds the round's lock nor makes its
+        signatory wait while WeasyPrint works. Until the job has run, the first download
+        renders it."""
+        transaction.on_commit(
+            partial(document_tasks.queue_agreement, activation.process.data["version"])
+        )
 
     def version_concluded(self, activation) -> bool:
         return (

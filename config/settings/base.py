@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "viewflow",
     "viewflow.workflow",
     "permissions",
@@ -55,6 +57,10 @@ INSTALLED_APPS = [
     "documents",
     "workflows",
 ]
+
+# Background jobs (documents.tasks): a queue in the database, worked by
+# `manage.py db_worker` (started by `make run`; a service of its own in production).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -9,6 +9,8 @@ from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Jobs run at once, in the test's own process (a test of the queue itself overrides).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # Documents rendered during tests go to a scratch folder, never into the project.
 import tempfile

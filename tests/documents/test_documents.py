@@ -321,3 +321,115 @@ def test_location_page_offers_the_documents(world, client, concluded_version):
     client.force_login(world.a_member)
     menu = client.get(reverse("locations:index")).content.decode()
     assert reverse("progress-report") not in menu
+
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _round_concluded_through_the_tasks(world, *, title: str):
+    from workflows import services as workflows
+    from workflows.models import ApprovalRound
+
+    bring_to(
+        world.own,
+        Stage.NEGOTIATION,
+        case_manager=world.case_manager,
+        ministry=world.ministry,
+    )
+    version = casework.agreement_draft(
+        location=world.own,
+        actor=world.case_manager,
+        kind=AgreementKind.HEADS_OF_AGREEMENT,
+        title=title,
+        text="Tekst.",
+        commitments=[],
+    )
+    process = workflows.approval_round_submit(version=version, actor=world.case_manager)
+    tasks = ApprovalRound.objects.get(pk=process.pk).task_set.filter(
+        flow_task_type="HUMAN"
+    )
+    for task in tasks.order_by("pk"):
+        signer = (
+            world.a_signatory
+            if task.data["organisation"] == world.org_a.pk
+            else world.b_signatory
+        )
+        workflows.task_complete(
+            task_id=task.pk, user=signer, payload={"decision": "approve"}
+        )
+    version.refresh_from_db()
+    return version
+
+
+def test_a_conclusion_queues_its_pdf_and_the_worker_renders_it(
+    world, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    """As in production: the last approval queues one job (after the commit) instead of
+    rendering; `db_worker` renders the PDF, and a second run of the job changes nothing."""
+    from django.core.management import call_command
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DATABASE_QUEUE
+    with django_capture_on_commit_callbacks(execute=True):
+        version = _round_concluded_through_the_tasks(
+            world, title="Akkoord in de wachtrij"
+        )
+    (job,) = DBTaskResult.objects.all()
+    assert job.task_path == "documents.tasks.render_agreement"
+    assert job.args_kwargs == {"args": [version.pk], "kwargs": {}}
+    assert not Document.objects.filter(agreement_version=version).exists()
+
+    # The worker closes its connection between jobs; here that connection holds the
+    # test's transaction, so it stays open.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+
+    job.refresh_from_db()
+    assert job.status == TaskResultStatus.SUCCESSFUL
+    document = Document.objects.get(
+        kind=DocumentKind.AGREEMENT, agreement_version=version
+    )
+    assert job.return_value == document.sha256
+    assert compact(version.sha256) in compact_text_of(content(document))
+    from documents.tasks import render_agreement
+
+    render_agreement.call(version.pk)
+    assert Document.objects.filter(agreement_version=version).count() == 1
+
+
+def test_no_job_is_queued_for_a_conclusion_that_rolls_back(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DATABASE_QUEUE
+
+    class Abort(Exception):
+        pass
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(Abort),
+        transaction.atomic(),
+    ):
+        _round_concluded_through_the_tasks(world, title="Akkoord dat niet doorgaat")
+        raise Abort
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_pdf_not_yet_rendered_by_the_worker_is_rendered_on_download(
+    world, client, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_QUEUE
+    with django_capture_on_commit_callbacks(execute=True):
+        version = _round_concluded_through_the_tasks(
+            world, title="Akkoord, direct nodig"
+        )
+    client.force_login(world.a_member)
+    response = client.get(reverse("agreement-pdf", args=[version.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert Document.objects.filter(agreement_version=version).count() == 1

@@ -6,8 +6,10 @@ per-field messages under `errors`.
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -64,3 +66,30 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
     """A URL under /api/v1/ that names no endpoint (a typo, an id that is no number):
     the API's 404, in the API's shape, not the site's HTML page."""
     return JsonResponse({"detail": _("Niet gevonden.")}, status=404)
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request(request, exception=None):
+    """`handler400`: a request Django refuses before any view runs (a body over
+    `DATA_UPLOAD_MAX_MEMORY_SIZE`, too many fields, a forged host) gets the API's shape
+    under /api/, the site's page elsewhere."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        message = _("De inhoud van het verzoek is te groot.")
+    else:
+        message = _("Het verzoek kan niet worden verwerkt.")
+    return JsonResponse({"detail": message}, status=400)
+
+
+def server_error(request):
+    """`handler500`: the API's shape under /api/ (the error itself is logged)."""
+    if not _is_api(request):
+        return defaults.server_error(request)
+    return JsonResponse(
+        {"detail": _("Er ging iets mis aan onze kant. Probeer het later opnieuw.")},
+        status=500,
+    )

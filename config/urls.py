@@ -133,3 +133,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard:index"), name="home"),
     path("", site.urls),
 ]
+
+# Errors raised before or outside a view: JSON under /api/, the site's pages elsewhere.
+handler400 = "config.api.bad_request"
+handler500 = "config.api.server_error"

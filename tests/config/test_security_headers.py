@@ -129,8 +129,24 @@ def test_a_request_body_over_the_limit_is_refused(world):
         {"category": "nitrogen", "description": "x" * (3 * 1024 * 1024)},
         format="json",
     )
-    assert response.status_code in (400, 413)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "De inhoud van het verzoek is te groot."}
     assert Bottleneck.objects.count() == bottlenecks
+
+
+def test_an_error_outside_the_api_keeps_the_site_page(world, client):
+    from django.test import RequestFactory
+
+    from config.api import bad_request, server_error
+
+    page = RequestFactory().get("/locations/")
+    assert not bad_request(page)["Content-Type"].startswith("application/json")
+    assert not server_error(page)["Content-Type"].startswith("application/json")
+    api = RequestFactory().get("/api/v1/locations/")
+    assert bad_request(api).status_code == 400
+    assert server_error(api).status_code == 500
+    assert "detail" in server_error(api).content.decode()
 
 
 def test_the_api_docs_page_has_no_inline_script(world):

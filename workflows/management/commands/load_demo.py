@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from casework.demo import DemoLoader
+from casework.impasses import detect_impasses
 from workflows.demo import FlowDemo
 
 
@@ -16,6 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.stdout.write("Demodata laden…")
         DemoLoader(workflow=FlowDemo(), log=self.stdout.write).run()
+        # What the cron job would have found by now: the dashboard and the impasse
+        # list are not empty until its first run.
+        impasses = detect_impasses()
+        self.stdout.write(f"Impassesignalen: {impasses.open_total} open.")
         self.stdout.write(self.style.SUCCESS("Demodata geladen."))
         self.stdout.write(
             "Inloggen met wachtwoord uit DEMO_PASSWORD "

@@ -6,7 +6,7 @@ write through the services; errors become HTTP in `config.api.exception_handler`
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -26,6 +26,18 @@ class LocationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Location
         fields = ["id", "name", "municipality", "province", "stage", "planned_homes"]
+
+
+def location_rows(locations: QuerySet[Location]) -> list[dict]:
+    """What `LocationSerializer(locations, many=True)` returns, read as plain rows.
+
+    Every field of the list is a column the serializer hands through unchanged (text,
+    a choice's stored value, an integer or null), so the rows of `values()` are the
+    same JSON, in the same key order, without building and serializing 2,000 model
+    instances (about two thirds of the list's time at full size). The test suite
+    holds the two to each other.
+    """
+    return list(locations.values(*LocationSerializer.Meta.fields))
 
 
 class OrganisationSerializer(serializers.Serializer):
@@ -145,7 +157,7 @@ class LocationListAPI(APIView):
             province=province,
             programme=request.query_params.get("programme"),
         )
-        return Response(LocationSerializer(locations, many=True).data)
+        return Response(location_rows(locations))
 
 
 class LocationDetailAPI(APIView):

@@ -20,6 +20,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     CharField,
     Exists,
@@ -127,8 +128,14 @@ def _may_claim(user) -> Q:
         "object_pk": OuterRef("owner_permission_obj_pk"),
         "perm_name": OuterRef("owner_permission"),
     }
+    # The user's groups straight from the membership table: joining `auth_group` on
+    # the way (`group__user`) doubled the time PostgreSQL spends planning the query
+    # behind the menu's queue count on every page.
+    user_groups = get_user_model().groups.through.objects.filter(user_id=user.pk)
     by_group = (
-        GroupObjectPermission.objects.filter(group__user=user)
+        GroupObjectPermission.objects.filter(
+            group_id__in=user_groups.values("group_id")
+        )
         .annotate(perm_name=perm_name)
         .filter(**on_the_object)
     )

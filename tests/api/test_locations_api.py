@@ -4,11 +4,13 @@ design §8."""
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from casework.api import LocationSerializer, location_rows
 from casework.constants import BottleneckCategory, Province, Stage
 from casework.models import AuditEvent, Bottleneck, Location
 
@@ -93,6 +95,26 @@ def test_list_shape_and_order(world):
         "planned_homes": 1200,
     }
     assert body[1]["planned_homes"] is None
+
+
+def test_list_rows_are_what_the_serializer_says(world):
+    """The list reads plain rows (`location_rows`) instead of serializing model
+    instances: the same JSON, key order included, as `LocationSerializer`."""
+    LocationFactory(programme=world.programme, name="Zonder woningen")
+    LocationFactory(
+        programme=world.programme,
+        name="Met woningen",
+        province=Province.FRIESLAND,
+        planned_homes=0,
+    )
+    locations = Location.objects.order_by("name", "id")
+    rows = location_rows(locations)
+    assert rows == LocationSerializer(locations, many=True).data
+    assert [list(row) for row in rows] == [
+        list(item) for item in LocationSerializer(locations, many=True).data
+    ]
+    body = token_client(world.viewer).get("/api/v1/locations/").json()
+    assert body == json.loads(json.dumps(rows))
 
 
 def test_list_shows_a_party_member_only_its_locations(world):

@@ -739,3 +739,17 @@ def test_an_organisation_decides_once_per_version(world):
             actor=world.a_signatory,
             decision="approve",
         )
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_stage_label_is_djangos(language):
+    """`Location.get_stage_display` (a shortcut past Django's generated method, which
+    translates every stage's label on each call) says what Django's would."""
+    from django.utils import translation
+
+    field = Location._meta.get_field("stage")
+    with translation.override(language):
+        for value in [*Stage.values, "unknown"]:
+            location = Location(stage=value)
+            assert location.get_stage_display() == location._get_FIELD_display(field)
+            assert type(location.get_stage_display()) is str

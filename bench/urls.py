@@ -5,6 +5,7 @@ from django.urls import path
 from viewflow.urls import Site
 from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 
+from config.urls import handler400, handler500  # noqa: F401 - the project's handlers
 from config.urls import urlpatterns as project_urlpatterns
 from workflows.flows import ApprovalRoundFlow, BottleneckActionFlow
 

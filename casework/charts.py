@@ -27,7 +27,13 @@ class Bar:
     target: int | None = None
 
 
-def _n(value: int) -> str:
+def grouped(value: int) -> str:
+    """A whole number with its thousands grouped, as humanize's `intcomma` writes it
+    (1.234 in Dutch). Below a thousand there is nothing to group in any language
+    (every locale groups by three digits or more), so the many small counts of the
+    dashboard skip the locale's format lookups (~10 µs a number, hundreds a page)."""
+    if type(value) is int and -1000 < value < 1000:
+        return str(value)
     return number_format(value, force_grouping=True)
 
 
@@ -56,9 +62,9 @@ def progress_bar(*, title: str, value: int, target: int, unit: str = "") -> Safe
     filled = round(bar_width * share)
     percent = 0 if target <= 0 else round(100 * value / target)
     label = _("%(value)s %(unit)s van %(target)s (%(percent)s%%)") % {
-        "value": _n(value),
+        "value": grouped(value),
         "unit": unit,
-        "target": _n(target),
+        "target": grouped(target),
         "percent": percent,
     }
     label = label.replace("  ", " ")
@@ -86,10 +92,10 @@ def horizontal_bars(*, title: str, bars: Sequence[Bar], unit: str = "") -> SafeS
             f'<rect x="{label_width}" y="{y + 3}" width="{max(length, 1)}" height="18" '
             f'fill="{ACCENT}"/>'
             f'<text x="{label_width + length + 6}" y="{y + 16}" font-size="13" '
-            f'fill="{INK}">{_n(bar.value)}</text>'
+            f'fill="{INK}">{grouped(bar.value)}</text>'
         )
     description = "; ".join(
-        f"{bar.label}: {_n(bar.value)} {unit}".strip() for bar in bars
+        f"{bar.label}: {grouped(bar.value)} {unit}".strip() for bar in bars
     )
     return _svg(width, height, title, description, "".join(parts))
 
@@ -111,7 +117,7 @@ def columns_with_targets(*, title: str, bars: Sequence[Bar]) -> SafeString:
             f'<rect x="{x}" y="{chart_height + 10 - h}" width="{column}" height="{h}" '
             f'fill="{ACCENT}"/>'
             f'<text x="{x + column / 2}" y="{chart_height + 6 - h}" font-size="13" '
-            f'text-anchor="middle" fill="{INK}">{_n(bar.value)}</text>'
+            f'text-anchor="middle" fill="{INK}">{grouped(bar.value)}</text>'
             f'<text x="{x + column / 2}" y="{chart_height + 30}" font-size="13" '
             f'text-anchor="middle" fill="{INK}">{escape(bar.label)}</text>'
         )
@@ -122,9 +128,9 @@ def columns_with_targets(*, title: str, bars: Sequence[Bar]) -> SafeString:
                 f'stroke="{TARGET}" stroke-width="3" stroke-dasharray="6 3"/>'
             )
     description = "; ".join(
-        f"{bar.label}: {_n(bar.value)}"
+        f"{bar.label}: {grouped(bar.value)}"
         + (
-            _(" (doel %(target)s)") % {"target": _n(bar.target)}
+            _(" (doel %(target)s)") % {"target": grouped(bar.target)}
             if bar.target is not None
             else ""
         )
@@ -194,10 +200,10 @@ def heatmap(
             if value:
                 parts.append(
                     f'<text x="{x + cell_width / 2}" y="{y + 17}" font-size="12" '
-                    f'text-anchor="middle" fill="{ink}">{_n(value)}</text>'
+                    f'text-anchor="middle" fill="{ink}">{grouped(value)}</text>'
                 )
     if not description:
         description = _(
             "%(rows)s rijen en %(columns)s kolommen; in elke cel het aantal."
-        ) % {"rows": _n(len(rows)), "columns": _n(len(columns))}
+        ) % {"rows": grouped(len(rows)), "columns": grouped(len(columns))}
     return _svg(width, height, title, description, "".join(parts))

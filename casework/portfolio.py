@@ -16,6 +16,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Min,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -35,6 +36,7 @@ from .constants import (
     Stage,
 )
 from .models import (
+    AgreementVersion,
     Approval,
     AuditEvent,
     Bottleneck,
@@ -128,6 +130,21 @@ def _days(duration: datetime.timedelta | float | int | None) -> float:
     return float(duration) / 1_000_000 / SECONDS_PER_DAY
 
 
+def _among(locations: QuerySet[Location]):
+    """`among(Model, path)`: the rows of `Model` that belong (through `path`, e.g.
+    "bottleneck__location") to one of `locations`. When `locations` is every location
+    (the programme-wide roles) that is every row: no subquery over the whole location
+    table, which would only cost the database a join in each figure."""
+    everything = not locations.query.has_filters()
+    ids = locations.values("pk")
+
+    def among(model: type[Model], path: str) -> QuerySet:
+        rows = model._default_manager.all()
+        return rows if everything else rows.filter(**{f"{path}__in": ids})
+
+    return among
+
+
 def portfolio_figures(
     locations: QuerySet[Location],
     *,
@@ -140,11 +157,12 @@ def portfolio_figures(
     bottlenecks (a page cannot draw 2,000 rows); the category totals still cover all.
 
     A constant number of queries (ten, nine with `programme`), whatever the number of
-    locations: every figure is an aggregate in SQL over the locations as a subquery.
+    locations: every figure is an aggregate in SQL over the locations as a subquery
+    (or over every row, when the locations are all of them).
     """
     now = timezone.now()
     today = timezone.localdate(now)
-    location_ids = locations.values("pk")
+    among = _among(locations)
 
     # 1. Per stage: how many, their homes, and how long they have been there.
     age = ExpressionWrapper(
@@ -215,13 +233,18 @@ def portfolio_figures(
     # 3. Breakthroughs (design §2): counted in the year a location reached a
     # breakthrough stage, as the audit trail recorded it; a location in such a stage
     # without that event (imported, bulk-loaded) counts in the year of its stage date.
-    reached = AuditEvent.objects.filter(
-        location=OuterRef("pk"),
-        action="transition",
-        to_stage__in=BREAKTHROUGH_STAGES,
-    ).order_by("at", "pk")
+    # Only the locations that reached one are dated: those in a breakthrough stage or
+    # with such an event (one hashed subquery), not every location by its events.
+    reached_events = AuditEvent.objects.filter(
+        action="transition", to_stage__in=BREAKTHROUGH_STAGES
+    )
+    reached = reached_events.filter(location=OuterRef("pk")).order_by("at", "pk")
     breakthroughs = dict(
-        locations.annotate(
+        locations.filter(
+            Q(stage__in=BREAKTHROUGH_STAGES)
+            | Q(pk__in=reached_events.values("location_id"))
+        )
+        .annotate(
             reached=Coalesce(
                 Subquery(reached.values("at")[:1]),
                 Case(
@@ -231,7 +254,6 @@ def portfolio_figures(
                 output_field=DateTimeField(),
             )
         )
-        .filter(reached__isnull=False)
         .annotate(year=ExtractYear("reached"))
         .order_by()
         .values("year")
@@ -258,47 +280,67 @@ def portfolio_figures(
     # 5. Overdue tasks, from casework's facts rather than the workflow's tasks (the
     # same rule as `workflows.selectors.task_overdue`: open, and the due date passed):
     # an approval a party still owes on a version in approval past its date, ...
-    overdue_approvals = (
-        Party.objects.filter(
-            location__in=location_ids,
-            location__agreements__versions__status=VersionStatus.IN_APPROVAL,
-            location__agreements__versions__approval_due_on__lt=today,
-        )
-        .annotate(version_id=F("location__agreements__versions__id"))
+    # Counted per overdue version, over the parties of its location (a few index
+    # lookups each), rather than by joining every party to every approval.
+    owing = (
+        Party.objects.filter(location_id=OuterRef("agreement__location_id"))
         .exclude(
             Exists(
                 Approval.objects.filter(
-                    version_id=OuterRef("version_id"),
+                    version_id=OuterRef(OuterRef("pk")),
                     organisation_id=OuterRef("organisation_id"),
                 )
             )
         )
-        .count()
+        .order_by()
+        .values("location_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    overdue_approvals = (
+        among(AgreementVersion, "agreement__location")
+        .filter(status=VersionStatus.IN_APPROVAL, approval_due_on__lt=today)
+        .annotate(owing=Subquery(owing))
+        .aggregate(n=Sum("owing"))["n"]
+        or 0
     )
     # 6. ... and a breakthrough-agenda action its party has not reported in time.
-    overdue_actions = BottleneckAction.objects.filter(
-        bottleneck__location__in=location_ids,
-        status=ActionStatus.OPEN,
-        due_on__lt=today,
-    ).count()
+    overdue_actions = (
+        among(BottleneckAction, "bottleneck__location")
+        .filter(status=ActionStatus.OPEN, due_on__lt=today)
+        .count()
+    )
 
-    # 7. Commitments of concluded agreements not kept in time.
-    overdue_commitments = Commitment.objects.filter(
-        version__agreement__location__in=location_ids,
-        version__status=VersionStatus.CONCLUDED,
-        status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
-        due_date__lt=today,
-    ).count()
+    # 7. Commitments of concluded agreements not kept in time: counted per concluded
+    # version (its commitments by index), not by reading every commitment.
+    late = (
+        Commitment.objects.filter(
+            version_id=OuterRef("pk"),
+            status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
+            due_date__lt=today,
+        )
+        .order_by()
+        .values("version_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    overdue_commitments = (
+        among(AgreementVersion, "agreement__location")
+        .filter(status=VersionStatus.CONCLUDED)
+        .annotate(late=Subquery(late))
+        .aggregate(n=Sum("late"))["n"]
+        or 0
+    )
 
     # 8. Open impasse signals.
-    impasses = ImpasseSignal.objects.filter(
-        location__in=location_ids, closed_at__isnull=True
-    ).aggregate(n=Count("pk"), locations=Count("location", distinct=True))
+    impasses = (
+        among(ImpasseSignal, "location")
+        .filter(closed_at__isnull=True)
+        .aggregate(n=Count("pk"), locations=Count("location", distinct=True))
+    )
 
     # 9. The heatmap: unresolved bottlenecks per location and category ...
-    unresolved = Bottleneck.objects.filter(location__in=location_ids).exclude(
-        status=BottleneckStatus.RESOLVED
-    )
+    unresolved = among(Bottleneck, "location").exclude(status=BottleneckStatus.RESOLVED)
     cells = unresolved
     if heatmap_limit is not None:
         busiest = (

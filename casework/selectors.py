@@ -106,6 +106,30 @@ def location_bottlenecks(location: Location) -> QuerySet[Bottleneck]:
     )
 
 
+def location_agenda(location: Location) -> list[Bottleneck]:
+    """The breakthrough agenda of the location page, read once per page: the page
+    lists it, and the form to open an action offers its open bottlenecks."""
+    if not hasattr(location, "_agenda"):
+        location._agenda = list(location_bottlenecks(location))
+    return location._agenda
+
+
+def location_versions(location: Location) -> list[AgreementVersion]:
+    """The location's versions in approval and concluded, with their agreement, by
+    kind and number: read once per page (the open rounds of 'who holds the ball', the
+    agreements of the documents section)."""
+    if not hasattr(location, "_versions"):
+        location._versions = list(
+            AgreementVersion.objects.filter(
+                agreement__location=location,
+                status__in=(VersionStatus.IN_APPROVAL, VersionStatus.CONCLUDED),
+            )
+            .select_related("agreement")
+            .order_by("agreement__kind", "number")
+        )
+    return location._versions
+
+
 def transition_blocker(location: Location, name: str) -> str | None:
     """Why `name` cannot be fired on `location` now (a Dutch sentence), or None."""
     method = getattr(location, name)

@@ -177,7 +177,7 @@ class LocationDetailView(LoginRequiredMixin, DetailView):
             (name, TransitionName(name).label)
             for name in selectors.available_transitions(user, location)
         ]
-        context["bottlenecks"] = selectors.location_bottlenecks(location)
+        context["bottlenecks"] = selectors.location_agenda(location)
         # The state machine with the path taken, and everything that happened.
         path = diagram.stage_path(location.stage, timeline.stage_steps(location))
         context["stage_diagram"] = diagram.state_diagram(path)

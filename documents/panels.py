@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
-from casework.models import AgreementVersion, VersionStatus
+from casework.models import VersionStatus
 from casework.panels import LocationPanel
+from casework.selectors import location_versions
 
 from .constants import INTERNAL_KINDS
-from .models import Document
+from .selectors import location_documents
 
 
 def documents_context(request, location):
-    # Queries: concluded versions (with their agreement), stored documents.
-    concluded = list(
-        AgreementVersion.objects.filter(
-            agreement__location=location, status=VersionStatus.CONCLUDED
-        )
-        .select_related("agreement")
-        .order_by("agreement__kind", "number")
-    )
+    # The page reads the location's versions and documents once (who holds the ball
+    # and the timeline show them too).
+    concluded = [
+        version
+        for version in location_versions(location)
+        if version.status == VersionStatus.CONCLUDED
+    ]
     from .api import may_read_internal
 
-    documents = Document.objects.filter(location=location)
+    documents = location_documents(location)
     # Internal documents (the evidence dossier) are left out for the parties. The
     # page has loaded the user's permissions on the location: no query.
     if not may_read_internal(request.user, location):
-        documents = documents.exclude(kind__in=INTERNAL_KINDS)
-    stored = list(documents.order_by("-created_at", "-id")[:20])
-    return {"concluded_versions": concluded, "documents": stored, "location": location}
+        documents = [d for d in documents if d.kind not in INTERNAL_KINDS]
+    return {
+        "concluded_versions": concluded,
+        "documents": documents[:20],
+        "location": location,
+    }
 
 
 PANEL = LocationPanel(

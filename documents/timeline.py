@@ -7,19 +7,18 @@ from django.utils.translation import gettext as _
 from casework.timeline import TimelineEntry, person
 
 from .constants import INTERNAL_KINDS
-from .models import Document
+from .selectors import location_documents
 
 
 def document_entries(location, limit: int) -> list[TimelineEntry]:
-    """The location's stored documents, newest first (one query)."""
+    """The location's stored documents, newest first (read once per page)."""
     # Everyone who sees the location sees its timeline: the internal documents (the
     # evidence dossier of an escalation) are not for the parties, so not on it.
-    documents = (
-        Document.objects.filter(location=location)
-        .exclude(kind__in=INTERNAL_KINDS)
-        .select_related("created_by")
-        .order_by("-created_at", "-id")[:limit]
-    )
+    documents = [
+        document
+        for document in location_documents(location, limit)
+        if document.kind not in INTERNAL_KINDS
+    ][:limit]
     return [
         TimelineEntry(
             at=document.created_at,

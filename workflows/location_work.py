@@ -20,7 +20,7 @@ from casework import services as casework
 from casework.constants import BottleneckStatus, LocationPerm, Stage
 from casework.models import AgreementKind, Location
 from casework.panels import LocationPanel
-from casework.selectors import access_location
+from casework.selectors import access_location, location_agenda
 from permissions.checks import has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
@@ -81,7 +81,11 @@ def panel_context(request, location: Location) -> dict:
         "agreement_kind": agreement_to_draft(request.user, location),
     }
     if may_start_action(request.user, location):
-        bottlenecks = list(_open_bottlenecks(location))
+        bottlenecks = [
+            bottleneck
+            for bottleneck in location_agenda(location)
+            if bottleneck.status != BottleneckStatus.RESOLVED
+        ]
         if bottlenecks:
             context["action_form"] = ActionStartForm(
                 location=location, bottlenecks=bottlenecks

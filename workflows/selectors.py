@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import (
     CharField,
+    Count,
     Exists,
     F,
     OuterRef,
@@ -30,6 +31,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Concat
@@ -51,7 +53,7 @@ from casework.models import (
     Location,
     VersionStatus,
 )
-from casework.selectors import locations_visible_to
+from casework.selectors import location_versions, locations_visible_to
 from permissions.checks import has_global_perm
 from permissions.models import Organisation
 
@@ -184,6 +186,33 @@ def inbox_count(user) -> int:
 
 def queue_count(user) -> int:
     return queue(user).order_by().count()
+
+
+def work_counts(user) -> dict[str, int]:
+    """The menu's three numbers (inbox, queue, unread notifications) in one round
+    trip: the three counts joined by UNION ALL, each keeping its own plan (one
+    aggregate over the open tasks with conditions would check the queue's permission
+    rule for every open task)."""
+
+    def counted(queryset, kind: str):
+        return (
+            queryset.order_by()
+            .values(kind=Value(kind, output_field=CharField()))
+            .annotate(n=Count("pk"))
+            .values_list("kind", "n")
+        )
+
+    counts = {"inbox": 0, "queue": 0, "unread": 0}
+    counts.update(
+        counted(inbox(user), "inbox").union(
+            counted(queue(user), "queue"),
+            counted(
+                Notification.objects.filter(user=user, read_at__isnull=True), "unread"
+            ),
+            all=True,
+        )
+    )
+    return counts
 
 
 def may_see_flow_dashboards(user) -> bool:
@@ -572,17 +601,16 @@ def location_work(location: Location) -> LocationWork:
         elif kind == REVISE:
             revise_tasks.append(task)
 
-    versions = list(
-        AgreementVersion.objects.filter(
-            agreement__location=location, status=VersionStatus.IN_APPROVAL
-        )
-        .select_related("agreement")
-        .prefetch_related(
-            Prefetch(
-                "approvals", queryset=Approval.objects.select_related("decided_by")
-            )
-        )
-        .order_by("agreement__kind", "number")
+    # The page reads the location's versions once (the documents section shows the
+    # concluded ones); the open rounds' decisions come with them.
+    versions = [
+        version
+        for version in location_versions(location)
+        if version.status == VersionStatus.IN_APPROVAL
+    ]
+    prefetch_related_objects(
+        versions,
+        Prefetch("approvals", queryset=Approval.objects.select_related("decided_by")),
     )
     today = timezone.localdate()
     rounds = []

@@ -457,10 +457,9 @@ PAGE_QUERIES = [
     "auth_user: the logged-in user",
     "permissions_calendartoken: the user's token (to show the address)",
     *FEED_QUERIES[1:],
-    "COUNT viewflow_task JOIN viewflow_process: the menu's inbox count",
-    "COUNT viewflow_task JOIN viewflow_process (EXISTS guardian object permissions): "
-    "the menu's queue count",
-    "COUNT workflows_notification: the menu's unread notifications",
+    "COUNT viewflow_task JOIN viewflow_process UNION ALL COUNT viewflow_task (EXISTS "
+    "guardian object permissions) UNION ALL COUNT workflows_notification: the menu's "
+    "inbox, queue and unread counts in one statement",
 ]
 
 

@@ -349,9 +349,8 @@ FIGURES = [
     "casework_bottleneck: totals per category and locations with bottlenecks",
 ]
 MENU = [
-    "COUNT viewflow_task: the user's inbox",
-    "COUNT viewflow_task: the user's queue",
-    "COUNT workflows_notification: the user's unread notifications",
+    "COUNT viewflow_task UNION ALL COUNT viewflow_task UNION ALL COUNT "
+    "workflows_notification: the user's inbox, queue and unread notifications",
 ]
 PAGE_QUERIES = [*SESSION_AND_PERMISSIONS, *FIGURES, *MENU]
 # A party member sees its locations through guardian's object permissions: their ids

@@ -35,10 +35,9 @@ DESCRIBE_PAGE = [
     "tasks are for",
 ]
 MENU_COUNTS = [
-    "COUNT viewflow_task JOIN viewflow_process: the inbox count in the menu",
-    "COUNT viewflow_task JOIN viewflow_process (EXISTS guardian object "
-    "permissions): the queue count in the menu",
-    "COUNT workflows_notification: the unread notifications in the menu",
+    "COUNT viewflow_task JOIN viewflow_process UNION ALL COUNT viewflow_task (EXISTS "
+    "guardian object permissions) UNION ALL COUNT workflows_notification: the menu's "
+    "inbox, queue and unread counts in one statement",
 ]
 
 QUERIES = {

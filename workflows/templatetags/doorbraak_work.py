@@ -12,23 +12,27 @@ register = template.Library()
 
 
 class WorkMenu:
-    """What the menu shows about the user's work; each number costs one query, and
-    only when the menu shows it."""
+    """What the menu shows about the user's work: its three numbers cost one query
+    together, and only when the menu shows one."""
 
     def __init__(self, user):
         self.user = user
 
     @cached_property
+    def _counts(self) -> dict[str, int]:
+        return selectors.work_counts(self.user)
+
+    @property
     def inbox_count(self) -> int:
-        return selectors.inbox_count(self.user)
+        return self._counts["inbox"]
 
-    @cached_property
+    @property
     def queue_count(self) -> int:
-        return selectors.queue_count(self.user)
+        return self._counts["queue"]
 
-    @cached_property
+    @property
     def unread_count(self) -> int:
-        return selectors.unread_notifications_count(self.user)
+        return self._counts["unread"]
 
     @cached_property
     def may_see_flows(self) -> bool:

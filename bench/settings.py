@@ -3,10 +3,13 @@ viewflow flow to compare against) and a URLconf that also mounts viewflow's own 
 inbox. Never used by the application or its tests."""
 
 from config.settings.test import *  # noqa: F403
-from config.settings.test import INSTALLED_APPS
+from config.settings.test import ALLOWED_HOSTS, INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 ROOT_URLCONF = "bench.urls"
+# The in-process client's host (the test runner's environment, which would add it,
+# also instruments template rendering: not measured here).
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # Jobs are queued as in production (a worker elsewhere renders the agreement PDFs).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The throughput run has gunicorn workers and client threads on the same cores.

@@ -267,65 +267,6 @@ def test_interface_downloads(world, client, concluded_version):
     assert client.get(reverse("progress-report")).status_code == 200
 
 
-def test_the_round_that_concludes_archives_the_agreement_pdf(
-    world, django_capture_on_commit_callbacks
-):
-    from workflows import services as workflows
-    from workflows.models import ApprovalRound
-
-    bring_to(
-        world.own,
-        Stage.NEGOTIATION,
-        case_manager=world.case_manager,
-        ministry=world.ministry,
-    )
-    version = casework.agreement_draft(
-        location=world.own,
-        actor=world.case_manager,
-        kind=AgreementKind.HEADS_OF_AGREEMENT,
-        title="Akkoord via de ronde",
-        text="Tekst.",
-        commitments=[],
-    )
-    process = workflows.approval_round_submit(version=version, actor=world.case_manager)
-    tasks = ApprovalRound.objects.get(pk=process.pk).task_set.filter(
-        flow_task_type="HUMAN"
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        for task in tasks.order_by("pk"):
-            organisation = task.data["organisation"]
-            signer = (
-                world.a_signatory
-                if organisation == world.org_a.pk
-                else world.b_signatory
-            )
-            workflows.task_complete(
-                task_id=task.pk, user=signer, payload={"decision": "approve"}
-            )
-    version.refresh_from_db()
-    document = Document.objects.get(
-        kind=DocumentKind.AGREEMENT, agreement_version=version
-    )
-    assert document.content_sha256 == version.sha256
-    assert compact(version.sha256) in compact_text_of(content(document))
-
-
-def test_location_page_offers_the_documents(world, client, concluded_version):
-    client.force_login(world.a_member)
-    page = client.get(reverse("locations:detail", args=[world.own.pk])).content.decode()
-    assert reverse("location-dossier", args=[world.own.pk]) in page
-    assert reverse("agreement-pdf", args=[concluded_version.pk]) in page
-    client.force_login(world.viewer)
-    menu = client.get(reverse("locations:index")).content.decode()
-    assert reverse("progress-report") in menu
-    client.force_login(world.a_member)
-    menu = client.get(reverse("locations:index")).content.decode()
-    assert reverse("progress-report") not in menu
-
-
-DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
 def _round_concluded_through_the_tasks(world, *, title: str):
     from workflows import services as workflows
     from workflows.models import ApprovalRound
@@ -359,6 +300,37 @@ def _round_concluded_through_the_tasks(world, *, title: str):
         )
     version.refresh_from_db()
     return version
+
+
+def test_the_round_that_concludes_archives_the_agreement_pdf(
+    world, django_capture_on_commit_callbacks
+):
+    """In the tests jobs run at once: the PDF is there when the round has concluded."""
+    with django_capture_on_commit_callbacks(execute=True):
+        version = _round_concluded_through_the_tasks(
+            world, title="Akkoord via de ronde"
+        )
+    document = Document.objects.get(
+        kind=DocumentKind.AGREEMENT, agreement_version=version
+    )
+    assert document.content_sha256 == version.sha256
+    assert compact(version.sha256) in compact_text_of(content(document))
+
+
+def test_location_page_offers_the_documents(world, client, concluded_version):
+    client.force_login(world.a_member)
+    page = client.get(reverse("locations:detail", args=[world.own.pk])).content.decode()
+    assert reverse("location-dossier", args=[world.own.pk]) in page
+    assert reverse("agreement-pdf", args=[concluded_version.pk]) in page
+    client.force_login(world.viewer)
+    menu = client.get(reverse("locations:index")).content.decode()
+    assert reverse("progress-report") in menu
+    client.force_login(world.a_member)
+    menu = client.get(reverse("locations:index")).content.decode()
+    assert reverse("progress-report") not in menu
+
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def test_a_conclusion_queues_its_pdf_and_the_worker_renders_it(

@@ -42,11 +42,11 @@ def access_location(
 ) -> Location:
     """The location, if `user` may see it (else `NotVisible`, a 404) and, when `perm` is
     given, may do that on it (else `NotPermitted`, a 403)."""
-    try:
-        pk = int(location_id)
-    except (TypeError, ValueError):
-        raise NotVisible(_("Locatie niet gevonden.")) from None
-    location = locations_visible_to(user, queryset).filter(pk=pk).first()
+    location = (
+        locations_visible_to(user, queryset)
+        .filter(pk=_location_pk(location_id))
+        .first()
+    )
     if location is None:
         raise NotVisible(_("Locatie niet gevonden."))
     if perm is not None and not has_object_perm(user, perm, location):
@@ -57,12 +57,16 @@ def access_location(
 def require_location_visible(user, location_id: int | str) -> None:
     """`access_location` without reading the location: `NotVisible` (a 404) unless
     `user` may see it."""
+    if not holds_perm_on(user, LocationPerm.VIEW, Location, _location_pk(location_id)):
+        raise NotVisible(_("Locatie niet gevonden."))
+
+
+def _location_pk(location_id: int | str) -> int:
+    """A location id from a URL or a process's data; not a number is not found."""
     try:
-        pk = int(location_id)
+        return int(location_id)
     except (TypeError, ValueError):
         raise NotVisible(_("Locatie niet gevonden.")) from None
-    if not holds_perm_on(user, LocationPerm.VIEW, Location, pk):
-        raise NotVisible(_("Locatie niet gevonden."))
 
 
 def location_list(user, *, stage=None, province=None, programme=None, search=None):
@@ -164,16 +168,20 @@ def available_transitions(user, location: Location) -> list[TransitionName]:
     return result
 
 
-def current_version(location: Location, kind: str) -> AgreementVersion | None:
-    """The newest submitted version of the location's agreement of `kind`."""
+def _submitted_versions(location: Location, kind: str) -> QuerySet[AgreementVersion]:
+    """The location's submitted versions of the agreement of `kind`, newest first."""
     return (
         AgreementVersion.objects.filter(
-            agreement__location=location, agreement__kind=kind
+            agreement__location_id=location.pk, agreement__kind=kind
         )
         .exclude(status=VersionStatus.DRAFT)
         .order_by("-number")
-        .first()
     )
+
+
+def current_version(location: Location, kind: str) -> AgreementVersion | None:
+    """The newest submitted version of the location's agreement of `kind`."""
+    return _submitted_versions(location, kind).first()
 
 
 def version_approved_by_every_party(*, location: Location, kind: str) -> bool:
@@ -185,11 +193,7 @@ def version_approved_by_every_party(*, location: Location, kind: str) -> bool:
         version_id=OuterRef(OuterRef("pk")), decision="approve"
     ).values("organisation_id")
     row = (
-        AgreementVersion.objects.filter(
-            agreement__location_id=location.pk, agreement__kind=kind
-        )
-        .exclude(status=VersionStatus.DRAFT)
-        .order_by("-number")
+        _submitted_versions(location, kind)
         .annotate(
             has_parties=Exists(parties),
             party_missing=Exists(parties.exclude(organisation_id__in=approved)),

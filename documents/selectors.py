@@ -13,7 +13,8 @@ def location_documents(location, limit: int = PAGE_DOCUMENTS) -> list[Document]:
     per page (the documents section and the timeline both show them), at least the
     newest `PAGE_DOCUMENTS`. The caller leaves out what its reader may not see."""
     cached = getattr(location, "_documents", None)
-    if cached is None or (len(cached[1]) == cached[0] < limit):
+    # Read again only when more are asked for than were read and there may be more.
+    if cached is None or (cached[0] < limit and len(cached[1]) == cached[0]):
         fetched = max(limit, PAGE_DOCUMENTS)
         rows = list(
             Document.objects.filter(location=location)

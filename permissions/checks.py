@@ -125,9 +125,26 @@ def holds_perm_on(user: AnyUser, perm: str, model: type[Model], pk: int) -> bool
         return bool(cursor.fetchone()[0])
 
 
-def _holds_perm_sql(model: type[Model]) -> str:
+def guardian_tables() -> dict[str, str]:
+    """The quoted names of the tables behind object permissions, for the few checks on
+    hot paths written as SQL (`holds_perm_on`, the menu's counts in `workflows`):
+    guardian's grants to groups and to users, Django's permissions and content types,
+    and the user-to-group table with its two columns."""
     quote = connection.ops.quote_name
     groups = get_user_model()._meta.get_field("groups")
+    return {
+        "group_perm": quote(GroupObjectPermission._meta.db_table),
+        "user_perm": quote(UserObjectPermission._meta.db_table),
+        "permission": quote(Permission._meta.db_table),
+        "content_type": quote(ContentType._meta.db_table),
+        "user_groups": quote(groups.m2m_db_table()),
+        "user_col": quote(groups.m2m_column_name()),
+        "group_col": quote(groups.m2m_reverse_name()),
+    }
+
+
+def _holds_perm_sql(model: type[Model]) -> str:
+    quote = connection.ops.quote_name
     return """
         SELECT EXISTS (
           SELECT 1 FROM {target} t WHERE t.{target_pk} = %s AND (
@@ -148,12 +165,7 @@ def _holds_perm_sql(model: type[Model]) -> str:
     """.format(
         target=quote(model._meta.db_table),
         target_pk=quote(model._meta.pk.column),
-        group_perm=quote(GroupObjectPermission._meta.db_table),
-        user_perm=quote(UserObjectPermission._meta.db_table),
-        permission=quote(Permission._meta.db_table),
-        user_groups=quote(groups.m2m_db_table()),
-        user_col=quote(groups.m2m_column_name()),
-        group_col=quote(groups.m2m_reverse_name()),
+        **guardian_tables(),
     )
 
 

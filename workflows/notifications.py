@@ -51,11 +51,3 @@ def notify(users: Iterable, *, subject: str, message: str, url: str = "") -> Non
                 logger.exception("Sending %d notification e-mails failed", len(mails))
 
         transaction.on_commit(send)
-
-
-def notifications_for(user, *, limit: int = 50):
-    return Notification.objects.filter(user=user).order_by("-created_at", "-id")[:limit]
-
-
-def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()

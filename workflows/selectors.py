@@ -21,8 +21,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
     CharField,
@@ -56,7 +54,7 @@ from casework.models import (
     VersionStatus,
 )
 from casework.selectors import location_versions, locations_visible_to
-from permissions.checks import has_global_perm
+from permissions.checks import guardian_tables, has_global_perm
 from permissions.models import Organisation
 
 from .models import Notification
@@ -182,14 +180,6 @@ def archive(user, flows: Iterable | None = None) -> QuerySet[Task]:
     )
 
 
-def inbox_count(user) -> int:
-    return inbox(user).order_by().count()
-
-
-def queue_count(user) -> int:
-    return queue(user).order_by().count()
-
-
 def work_counts(user) -> dict[str, int]:
     """The menu's three numbers (inbox, queue, unread notifications) in one statement
     on every page: the counts `inbox`, `queue` and the unread notifications would give.
@@ -200,18 +190,11 @@ def work_counts(user) -> dict[str, int]:
     """
     quote = connection.ops.quote_name
     process = Task._meta.get_field("process").related_model
-    groups = get_user_model()._meta.get_field("groups")
     tables = {
         "task": quote(Task._meta.db_table),
         "process": quote(process._meta.db_table),
         "notification": quote(Notification._meta.db_table),
-        "group_perm": quote(GroupObjectPermission._meta.db_table),
-        "user_perm": quote(UserObjectPermission._meta.db_table),
-        "permission": quote(Permission._meta.db_table),
-        "content_type": quote(ContentType._meta.db_table),
-        "user_groups": quote(groups.m2m_db_table()),
-        "ug_user": quote(groups.m2m_column_name()),
-        "ug_group": quote(groups.m2m_reverse_name()),
+        **guardian_tables(),
     }
     flow_field = process._meta.get_field("flow_class")
     flows = [flow_field.get_prep_value(flow) for flow in flow_classes()]
@@ -238,7 +221,7 @@ def work_counts(user) -> dict[str, int]:
         claimable = """
             AND (t.owner_permission IS NULL {by_role}
               OR EXISTS (SELECT 1 FROM {by_group} AND x.group_id IN (
-                SELECT {ug_group} FROM {user_groups} WHERE {ug_user} = %s))
+                SELECT {group_col} FROM {user_groups} WHERE {user_col} = %s))
               OR EXISTS (SELECT 1 FROM {by_user} AND x.user_id = %s))
         """.format(
             by_role=by_role,

@@ -107,7 +107,7 @@ def test_the_queue_shows_an_organisations_task_to_its_signatories_only(
         rows = rows_of(client.get(reverse("workflow:queue")))
         assert [row.task for row in rows] == [task]
         assert rows[0].organisation == "Gemeente A"
-        assert selectors.queue_count(signatory) == 1
+        assert selectors.work_counts(signatory)["queue"] == 1
 
     # Nobody else: not the member of A (members do not sign), not the other
     # organisations, not the programme-wide roles.
@@ -192,7 +192,7 @@ def test_claiming_from_the_queue_leads_to_the_task_page(client, world, two_signa
     task.refresh_from_db()
     assert (task.status, task.owner) == (STATUS.ASSIGNED, two_signatories)
     # It left the queue of the other signatory and is in the claimer's inbox.
-    assert selectors.queue_count(world.a_signatory) == 0
+    assert selectors.work_counts(world.a_signatory)["queue"] == 0
     assert [row.task for row in rows_of(client.get(reverse("workflow:inbox")))] == [
         task
     ]

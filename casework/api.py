@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from config.api import JSONAPIView
 from permissions.checks import prefetch_object_perms
+from permissions.constants import OrganisationKind
 from permissions.errors import InvalidInput
 
 from . import selectors, services
-from .constants import BottleneckCategory, Province, Stage, TransitionName
+from .constants import BottleneckCategory, ImpasseRule, Province, Stage, TransitionName
 from .dashboard import dashboard_figures
 from .models import Bottleneck, Instrument, Location, Party
 
@@ -43,7 +45,7 @@ def location_rows(locations: QuerySet[Location]) -> list[dict]:
 class OrganisationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=OrganisationKind.choices)
 
 
 class PartySerializer(serializers.ModelSerializer):
@@ -75,12 +77,18 @@ class LocationDetailSerializer(LocationSerializer):
             "parties",
         ]
 
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(TransitionName.choices))
+    )
     def get_available_transitions(self, location: Location) -> list[str]:
         return [str(t) for t in self.context["available_transitions"]]
 
 
 class TransitionRequestSerializer(serializers.Serializer):
-    transition = serializers.CharField()
+    transition = serializers.ChoiceField(
+        choices=TransitionName.choices,
+        error_messages={"invalid_choice": _lazy("Onbekende overgang: ‘{input}’.")},
+    )
     reason = serializers.CharField(allow_blank=True, required=False, default="")
     instrument = serializers.ChoiceField(choices=Instrument.choices, required=False)
     legal_basis = serializers.CharField(required=False, allow_blank=True)
@@ -122,7 +130,15 @@ class BottleneckCreateSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+    """Every error of the API (design §8)."""
+
+    detail = serializers.CharField(
+        help_text="Wat er mis is, in de taal van de gebruiker."
+    )
+    errors = serializers.DictField(
+        required=False,
+        help_text="Alleen bij 400 door onjuiste velden: de meldingen per veld.",
+    )
 
 
 ERRORS = {
@@ -133,7 +149,7 @@ ERRORS = {
 }
 
 
-class LocationListAPI(APIView):
+class LocationListAPI(JSONAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("stage", enum=Stage.values),
@@ -160,7 +176,7 @@ class LocationListAPI(APIView):
         return Response(location_rows(locations))
 
 
-class LocationDetailAPI(APIView):
+class LocationDetailAPI(JSONAPIView):
     @extend_schema(responses={200: LocationDetailSerializer, 404: ErrorSerializer})
     def get(self, request, pk: int):
         location = selectors.access_location(
@@ -179,7 +195,7 @@ class LocationDetailAPI(APIView):
         return Response(LocationDetailSerializer(location, context=context).data)
 
 
-class LocationTransitionAPI(APIView):
+class LocationTransitionAPI(JSONAPIView):
     @extend_schema(
         request=TransitionRequestSerializer,
         responses={200: TransitionResponseSerializer, **ERRORS},
@@ -205,7 +221,7 @@ class LocationTransitionAPI(APIView):
         return Response({"stage": location.stage})
 
 
-class LocationBottlenecksAPI(APIView):
+class LocationBottlenecksAPI(JSONAPIView):
     @extend_schema(
         responses={200: BottleneckSerializer(many=True), 404: ErrorSerializer}
     )
@@ -259,25 +275,34 @@ class LocationBottlenecksAPI(APIView):
         )
 
 
+class NamedSerializer(serializers.Serializer):
+    """An object by its id and name (a location, an organisation)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class ImpasseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     location = serializers.SerializerMethodField()
-    rule = serializers.CharField()
+    rule = serializers.ChoiceField(choices=ImpasseRule.choices)
     message = serializers.CharField()
     waiting_on = serializers.SerializerMethodField()
     opened_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
 
+    @extend_schema_field(NamedSerializer)
     def get_location(self, signal) -> dict:
         return {"id": signal.location_id, "name": signal.location.name}
 
+    @extend_schema_field(NamedSerializer(allow_null=True))
     def get_waiting_on(self, signal) -> dict | None:
         if signal.waiting_on is None:
             return None
         return {"id": signal.waiting_on_id, "name": signal.waiting_on.name}
 
 
-class ImpasseListAPI(APIView):
+class ImpasseListAPI(JSONAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", enum=["open", "all"]),
@@ -404,7 +429,7 @@ class DashboardSerializer(serializers.Serializer):
     )
 
 
-class DashboardAPI(APIView):
+class DashboardAPI(JSONAPIView):
     @extend_schema(responses={200: DashboardSerializer})
     def get(self, request):
         """The dashboard's figures over the locations you may see (design §7)."""

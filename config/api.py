@@ -1,7 +1,8 @@
 """Where domain errors become HTTP answers for the API: one place, one shape.
 
 Every error body is `{"detail": "..."}` (design §8); a validation error adds the
-per-field messages under `errors`.
+per-field messages under `errors`. What the API accepts is here too: `JSONAPIView`,
+the base of every view under `/api/v1/`, takes JSON bodies only.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import UnsupportedMediaType, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from permissions.errors import (
@@ -59,6 +62,42 @@ def exception_handler(exc, context):
     elif not (isinstance(response.data, dict) and "detail" in response.data):
         response.data = {"detail": _first_message(response.data)}
     return response
+
+
+def _carries_a_body(request) -> bool:
+    """As DRF decides it: a body is what `Content-Length` announces."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > 0
+    except ValueError:
+        return False
+
+
+class JSONAPIView(APIView):
+    """The base of every API view: request bodies are JSON, nothing else.
+
+    DRF refuses another content type only when a view reads the body; this refuses
+    it for every request that carries one (after authentication, before the view), so
+    a form or multipart body is a 415 on every operation, also on those that read no
+    body. The message does not echo the header: it may be anything.
+    """
+
+    parser_classes = [JSONParser]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not _carries_a_body(request):
+            return
+        parser = self.get_content_negotiator().select_parser(
+            request, self.get_parsers()
+        )
+        if parser is None:
+            raise UnsupportedMediaType(
+                request.content_type,
+                detail=_(
+                    "De API neemt alleen JSON aan: stuur de inhoud met "
+                    "Content-Type: application/json."
+                ),
+            )
 
 
 @csrf_exempt  # nothing happens here; a POST must get the 404, not a CSRF page

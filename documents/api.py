@@ -12,12 +12,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from casework.api import ErrorSerializer
 from casework.constants import LocationPerm
 from casework.models import AgreementVersion, Location
 from casework.selectors import access_location, locations_visible_to
+from config.api import JSONAPIView
 from permissions.checks import has_global_perm, has_object_perm, objects_with_perm
 from permissions.errors import NotPermitted, NotVisible
 
@@ -125,7 +125,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         return f"/api/v1/documents/{document.pk}/download/"
 
 
-class DocumentListAPI(APIView):
+class DocumentListAPI(JSONAPIView):
     @extend_schema(responses={200: DocumentSerializer(many=True)})
     def get(self, request):
         """The stored documents of the locations you may see (and, for the programme-wide
@@ -143,13 +143,13 @@ class DocumentListAPI(APIView):
         )
 
 
-class DocumentDetailAPI(APIView):
+class DocumentDetailAPI(JSONAPIView):
     @extend_schema(responses={200: DocumentSerializer, 404: ErrorSerializer})
     def get(self, request, pk: int):
         return Response(DocumentSerializer(access_document(request.user, pk)).data)
 
 
-class DocumentDownloadAPI(APIView):
+class DocumentDownloadAPI(JSONAPIView):
     @extend_schema(
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ErrorSerializer}
     )
@@ -157,7 +157,7 @@ class DocumentDownloadAPI(APIView):
         return pdf_response(access_document(request.user, pk))
 
 
-class AgreementPdfAPI(APIView):
+class AgreementPdfAPI(JSONAPIView):
     @extend_schema(
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
@@ -173,7 +173,7 @@ class AgreementPdfAPI(APIView):
         )
 
 
-class LocationDossierPdfAPI(APIView):
+class LocationDossierPdfAPI(JSONAPIView):
     @extend_schema(
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ErrorSerializer}
     )
@@ -184,7 +184,7 @@ class LocationDossierPdfAPI(APIView):
         )
 
 
-class ProgressReportPdfAPI(APIView):
+class ProgressReportPdfAPI(JSONAPIView):
     @extend_schema(
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, 403: ErrorSerializer}
     )

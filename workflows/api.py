@@ -16,47 +16,47 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import selectors
 from casework import services as casework
-from casework.api import ERRORS, ErrorSerializer
+from casework.api import ERRORS, ErrorSerializer, NamedSerializer
 from casework.constants import LocationPerm
+from casework.limits import TEXT_MAX
 from casework.models import (
     AgreementKind,
     AgreementVersion,
     Approval,
     Commitment,
     CommitmentStatus,
+    ConsultationOutcome,
     Decision,
+    Instrument,
     Location,
     Party,
     VersionStatus,
 )
+from config.api import JSONAPIView
 from permissions.checks import has_object_perm
-from permissions.errors import NotPermitted, NotVisible
+from permissions.errors import InvalidInput, NotPermitted, NotVisible
 from permissions.models import Organisation
 
 from . import selectors as workflow_selectors
-from . import services
+from . import services, views
 from .flows import ApprovalRoundFlow, BottleneckActionFlow
 
-FLOWS = (ApprovalRoundFlow, BottleneckActionFlow)
-
-
 # --- Agreements: representation ------------------------------------------------------------
-
-
-class NamedSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class CommitmentSerializer(serializers.ModelSerializer):
@@ -204,7 +204,7 @@ def agreement_body(user, version_id: int) -> dict[str, Any]:
 # --- Agreements: views ---------------------------------------------------------------------
 
 
-class LocationAgreementsAPI(APIView):
+class LocationAgreementsAPI(JSONAPIView):
     @extend_schema(
         request=AgreementCreateSerializer,
         responses={201: AgreementSerializer, **ERRORS},
@@ -233,13 +233,13 @@ class LocationAgreementsAPI(APIView):
         )
 
 
-class AgreementDetailAPI(APIView):
+class AgreementDetailAPI(JSONAPIView):
     @extend_schema(responses={200: AgreementSerializer, 404: ErrorSerializer})
     def get(self, request, pk: int):
         return Response(agreement_body(request.user, pk))
 
 
-class AgreementSubmitAPI(APIView):
+class AgreementSubmitAPI(JSONAPIView):
     @extend_schema(
         request=None,
         responses={
@@ -310,7 +310,14 @@ TASK_STATUSES = [
 
 class TaskSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=TaskKind.choices)
+    kind = serializers.ChoiceField(
+        choices=TaskKind.choices,
+        help_text="Wat voor taak: ook welke inhoud (`TaskCompletion`, dezelfde "
+        "`kind`) haar afrondt.",
+    )
+    complete_url = serializers.CharField(
+        help_text="Waar de taak wordt afgerond: `POST` met de inhoud van haar `kind`."
+    )
     location = NamedSerializer()
     agreement = serializers.IntegerField(
         allow_null=True, help_text="Id van de versie van de overeenkomst."
@@ -359,6 +366,7 @@ def task_rows(tasks: list[Task], user) -> list[dict[str, Any]]:
             {
                 "id": task.pk,
                 "kind": kind,
+                "complete_url": reverse("api:task-complete", args=[task.pk]),
                 "location": locations.get(process_data.get("location")),
                 "agreement": process_data.get("version"),
                 "action": process_data.get("action"),
@@ -373,60 +381,243 @@ def task_rows(tasks: list[Task], user) -> list[dict[str, Any]]:
     return rows
 
 
-class TaskCompleteSerializer(serializers.Serializer):
-    """One body for every kind of task; each kind reads its own fields."""
+# --- Completing a task: one body per kind ---------------------------------------------
+#
+# `POST /tasks/{id}/complete/` takes the body of the task's kind: a `oneOf` in the
+# schema, told apart by `kind` (the `kind` the task list shows). The choices are those
+# of the task pages' forms, and what the fields mean is checked where the pages check
+# it: in the services each kind calls (`workflows.services.task_complete`). These
+# serializers only give the body its shape.
 
-    decision = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        help_text="Goedkeuring: approve of reject. Beoordeling van een actie: accept "
-        "of return.",
+TEXT = {"max_length": TEXT_MAX}
+
+
+def _kind_field(kind: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=[(kind, dict(TaskKind.choices)[kind])],
+        help_text="De soort taak (`kind` in de takenlijst). Mag ontbreken: dan is het "
+        "de soort van de taak.",
     )
+
+
+def _form_choices(form, field: str) -> list:
+    return [(value, label) for value, label in form.base_fields[field].choices if value]
+
+
+class ApprovalCompletionSerializer(serializers.Serializer):
+    """Decide for your organisation on an agreement version."""
+
+    kind = _kind_field(TaskKind.APPROVAL)
+    decision = serializers.ChoiceField(choices=Decision.choices)
     comment = serializers.CharField(
         required=False,
         allow_blank=True,
-        help_text="Goedkeuring: toelichting, verplicht bij reject.",
+        help_text="Toelichting; verplicht bij `reject`.",
+        **TEXT,
     )
-    outcome = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        help_text="Actie: done (gereed, met bewijs) of help (hulp nodig).",
+
+
+class RevisionCompletionSerializer(serializers.Serializer):
+    """Revise the rejected version: a new version of the same agreement (title, text,
+    commitments as in `POST /locations/{id}/agreements/`), submitted at once."""
+
+    kind = _kind_field(TaskKind.REVISE)
+
+    def get_fields(self):
+        # The very fields (and limits) of a new draft, not a copy of them.
+        fields = super().get_fields()
+        draft = AgreementCreateSerializer().get_fields()
+        fields.update({name: draft[name] for name in ("title", "text", "commitments")})
+        return fields
+
+
+class ActionReportCompletionSerializer(serializers.Serializer):
+    """Report the action done (with evidence) or ask for help."""
+
+    kind = _kind_field(TaskKind.ACTION)
+    outcome = serializers.ChoiceField(
+        choices=_form_choices(views.ActionReportForm, "outcome")
     )
     report = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        help_text="Actie: het bewijs of de hulpvraag (verplicht).",
+        help_text="Het bewijs (bij `done`) of de hulpvraag (bij `help`).", **TEXT
+    )
+
+
+class ActionReviewCompletionSerializer(serializers.Serializer):
+    """Accept the reported action, or return it to the party."""
+
+    kind = _kind_field(TaskKind.ACTION_REVIEW)
+    decision = serializers.ChoiceField(
+        choices=_form_choices(views.ActionReviewForm, "decision")
     )
     note = serializers.CharField(
         required=False,
         allow_blank=True,
-        help_text="Beoordeling van een actie: toelichting, verplicht bij return.",
+        help_text="Wat de partij nog moet doen; verplicht bij `return`.",
+        **TEXT,
     )
 
 
-class TaskListAPI(APIView):
+class ConsultationCompletionSerializer(serializers.Serializer):
+    """Record the administrative consultation (bestuurlijk overleg)."""
+
+    kind = _kind_field(TaskKind.CONSULTATION)
+    held_on = serializers.DateField(help_text="Datum van het overleg (niet later).")
+    participants = serializers.CharField(
+        help_text="Wie namens welke organisatie aan tafel zat.", **TEXT
+    )
+    outcome = serializers.ChoiceField(choices=ConsultationOutcome.choices)
+    summary = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Wat is besproken; komt in de audittrail (de partijen lezen het).",
+        **TEXT,
+    )
+
+
+class ResumptionCompletionSerializer(serializers.Serializer):
+    """After a breakthrough in the consultation: resume the negotiation."""
+
+    kind = _kind_field(TaskKind.RESUME)
+    reason = serializers.CharField(
+        help_text="Komt in de audittrail (de partijen lezen het).", **TEXT
+    )
+
+
+class InterventionCompletionSerializer(serializers.Serializer):
+    """The deadlock remains: decide on intervention."""
+
+    kind = _kind_field(TaskKind.INTERVENTION)
+    decision = serializers.ChoiceField(
+        choices=_form_choices(views.InterventionForm, "decision")
+    )
+    reason = serializers.CharField(
+        help_text="Komt in de audittrail (de partijen lezen het).", **TEXT
+    )
+    instrument = serializers.ChoiceField(
+        choices=Instrument.choices,
+        required=False,
+        help_text="Verplicht bij `start_designation`.",
+    )
+    legal_basis = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Wettelijke grondslag; verplicht bij `start_designation`.",
+        **TEXT,
+    )
+    national_interest = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Nationaal belang; verplicht bij `start_designation`.",
+        **TEXT,
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Interne afweging: alleen voor het ministerie en de "
+        "procesregisseurs, niet voor de partijen.",
+        **TEXT,
+    )
+
+
+class FinalDecisionCompletionSerializer(serializers.Serializer):
+    """After the consultation period: take the final designation decision, or
+    refrain from designating."""
+
+    kind = _kind_field(TaskKind.DESIGNATION_DECISION)
+    decision = serializers.ChoiceField(
+        choices=_form_choices(views.FinalDecisionForm, "decision")
+    )
+    reason = serializers.CharField(
+        help_text="Komt in de audittrail (de partijen lezen het).", **TEXT
+    )
+    response = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Reactie op de zienswijzen; verplicht bij `designate` (komt in het "
+        "besluit).",
+        **TEXT,
+    )
+
+
+COMPLETION_BODIES: dict[str, type[serializers.Serializer]] = {
+    TaskKind.APPROVAL: ApprovalCompletionSerializer,
+    TaskKind.REVISE: RevisionCompletionSerializer,
+    TaskKind.ACTION: ActionReportCompletionSerializer,
+    TaskKind.ACTION_REVIEW: ActionReviewCompletionSerializer,
+    TaskKind.CONSULTATION: ConsultationCompletionSerializer,
+    TaskKind.RESUME: ResumptionCompletionSerializer,
+    TaskKind.INTERVENTION: InterventionCompletionSerializer,
+    TaskKind.DESIGNATION_DECISION: FinalDecisionCompletionSerializer,
+}
+
+TaskCompletionSerializer = PolymorphicProxySerializer(
+    component_name="TaskCompletion",
+    serializers=COMPLETION_BODIES,
+    resource_type_field_name="kind",
+)
+
+
+def completion_payload(task: Task, data) -> dict[str, Any]:
+    """The body of `POST /tasks/{id}/complete/` for `task`, validated as its kind's
+    (400 otherwise). Without `kind` the body is taken as the task's kind (the
+    contract's `{"decision", "comment"}` for an approval)."""
+    kind = task_kind(task)
+    body = COMPLETION_BODIES.get(kind)
+    if body is None:  # pragma: no cover - every human task has a kind
+        raise InvalidInput(_("Deze taak doet u op de taakpagina, niet via de API."))
+    if isinstance(data, dict):
+        given = data.get("kind", kind)
+        if given != kind:
+            raise InvalidInput(
+                _(
+                    "Deze taak is van de soort ‘%(kind)s’: stuur de inhoud voor die "
+                    "soort."
+                )
+                % {"kind": kind}
+            )
+        data = {**data, "kind": kind}
+    payload = body(data=data)
+    payload.is_valid(raise_exception=True)
+    values = dict(payload.validated_data)
+    values.pop("kind")
+    if "commitments" in values:
+        values["commitments"] = [dict(item) for item in values["commitments"]]
+    return values
+
+
+class TaskListAPI(JSONAPIView):
     @extend_schema(responses={200: TaskSerializer(many=True)})
     def get(self, request):
         """Your open tasks: assigned to you, and those you may claim for your
-        organisation or role."""
+        organisation or role. Each is done with `POST` to its `complete_url`, with the
+        body of its `kind`."""
         tasks = list(workflow_selectors.open_tasks(request.user))
         rows = task_rows(tasks, request.user)
         return Response(TaskSerializer(rows, many=True).data)
 
 
-class TaskCompleteAPI(APIView):
+class TaskCompleteAPI(JSONAPIView):
     @extend_schema(
-        request=TaskCompleteSerializer, responses={200: TaskSerializer, **ERRORS}
+        request=TaskCompletionSerializer, responses={200: TaskSerializer, **ERRORS}
     )
     def post(self, request, pk: int):
-        """Do a task: decide on an agreement (`decision`, `comment`), report an action
-        (`outcome`, `report`) or review one (`decision`, `note`). A claimable task is
-        claimed and done at once."""
-        # A hidden task is a 404 even with a bad body: visibility before the body.
-        task = services.visible_task(request.user, pk, flows=FLOWS)
-        payload = TaskCompleteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        """Do a task, with the body of its `kind` (see the task list): decide on an
+        agreement (`approval`), revise a rejected one (`revise`), report an action
+        (`action`) or review one (`action_review`), record the administrative
+        consultation (`consultation`), resume the negotiation
+        (`resume_negotiation`), decide on intervention (`intervention`) or take the
+        final designation decision (`designation_decision`). A claimable task is
+        claimed and done at once.
+
+        Checked in this order, each refusal changing nothing: 404 a task you may not
+        see (as one that does not exist), 409 done or its round closed, 403 not
+        yours, 400 the body (its shape here; what it means, as on the task page),
+        then 409 again where the case has moved on."""
+        task = services.visible_task(request.user, pk)
+        services.task_completion_check(task=task, user=request.user)
+        payload = completion_payload(task, request.data)
         task = services.task_complete(
-            task=task, user=request.user, payload=dict(payload.validated_data)
+            task=task, user=request.user, payload=payload, checked=True
         )
         return Response(TaskSerializer(task_rows([task], request.user)[0]).data)

@@ -156,6 +156,11 @@ class EscalationBranchFlow(DoorbraakFlow):
         location_id = (getattr(obj, "data", None) or {}).get("location")
         return location_id is not None and _may_see_procedure(user, location_id)
 
+    def shows_tasks_to(self, user, task) -> bool:
+        # The parties see that their location is escalated, not the deliberation: a
+        # task of the branch is not there for them (a 404, as for a missing one).
+        return _may_see_procedure(user, (task.process.data or {}).get("location"))
+
     def claimants(self, task) -> list:
         node = task.flow_task
         if isinstance(node, RoleTask):

@@ -92,6 +92,11 @@ class DoorbraakFlow(flow.Flow):
             and locations_visible_to(user).filter(pk=location_id).exists()
         )
 
+    def shows_tasks_to(self, user, task) -> bool:
+        """Whether `user`, who may see the task's location, may see the task (and so
+        learn it exists). Here: every task of a visible location."""
+        return True
+
     def task_created(self, activation):
         """Tell the people who can do a new task (its owner, or everyone who may claim
         it) by notification and e-mail, after the task is committed."""

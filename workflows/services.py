@@ -114,13 +114,38 @@ def review_action(activation, *, user, decision: str, note: str) -> None:
     activation.execute()
 
 
+def revise_agreement(
+    activation, *, user, title: str, text: str, commitments: list[dict[str, Any]]
+) -> AgreementVersion:
+    """The case manager revises the rejected version of the task's round: a new draft
+    of the same agreement, submitted at once (a new round). Submitting does every open
+    revision task of the agreement, this one included. Returns the new version."""
+    version = activation.process.version
+    draft = casework.agreement_draft(
+        location=version.agreement.location,
+        actor=user,
+        kind=version.agreement.kind,
+        title=title,
+        text=text,
+        commitments=commitments,
+    )
+    approval_round_submit(version=draft, actor=user)
+    activation.task.refresh_from_db()
+    if activation.task.status != STATUS.DONE:  # pragma: no cover - defensive
+        activation.task.data["revised_by_version"] = draft.pk
+        activation.execute()
+    return draft
+
+
 def task_location_id(task) -> int | None:
     return (task.process.data or {}).get("location")
 
 
 def visible_task(user, task_id: int, *, flows=None) -> Task:
     """The human task (of one of `flows`, when given) with its process, if `user` may
-    see its location; else `NotVisible` (a 404)."""
+    see its location and its flow shows the user its tasks (the escalation branch's
+    only to the ministry and case managers); else `NotVisible` (a 404), the answer for
+    a task that does not exist."""
     tasks = Task.objects.select_related("process").filter(
         pk=task_id, flow_task_type="HUMAN"
     )
@@ -134,34 +159,56 @@ def visible_task(user, task_id: int, *, flows=None) -> Task:
         require_location_visible(user, location_id)
     except NotVisible:
         raise NotVisible(_("Taak niet gevonden.")) from None
+    if not task.flow_task.flow_class.instance.shows_tasks_to(user, task):
+        raise NotVisible(_("Taak niet gevonden."))
     return task
 
 
-def task_complete(
-    *, user, payload: dict[str, Any], task_id: int | None = None, task=None
-) -> Task:
-    """Do a human task from code on behalf of `user` (the API's `complete`): by
-    `task_id`, or the `task` `visible_task` returned (not read or checked twice)."""
+def _handlers() -> dict:
+    from .escalation import task_handlers
     from .flows import ApprovalRoundFlow, BottleneckActionFlow
 
-    if task is None:
-        task = visible_task(user, task_id)
-    node = task.flow_task
-    from .escalation import task_handlers
-
-    handlers = {
+    return {
         ApprovalRoundFlow.instance.approve: _complete_approval,
+        ApprovalRoundFlow.instance.revise: _complete_revision,
         BottleneckActionFlow.instance.perform: _complete_perform,
         BottleneckActionFlow.instance.review: _complete_review,
         **task_handlers(),
     }
-    handler = handlers.get(node)
-    if handler is None:
+
+
+def task_completion_check(*, task, user) -> None:
+    """What would refuse `user` doing `task` whatever they send, raised before the
+    body is read: Conflict (the task is done, or its round closed), NotPermitted (not
+    the user's or their organisation's task). A visible task is checked, so this says
+    nothing about tasks the user may not see."""
+    if task.flow_task not in _handlers():
         raise InvalidInput(_("Deze taak doet u op de taakpagina, niet via de API."))
     if task.status not in OPEN:
         raise Conflict(_closed_message(task))
-    if not _may_do(node, user, task):
+    if not _may_do(task.flow_task, user, task):
         raise NotPermitted(_("Dit is geen taak van u of uw organisatie."))
+
+
+def task_complete(
+    *,
+    user,
+    payload: dict[str, Any],
+    task_id: int | None = None,
+    task=None,
+    checked: bool = False,
+) -> Task:
+    """Do a human task from code on behalf of `user` (the API's `complete`): by
+    `task_id`, or the `task` `visible_task` returned (not read or checked twice;
+    `checked` when the caller ran `task_completion_check` on it already).
+    Raises what `visible_task` and `task_completion_check` raise, then what doing the
+    task raises (the same functions as its page: `payload` holds the page's fields);
+    a refusal leaves everything as it was."""
+    if task is None:
+        task = visible_task(user, task_id)
+    if not checked:
+        task_completion_check(task=task, user=user)
+    handler = _handlers()[task.flow_task]
     with transaction.atomic(), task.activation() as activation:
         task = activation.task
         if task.status not in OPEN:
@@ -197,6 +244,16 @@ def _complete_approval(activation, user, payload):
         user=user,
         decision=payload.get("decision", ""),
         comment=payload.get("comment", ""),
+    )
+
+
+def _complete_revision(activation, user, payload):
+    revise_agreement(
+        activation,
+        user=user,
+        title=payload.get("title", ""),
+        text=payload.get("text", ""),
+        commitments=payload.get("commitments", []),
     )
 
 

@@ -16,9 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from viewflow.workflow.flow.views.mixins import TaskSuccessUrlMixin
-from viewflow.workflow.status import STATUS
 
-from casework import services as casework
 from casework.constants import ActionStatus
 from casework.models import (
     AgreementKind,
@@ -254,7 +252,6 @@ class ReviseTaskView(TaskView):
         )
 
     def form_valid(self, form, formset=None):
-        version = self.rejected_version()
         commitments = [
             {
                 "party": item["party"],
@@ -264,28 +261,19 @@ class ReviseTaskView(TaskView):
             for item in formset.cleaned_data
             if item and not item.get("DELETE")
         ]
-        activation = self.request.activation
         try:
-            draft = casework.agreement_draft(
-                location=version.agreement.location,
-                actor=self.request.user,
-                kind=version.agreement.kind,
+            draft = services.revise_agreement(
+                self.request.activation,
+                user=self.request.user,
                 title=form.cleaned_data["title"],
                 text=form.cleaned_data["text"],
                 commitments=commitments,
             )
-            # Submitting closes every open revision task of this agreement, this one
-            # included (also when the new version comes through the API).
-            services.approval_round_submit(version=draft, actor=self.request.user)
         except DomainError as exc:
             form.add_error(None, exc.message)
             return self.render_to_response(
                 self.get_context_data(form=form, formset=formset)
             )
-        activation.task.refresh_from_db()
-        if activation.task.status != STATUS.DONE:  # pragma: no cover - defensive
-            activation.task.data["revised_by_version"] = draft.pk
-            activation.execute()
         self.success_message = str(
             _(
                 "Versie %(number)s is ter goedkeuring aangeboden; de partijen vinden "

@@ -178,7 +178,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON only: a form or multipart body is a 415 (config.api.JSONAPIView), and the
+    # schema publishes JSON request bodies only.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.DoorbraakAutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -199,6 +202,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AgreementKindEnum": "casework.models.AgreementKind",
         "TaskKindEnum": "workflows.api.TaskKind.choices",
+        # Fields of the same name with other choices (a task's `decision`, a
+        # location's `available_transitions`) are named after their component.
+        "DecisionEnum": "casework.models.Decision",
+        "TransitionEnum": "casework.constants.TransitionName",
+        "ImpasseRuleEnum": "casework.constants.ImpasseRule",
     },
 }
 

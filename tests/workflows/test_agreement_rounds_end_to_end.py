@@ -288,6 +288,7 @@ def test_heads_of_agreement_and_administrative_agreement_for_five_parties(world,
         {
             "id": revise.pk,
             "kind": "revise",
+            "complete_url": f"/api/v1/tasks/{revise.pk}/complete/",
             "location": {"id": location.pk, "name": location.name},
             "agreement": first,
             "action": None,

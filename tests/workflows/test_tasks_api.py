@@ -44,6 +44,7 @@ from .api_helpers import (
 TASK_FIELDS = {
     "id",
     "kind",
+    "complete_url",
     "location",
     "agreement",
     "action",
@@ -83,6 +84,7 @@ def test_list_shows_a_signatory_the_approval_task_of_the_organisation(world):
     assert row == {
         "id": task.pk,
         "kind": "approval",
+        "complete_url": f"/api/v1/tasks/{task.pk}/complete/",
         "location": {"id": world.own.pk, "name": "Eigen Locatie"},
         "agreement": body["id"],
         "action": None,
@@ -200,6 +202,7 @@ def test_approve_200(world):
     assert response.json() == {
         "id": task.pk,
         "kind": "approval",
+        "complete_url": f"/api/v1/tasks/{task.pk}/complete/",
         "location": {"id": world.own.pk, "name": "Eigen Locatie"},
         "agreement": body["id"],
         "action": None,
@@ -249,6 +252,7 @@ def test_reject_200_closes_the_round_and_gives_the_case_manager_a_revise_task(wo
         {
             "id": revise.pk,
             "kind": "revise",
+            "complete_url": f"/api/v1/tasks/{revise.pk}/complete/",
             "location": {"id": world.own.pk, "name": "Eigen Locatie"},
             "agreement": body["id"],
             "action": None,
@@ -269,7 +273,8 @@ def test_reject_200_closes_the_round_and_gives_the_case_manager_a_revise_task(wo
             409,
         )
     assert "gesloten" in detail
-    # A revise task is done by submitting a new version, not through `complete`.
+    # A revise task takes a revision (title, text, commitments): an approval's
+    # body is a 400. Submitting a new version of the agreement does it too.
     with unchanged():
         assert_error(
             complete(token_client(world.case_manager), revise, decision="approve"), 400
@@ -422,6 +427,7 @@ def test_an_action_is_done_and_reviewed_through_the_api(world):
             {
                 "id": perform.pk,
                 "kind": "action",
+                "complete_url": f"/api/v1/tasks/{perform.pk}/complete/",
                 "location": {"id": world.own.pk, "name": "Eigen Locatie"},
                 "agreement": None,
                 "action": action.pk,
@@ -476,6 +482,7 @@ def test_an_action_is_done_and_reviewed_through_the_api(world):
         {
             "id": review.pk,
             "kind": "action_review",
+            "complete_url": f"/api/v1/tasks/{review.pk}/complete/",
             "location": {"id": world.own.pk, "name": "Eigen Locatie"},
             "agreement": None,
             "action": action.pk,

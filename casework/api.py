@@ -9,7 +9,12 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -84,12 +89,17 @@ class LocationDetailSerializer(LocationSerializer):
         return [str(t) for t in self.context["available_transitions"]]
 
 
+@extend_schema_serializer(component_name="Transition")
 class TransitionRequestSerializer(serializers.Serializer):
     transition = serializers.ChoiceField(
         choices=TransitionName.choices,
         error_messages={"invalid_choice": _lazy("Onbekende overgang: ‘{input}’.")},
     )
-    reason = serializers.CharField(allow_blank=True, required=False, default="")
+    # Every transition takes a reason (design §2); an empty one is refused by the
+    # service with the same message.
+    reason = serializers.CharField(
+        allow_blank=True, error_messages={"required": _lazy("Geef een reden op.")}
+    )
     instrument = serializers.ChoiceField(choices=Instrument.choices, required=False)
     legal_basis = serializers.CharField(required=False, allow_blank=True)
     national_interest = serializers.CharField(required=False, allow_blank=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -93,12 +93,15 @@ class LocationDetailSerializer(LocationSerializer):
 class TransitionRequestSerializer(serializers.Serializer):
     transition = serializers.ChoiceField(
         choices=TransitionName.choices,
-        error_messages={"invalid_choice": _lazy("Onbekende overgang: ‘{input}’.")},
+        error_messages={
+            "invalid_choice": gettext_lazy("Onbekende overgang: ‘{input}’.")
+        },
     )
     # Every transition takes a reason (design §2); an empty one is refused by the
     # service with the same message.
     reason = serializers.CharField(
-        allow_blank=True, error_messages={"required": _lazy("Geef een reden op.")}
+        allow_blank=True,
+        error_messages={"required": gettext_lazy("Geef een reden op.")},
     )
     instrument = serializers.ChoiceField(choices=Instrument.choices, required=False)
     legal_basis = serializers.CharField(required=False, allow_blank=True)

@@ -14,28 +14,28 @@ drf-spectacular infers from the views and serializers.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance, get_doc
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-# What each error status means, in the words of the README.
+# What each error status means, in the words of the README (Dutch, like the rest
+# of the schema's descriptions).
 ERROR_DESCRIPTIONS = {
-    "400": _("Onjuiste invoer: `detail` zegt wat er mis is, `errors` per veld."),
-    "401": _(
+    "400": "Onjuiste invoer: `detail` zegt wat er mis is, `errors` per veld.",
+    "401": (
         "Niet aangemeld: geen of een ongeldig token (`Authorization: Token …`) of "
         "sessie."
     ),
-    "403": _("Niet toegestaan voor u."),
-    "404": _(
+    "403": "Niet toegestaan voor u.",
+    "404": (
         "Niet gevonden: bestaat niet, of u mag het niet zien (hetzelfde antwoord)."
     ),
-    "409": _(
+    "409": (
         "Niet mogelijk in de huidige toestand: al gedaan, de verkeerde fase, een "
         "voorwaarde niet vervuld, of gelijktijdig gewijzigd."
     ),
-    "415": _("De inhoud is geen JSON: stuur `Content-Type: application/json`."),
+    "415": "De inhoud is geen JSON: stuur `Content-Type: application/json`.",
 }
 # Every operation can answer these, whatever it does.
 EVERY_OPERATION = ("401", "415")
@@ -68,7 +68,7 @@ class DoorbraakAutoSchema(AutoSchema):
                 )
         for code, response in responses.items():
             if code in ERROR_DESCRIPTIONS and not response.get("description"):
-                response["description"] = str(ERROR_DESCRIPTIONS[code])
+                response["description"] = ERROR_DESCRIPTIONS[code]
         return dict(sorted(responses.items()))
 
     def _map_basic_serializer(self, serializer, direction):

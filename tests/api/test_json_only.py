@@ -307,3 +307,19 @@ def test_a_request_without_a_body_needs_no_content_type(world):
         "GET", "/api/v1/locations/", "", content_type=FORM
     )
     assert response.status_code == 200
+
+
+def test_the_415_speaks_the_users_language(world):
+    from django.conf import settings
+
+    client = token_client(world.ministry)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.generic(
+        "POST",
+        f"/api/v1/locations/{world.own.pk}/transitions/",
+        "a=1",
+        content_type=FORM,
+    )
+    assert assert_error(response, 415) == (
+        "The API accepts JSON only: send the body with Content-Type: application/json."
+    )

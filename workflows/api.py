@@ -4,7 +4,8 @@
   starts its approval round, `GET /agreements/{id}/` shows it with its approvals and
   the organisations still to decide. `{id}` is the id of the agreement *version*.
 - `GET /tasks/` lists the user's open tasks: assigned to the user (inbox) or claimable
-  by the user (queue); `POST /tasks/{id}/complete/` does one.
+  by the user (queue), each with its `kind` and `complete_url`;
+  `POST /tasks/{id}/complete/` does one, whatever its kind, with that kind's body.
 
 Views are thin: reads check visibility here (an invisible object answers exactly like a
 missing one: 404), writes go through `casework.services` and `workflows.services`, and

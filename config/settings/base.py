@@ -277,7 +277,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Uploads: no form or API endpoint of the application takes a file (evidence of a
 # breakthrough action is text; documents are generated, never uploaded). A request that
-# sends one anyway is refused (400) before any view runs, and request bodies stay small.
+# sends one anyway is refused before any view runs (a form: 400; the API, JSON only:
+# 415), and request bodies stay small.
 DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FILES", "0"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(
     os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024))

@@ -100,8 +100,8 @@ def test_production_makes_cookies_secure_and_asks_for_hsts():
 
 
 def test_a_request_carrying_a_file_is_refused_and_changes_nothing(world):
-    """No endpoint takes a file: a multipart request with one is a 400 before any
-    view runs, and nothing is stored."""
+    """No endpoint takes a file: a multipart request with one is refused before any
+    view runs (the API takes JSON only: 415), and nothing is stored."""
     api = token_client(world.case_manager)
     bottlenecks = Bottleneck.objects.count()
     events = AuditEvent.objects.count()
@@ -116,7 +116,8 @@ def test_a_request_carrying_a_file_is_refused_and_changes_nothing(world):
         },
         format="multipart",
     )
-    assert response.status_code == 400
+    assert response.status_code == 415
+    assert "JSON" in response.json()["detail"]
     assert Bottleneck.objects.count() == bottlenecks
     assert AuditEvent.objects.count() == events
 

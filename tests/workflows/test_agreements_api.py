@@ -653,6 +653,7 @@ def test_openapi_schema_has_the_agreement_and_task_paths(db):
     assert set(components["Task"]["properties"]) == {
         "id",
         "kind",
+        "complete_url",
         "location",
         "agreement",
         "action",

@@ -107,6 +107,7 @@ class Api:
         self.base_url = base_url
         self.models = importlib.import_module(f"{PACKAGE}.models")
         self.answers: list[httpx.Response] = []
+        self.clients: list = []
 
     def operation(self, tag: str, operation_id: str) -> ModuleType:
         return importlib.import_module(f"{PACKAGE}.api.{tag}.{operation_id}")
@@ -120,13 +121,28 @@ class Api:
             response.read()
             self.answers.append(response)
 
-        return self.package.AuthenticatedClient(
+        client = self.package.AuthenticatedClient(
             base_url=self.base_url,
             token=token,
             prefix="Token",
             raise_on_unexpected_status=True,
             httpx_args={"event_hooks": {"response": [keep]}},
         )
+        self.clients.append(client)
+        return client
+
+    def close(self) -> None:
+        # A kept-alive connection holds a server thread, and with it a database
+        # connection that would outlive the test database.
+        for client in self.clients:
+            client.get_httpx_client().close()
+
+
+@pytest.fixture
+def api(live_server, generated_client):
+    client = Api(generated_client.load(live_server.url), live_server.url)
+    yield client
+    client.close()
 
 
 def operations_of(schema: dict) -> set[tuple[str, str]]:
@@ -139,10 +155,8 @@ def operations_of(schema: dict) -> set[tuple[str, str]]:
 
 
 def test_the_heads_of_agreement_journey_through_a_generated_client(
-    live_server, world, generated_client
+    api, world, generated_client
 ):
-    package = generated_client.load(live_server.url)
-    api = Api(package, live_server.url)
     m = api.models
     record_criteria(world.own, world.case_manager)
     ministry = api.client_for(world.ministry)

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -126,7 +126,14 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class DocumentListAPI(JSONAPIView):
-    @extend_schema(responses={200: DocumentSerializer(many=True)})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "location", int, description="Alleen de documenten van deze locatie."
+            )
+        ],
+        responses={200: DocumentSerializer(many=True), 404: ErrorSerializer},
+    )
     def get(self, request):
         """The stored documents of the locations you may see (and, for the programme-wide
         roles, the progress reports)."""

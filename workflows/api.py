@@ -358,6 +358,8 @@ def task_rows(tasks: list[Task], user) -> list[dict[str, Any]]:
         .values_list("pk", "name")
     }
     today = timezone.localdate()
+    # One reverse for the whole list: a reverse costs ~0.1 ms, a row a few µs.
+    complete_url = reverse("api:task-complete", args=[0]).replace("/0/", "/{}/")
     rows = []
     for task in tasks:
         kind = task_kind(task)
@@ -367,7 +369,7 @@ def task_rows(tasks: list[Task], user) -> list[dict[str, Any]]:
             {
                 "id": task.pk,
                 "kind": kind,
-                "complete_url": reverse("api:task-complete", args=[task.pk]),
+                "complete_url": complete_url.format(task.pk),
                 "location": locations.get(process_data.get("location")),
                 "agreement": process_data.get("version"),
                 "action": process_data.get("action"),

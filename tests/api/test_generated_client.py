@@ -306,7 +306,9 @@ def test_the_heads_of_agreement_journey_through_a_generated_client(
     assert isinstance(
         api.operation("impasses", "impasses_list").sync(client=ministry), list
     )
-    documents = api.operation("documents", "documents_list").sync(client=case_manager)
+    documents = api.operation("documents", "documents_list").sync(
+        client=case_manager, location=own.id
+    )
     (stored,) = [d for d in documents if d.kind == m.DocumentKindEnum.AGREEMENT]
     assert (
         api.operation("documents", "documents_retrieve")

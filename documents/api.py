@@ -80,13 +80,13 @@ def access_document(user, document_id) -> Document:
     parties do not learn it exists)."""
     document = Document.objects.filter(pk=document_id).first()
     if document is None:
-        raise NotVisible(_("Document niet gevonden."))
+        raise NotVisible(document=document_id)
     if document.location_id is not None:
         location = access_location(user, document.location_id)
         if document.kind in INTERNAL_KINDS and not may_read_internal(user, location):
-            raise NotVisible(_("Document niet gevonden."))
+            raise NotVisible(document=document_id)
     elif not has_global_perm(user, LocationPerm.VIEW):
-        raise NotVisible(_("Document niet gevonden."))
+        raise NotVisible(document=document_id)
     return document
 
 
@@ -98,7 +98,7 @@ def access_agreement_version(user, version_id) -> AgreementVersion:
         .first()
     )
     if version is None:
-        raise NotVisible(_("Overeenkomst niet gevonden."))
+        raise NotVisible(agreement_version=version_id)
     access_location(user, version.agreement.location_id)
     return version
 

@@ -31,10 +31,13 @@ class NotVisible(DomainError):
     One message for every kind of object, whether it is missing or only hidden: a
     message per kind ("location not found" for a hidden location's agreement, "agreement
     not found" for a missing one) would tell which ids exist. `context` may say what
-    was looked up, for logs; it never reaches the user.
+    was looked up, for logs; it never reaches the user. A message passed anyway (code
+    written before this rule) is kept in `context` and not shown either.
     """
 
-    def __init__(self, **context: object) -> None:
+    def __init__(self, message: str | None = None, **context: object) -> None:
+        if message is not None:
+            context["looked_for"] = message
         super().__init__(not_found_message(), **context)
 
 

@@ -475,3 +475,12 @@ def test_one_404_page_for_everyone_everywhere(world, objects):
             bodies[(who, url)] = response.content
     _assert_one_404_page(bodies)
     assert "csrfmiddlewaretoken" not in next(iter(bodies.values())).decode()
+
+
+def test_a_message_of_its_own_is_not_shown():
+    """Code that still names what it looked for gets the one answer all the same."""
+    from permissions.errors import NotVisible
+
+    error = NotVisible("Taak niet gevonden.", task=7)
+    assert error.message == "Niet gevonden."
+    assert error.context == {"looked_for": "Taak niet gevonden.", "task": 7}

@@ -30,6 +30,7 @@ from documents import services as documents
 from documents.constants import DocumentKind
 from documents.models import Document
 from permissions.calendar_tokens import calendar_token_regenerate
+from permissions.errors import NotVisible
 from workflows.flows import ApprovalRoundFlow
 
 from ..conftest import forget_world_caches, new_world, token_client
@@ -479,8 +480,6 @@ def test_one_404_page_for_everyone_everywhere(world, objects):
 
 def test_a_message_of_its_own_is_not_shown():
     """Code that still names what it looked for gets the one answer all the same."""
-    from permissions.errors import NotVisible
-
     error = NotVisible("Taak niet gevonden.", task=7)
     assert error.message == "Niet gevonden."
     assert error.context == {"looked_for": "Taak niet gevonden.", "task": 7}

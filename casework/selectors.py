@@ -48,7 +48,7 @@ def access_location(
         .first()
     )
     if location is None:
-        raise NotVisible(_("Locatie niet gevonden."))
+        raise NotVisible(location=location_id)
     if perm is not None and not has_object_perm(user, perm, location):
         raise NotPermitted(_("U heeft geen recht om dit te doen bij deze locatie."))
     return location
@@ -58,7 +58,7 @@ def require_location_visible(user, location_id: int | str) -> None:
     """`access_location` without reading the location: `NotVisible` (a 404) unless
     `user` may see it."""
     if not holds_perm_on(user, LocationPerm.VIEW, Location, _location_pk(location_id)):
-        raise NotVisible(_("Locatie niet gevonden."))
+        raise NotVisible(location=location_id)
 
 
 def _location_pk(location_id: int | str) -> int:
@@ -66,7 +66,7 @@ def _location_pk(location_id: int | str) -> int:
     try:
         return int(location_id)
     except (TypeError, ValueError):
-        raise NotVisible(_("Locatie niet gevonden.")) from None
+        raise NotVisible(location=location_id) from None
 
 
 def location_list(user, *, stage=None, province=None, programme=None, search=None):

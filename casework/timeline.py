@@ -6,6 +6,10 @@ Casework reads its own audit trail; an app that knows more about a location (doc
 adds a source with `register_timeline_source` from its `AppConfig.ready()`, as it adds
 panels to the location page: casework never imports the apps above it.
 
+A timeline is told to an audience (`casework.audience`): the parties' timeline leaves
+out the internal facts (the evidence dossier, the escalation branch's own tasks) and
+the signals an escalation cited; every source is given the audience too.
+
 Queries: one for the audit trail (with actors and the kinds of the agreements it
 mentions), one per registered source, and one for the path through the stages.
 """
@@ -23,6 +27,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .audience import Audience, audit_events_for, event_data_for
 from .constants import AuditAction, BottleneckCategory, DeadlineKind, Stage
 from .diagram import StageStep
 from .models import (
@@ -97,13 +102,13 @@ class Timeline:
     limit: int
 
 
-TimelineSource = Callable[[Location, int], Iterable[TimelineEntry]]
+TimelineSource = Callable[[Location, int, Audience], Iterable[TimelineEntry]]
 _sources: dict[str, TimelineSource] = {}
 
 
 def register_timeline_source(name: str, source: TimelineSource) -> None:
-    """Add (or replace, by name) entries of another app: `source(location, limit)`
-    returns at most `limit` entries, in one query."""
+    """Add (or replace, by name) entries of another app: `source(location, limit,
+    audience)` returns at most `limit` entries for `audience`, in one query."""
     _sources[name] = source
 
 
@@ -146,8 +151,7 @@ def _version(event: AuditEvent) -> str:
     return str(AgreementKind(kind).label) if kind in AgreementKind.values else ""
 
 
-def _transition_entry(event: AuditEvent) -> tuple[str, str, str]:
-    data = event.data or {}
+def _transition_entry(event: AuditEvent, data: dict) -> tuple[str, str, str]:
     title = str(TRANSITION_DONE.get(event.transition, event.transition))
     details = [
         _("Van ‘%(from)s’ naar ‘%(to)s’.")
@@ -172,14 +176,14 @@ def _transition_entry(event: AuditEvent) -> tuple[str, str, str]:
     return TRANSITION_KIND.get(event.transition, "stage"), title, " ".join(details)
 
 
-def entry_for_event(event: AuditEvent) -> TimelineEntry:
-    """An audit event in words."""
-    data = event.data or {}
+def entry_for_event(event: AuditEvent, audience: Audience) -> TimelineEntry:
+    """An audit event in words, as `audience` may read it."""
+    data = event_data_for(event, audience)
     action = event.action
     organisation = data.get("organisation_name") or data.get("organisation") or ""
     kind, title, detail = "location", str(event.get_action_display()), ""
     if action == AuditAction.TRANSITION:
-        kind, title, detail = _transition_entry(event)
+        kind, title, detail = _transition_entry(event, data)
     elif action == AuditAction.APPROVAL_RECORDED:
         approved = data.get("decision") == Decision.APPROVE
         kind = "approval" if approved else "rejection"
@@ -272,10 +276,11 @@ def entry_for_event(event: AuditEvent) -> TimelineEntry:
     )
 
 
-def _events(location: Location):
+def _events(location: Location, audience: Audience):
     agreement = Cast(KeyTextTransform("agreement", "data"), IntegerField())
     return (
-        location.audit_events.select_related("actor")
+        audit_events_for(location.audit_events.all(), audience)
+        .select_related("actor")
         .annotate(agreement_ref=agreement)
         .annotate(
             agreement_kind=Subquery(
@@ -288,15 +293,18 @@ def _events(location: Location):
     )
 
 
-def location_timeline(location: Location, *, limit: int | None = None) -> Timeline:
-    """Everything that happened at `location`, newest first: at most `limit` entries
-    (default `DEFAULT_LIMIT`; `truncated` says there are older ones)."""
+def location_timeline(
+    location: Location, *, audience: Audience, limit: int | None = None
+) -> Timeline:
+    """Everything that happened at `location` that `audience` may know, newest first:
+    at most `limit` entries (default `DEFAULT_LIMIT`; `truncated` says there are older
+    ones)."""
     limit = limit or DEFAULT_LIMIT
-    events = list(_events(location)[: limit + 1])
+    events = list(_events(location, audience)[: limit + 1])
     truncated = len(events) > limit
-    entries = [entry_for_event(event) for event in events[:limit]]
+    entries = [entry_for_event(event, audience) for event in events[:limit]]
     for name in timeline_sources():
-        entries.extend(_sources[name](location, limit))
+        entries.extend(_sources[name](location, limit, audience))
     entries.sort(key=lambda entry: entry.at, reverse=True)
     if len(entries) > limit:
         truncated = True

@@ -22,6 +22,7 @@ from permissions.checks import has_global_perm, has_object_perm, prefetch_object
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
 from . import diagram, selectors, services, timeline
+from .audience import audience_of
 from .constants import (
     BottleneckCategory,
     LocationPerm,
@@ -183,7 +184,9 @@ class LocationDetailView(LoginRequiredMixin, DetailView):
         context["stage_diagram"] = diagram.state_diagram(path)
         context["stage_marks"] = diagram.stage_marks(path)
         context["stage_path"] = path
-        context["timeline"] = timeline.location_timeline(location)
+        context["timeline"] = timeline.location_timeline(
+            location, audience=audience_of(user, location)
+        )
         context["can_add_bottleneck"] = location.stage not in (
             Stage.DESIGNATED,
             Stage.WITHDRAWN,

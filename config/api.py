@@ -8,13 +8,15 @@ the base of every view under `/api/v1/`, takes JSON bodies only.
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotFound, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import status
-from rest_framework.exceptions import UnsupportedMediaType, ValidationError
+from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,6 +27,7 @@ from permissions.errors import (
     InvalidInput,
     NotPermitted,
     NotVisible,
+    not_found_message,
 )
 
 DOMAIN_STATUS = {
@@ -54,6 +57,11 @@ def exception_handler(exc, context):
         for cls, code in DOMAIN_STATUS.items():
             if isinstance(exc, cls):
                 return Response({"detail": exc.message}, status=code)
+    if isinstance(exc, (Http404, NotFound)):
+        # DRF's own 404 (a view's `get_object_or_404`) says what the domain says.
+        return Response(
+            {"detail": not_found_message()}, status=status.HTTP_404_NOT_FOUND
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -101,14 +109,28 @@ class JSONAPIView(APIView):
 
 
 @csrf_exempt  # nothing happens here; a POST must get the 404, not a CSRF page
-def api_not_found(request, *args, **kwargs) -> JsonResponse:
+def api_not_found(request, *args, **kwargs) -> HttpResponse:
     """A URL under /api/v1/ that names no endpoint (a typo, an id that is no number):
-    the API's 404, in the API's shape, not the site's HTML page."""
-    return JsonResponse({"detail": _("Niet gevonden.")}, status=404)
+    the API's 404, not the site's HTML page, with the very bytes an endpoint answers
+    for a missing object (DRF's renderer, not Django's spaced JSON)."""
+    return HttpResponse(
+        JSONRenderer().render({"detail": not_found_message()}),
+        content_type="application/json",
+        status=404,
+    )
 
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    """`handler404`: the one "not found" of each surface. Under /api/ the API's body;
+    elsewhere the site's 404 page, rendered without the request (no address, user or
+    form token in it), so that a hidden object answers exactly as a missing one."""
+    if _is_api(request):
+        return api_not_found(request)
+    return HttpResponseNotFound(loader.render_to_string("404.html"))
 
 
 def bad_request(request, exception=None):

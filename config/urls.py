@@ -136,4 +136,5 @@ urlpatterns = [
 
 # Errors raised before or outside a view: JSON under /api/, the site's pages elsewhere.
 handler400 = "config.api.bad_request"
+handler404 = "config.api.not_found"
 handler500 = "config.api.server_error"

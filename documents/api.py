@@ -14,11 +14,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from casework.api import ErrorSerializer
+from casework.audience import reads_internal
 from casework.constants import LocationPerm
 from casework.models import AgreementVersion, Location
 from casework.selectors import access_location, locations_visible_to
 from config.api import JSONAPIView
-from permissions.checks import has_global_perm, has_object_perm, objects_with_perm
+from permissions.checks import has_global_perm, objects_with_perm
 from permissions.errors import NotPermitted, NotVisible
 
 from . import services
@@ -38,14 +39,6 @@ def pdf_response(document: Document) -> FileResponse:
     response["X-Document-Id"] = str(document.pk)
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def may_read_internal(user, location) -> bool:
-    """Internal documents of a location (the evidence dossier of an escalation) are for
-    the ministry and the case managers, as the impasse signals they draw on are."""
-    return has_object_perm(user, LocationPerm.MANAGE, location) or has_object_perm(
-        user, LocationPerm.DIRECT, location
-    )
 
 
 def documents_visible_to(user, documents: QuerySet[Document]) -> QuerySet[Document]:
@@ -80,13 +73,13 @@ def access_document(user, document_id) -> Document:
     parties do not learn it exists)."""
     document = Document.objects.filter(pk=document_id).first()
     if document is None:
-        raise NotVisible(_("Document niet gevonden."))
+        raise NotVisible(document=document_id)
     if document.location_id is not None:
         location = access_location(user, document.location_id)
-        if document.kind in INTERNAL_KINDS and not may_read_internal(user, location):
-            raise NotVisible(_("Document niet gevonden."))
+        if document.kind in INTERNAL_KINDS and not reads_internal(user, location):
+            raise NotVisible(document=document_id)
     elif not has_global_perm(user, LocationPerm.VIEW):
-        raise NotVisible(_("Document niet gevonden."))
+        raise NotVisible(document=document_id)
     return document
 
 
@@ -98,7 +91,7 @@ def access_agreement_version(user, version_id) -> AgreementVersion:
         .first()
     )
     if version is None:
-        raise NotVisible(_("Overeenkomst niet gevonden."))
+        raise NotVisible(agreement_version=version_id)
     access_location(user, version.agreement.location_id)
     return version
 

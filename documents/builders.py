@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework import charts
+from casework.audience import Audience, audit_events_for
 from casework.constants import MAIN_PATH, Stage
 from casework.models import (
     AgreementVersion,
@@ -244,13 +245,19 @@ def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
 
 
 @in_document_language
-def dossier_context(location: Location) -> tuple[dict, dict]:
+def dossier_context(location: Location, audience: Audience) -> tuple[dict, dict]:
+    """The location dossier as `audience` may read it: the parties' version leaves out
+    the internal facts (casework.audience)."""
     location = (
         Location.objects.select_related("programme")
         .prefetch_related(parties_with_signatories())
         .get(pk=location.pk)
     )
-    history = list(location.audit_events.select_related("actor").order_by("at", "id"))
+    history = list(
+        audit_events_for(location.audit_events.all(), audience)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
     bottlenecks = list(
         Bottleneck.objects.filter(location=location)
         .select_related("owner__organisation")
@@ -288,6 +295,7 @@ def dossier_context(location: Location) -> tuple[dict, dict]:
     ]
     data = {
         "location": location.pk,
+        "audience": audience.value,
         "stage": location.stage,
         "history": [
             [event.at.isoformat(), event.action, event.transition, event.reason]
@@ -299,7 +307,12 @@ def dossier_context(location: Location) -> tuple[dict, dict]:
         "awaiting": [[a["version"].pk, a["organisation"].pk] for a in awaiting],
     }
     context = {
-        "title": _("Locatiedossier %(name)s") % {"name": location.name},
+        "title": (
+            _("Locatiedossier %(name)s (intern)")
+            if audience.internal
+            else _("Locatiedossier %(name)s")
+        )
+        % {"name": location.name},
         "location": location,
         "history": history,
         "bottlenecks": bottlenecks,

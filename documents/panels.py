@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from casework.audience import is_internal_document, reads_internal
 from casework.models import VersionStatus
 from casework.panels import LocationPanel
 from casework.selectors import location_versions
 
-from .constants import INTERNAL_KINDS
 from .selectors import location_documents
 
 
@@ -18,13 +18,11 @@ def documents_context(request, location):
         for version in location_versions(location)
         if version.status == VersionStatus.CONCLUDED
     ]
-    from .api import may_read_internal
-
     documents = location_documents(location)
     # Internal documents (the evidence dossier) are left out for the parties. The
     # page has loaded the user's permissions on the location: no query.
-    if not may_read_internal(request.user, location):
-        documents = [d for d in documents if d.kind not in INTERNAL_KINDS]
+    if not reads_internal(request.user, location):
+        documents = [d for d in documents if not is_internal_document(d.kind)]
     return {
         "concluded_versions": concluded,
         "documents": documents[:20],

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from casework import services as casework
+from casework.audience import audience_of
 from casework.models import (
     AgreementVersion,
     Designation,
@@ -143,9 +144,14 @@ def progress_report_document(*, locations: QuerySet[Location], actor) -> Documen
 
 
 def location_dossier_document(*, location: Location, actor) -> Document:
-    context, data = builders.dossier_context(location)
+    """The location dossier as `actor` may read it: the ministry and case managers get
+    the internal version (an internal document), everyone else the parties' one."""
+    audience = audience_of(actor, location)
+    context, data = builders.dossier_context(location, audience)
     return _reuse_or_render(
-        kind=DocumentKind.LOCATION_DOSSIER,
+        kind=DocumentKind.LOCATION_DOSSIER_INTERNAL
+        if audience.internal
+        else DocumentKind.LOCATION_DOSSIER,
         template="documents/location_dossier.html",
         context=context,
         data=data,

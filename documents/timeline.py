@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from casework.audience import Audience, is_internal_document
 from casework.timeline import TimelineEntry, person
 
-from .constants import INTERNAL_KINDS
 from .selectors import location_documents
 
 
-def document_entries(location, limit: int) -> list[TimelineEntry]:
-    """The location's stored documents, newest first (read once per page)."""
-    # Everyone who sees the location sees its timeline: the internal documents (the
-    # evidence dossier of an escalation) are not for the parties, so not on it.
+def document_entries(location, limit: int, audience: Audience) -> list[TimelineEntry]:
+    """The location's stored documents that `audience` may know of, newest first (read
+    once per page)."""
     documents = [
         document
         for document in location_documents(location, limit)
-        if document.kind not in INTERNAL_KINDS
+        if audience.internal or not is_internal_document(document.kind)
     ][:limit]
     return [
         TimelineEntry(

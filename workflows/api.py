@@ -194,7 +194,7 @@ def access_version(user, version_id: int, queryset=None) -> AgreementVersion:
         .first()
     )
     if version is None:
-        raise NotVisible(_("Overeenkomst niet gevonden."))
+        raise NotVisible(agreement_version=version_id)
     return version
 
 

@@ -265,7 +265,7 @@ def calendar_feed(request, token: str) -> HttpResponse:
         raise Http404
     user = calendar_token_user(token)
     if user is None:
-        raise Http404(_("Onbekende agenda-koppeling."))
+        raise Http404
     body = feed_ical(
         deadline_items(user),
         request=request,

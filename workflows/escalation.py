@@ -146,6 +146,8 @@ class EscalationBranchFlow(DoorbraakFlow):
     internal deliberation), their tasks belong to a role, and their deadlines are
     recorded as escalation deadlines."""
 
+    internal = True
+
     def has_view_permission(self, user, obj=None):
         if not (user and user.is_authenticated):
             return False

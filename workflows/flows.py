@@ -80,6 +80,9 @@ class DoorbraakFlow(flow.Flow):
     programme-wide roles; one process is visible to whoever may see its location."""
 
     lock_impl = PROCESS_LOCK
+    # A flow whose work is internal to the ministry and case managers
+    # (casework.audience): what it tells people is for them alone.
+    internal = False
 
     def has_view_permission(self, user, obj=None):
         if not (user and user.is_authenticated):
@@ -120,6 +123,7 @@ class DoorbraakFlow(flow.Flow):
             subject=str(_("Nieuwe taak in Doorbraak: %(title)s") % {"title": title}),
             message=str(message),
             url=task_url(task),
+            internal_to=location if self.internal else None,
         )
 
     def claimants(self, task) -> list:
@@ -184,6 +188,7 @@ class DoorbraakFlow(flow.Flow):
                 subject=str(subject),
                 message=f"{subject}: {facts.description}",
                 url=f"/locations/{facts.location.pk}/",
+                internal_to=facts.location if self.internal else None,
             )
 
     def has_manage_permission(self, user, obj=None):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from casework import services as casework
+from casework.audience import reads_internal
 from casework.constants import BottleneckStatus, LocationPerm, Stage
 from casework.models import AgreementKind, Location
 from casework.panels import LocationPanel
@@ -288,7 +289,6 @@ def escalation_panel_context(request, location: Location) -> dict | None:
     consultation, the designation procedure, the views, the documents meant for
     them) and what only the ministry and case managers see (the evidence dossier,
     the impasse signals, the open tasks, the internal deliberation)."""
-    from documents.api import may_read_internal
     from documents.constants import INTERNAL_KINDS, DocumentKind
     from documents.models import Document
 
@@ -298,7 +298,7 @@ def escalation_panel_context(request, location: Location) -> dict | None:
     if facts.escalation is None:
         return None
     user = request.user
-    internal = may_read_internal(user, location)
+    internal = reads_internal(user, location)
     documents = Document.objects.filter(
         location=location,
         kind__in=[

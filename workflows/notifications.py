@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.db import transaction
 
+from casework.audience import reads_internal
+from casework.models import Location
 from permissions.models import Organisation
 
 from .models import Notification
@@ -27,10 +29,21 @@ def people_of(organisation: Organisation, *, signatories_only: bool) -> list:
     return list(get_user_model()._default_manager.filter(groups=group, is_active=True))
 
 
-def notify(users: Iterable, *, subject: str, message: str, url: str = "") -> None:
+def notify(
+    users: Iterable,
+    *,
+    subject: str,
+    message: str,
+    url: str = "",
+    internal_to: Location | None = None,
+) -> None:
     """Add `message` to each user's notification list and e-mail those with an address,
-    after the current transaction commits."""
+    after the current transaction commits. A message about internal facts of a
+    location (`internal_to`: the escalation branch's tasks and deadlines) reaches only
+    those who may know them (casework.audience), whoever else was named."""
     users = [user for user in users if user is not None]
+    if internal_to is not None:
+        users = [user for user in users if reads_internal(user, internal_to)]
     if not users:
         return
     Notification.objects.bulk_create(

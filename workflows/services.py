@@ -154,13 +154,13 @@ def visible_task(user, task_id: int, *, flows=None) -> Task:
     task = tasks.first()
     location_id = task_location_id(task) if task is not None else None
     if location_id is None:
-        raise NotVisible(_("Taak niet gevonden."))
+        raise NotVisible(task=task_id)
     try:
         require_location_visible(user, location_id)
     except NotVisible:
-        raise NotVisible(_("Taak niet gevonden.")) from None
+        raise NotVisible(task=task_id) from None
     if not task.flow_task.flow_class.instance.shows_tasks_to(user, task):
-        raise NotVisible(_("Taak niet gevonden."))
+        raise NotVisible(task=task_id)
     return task
 
 

@@ -33,7 +33,8 @@ def _location_guard(view):
         if process_pk is not None and not selectors.task_process_visible(
             request.user, process_pk=process_pk, task_pk=kwargs.get("task_pk")
         ):
-            raise Http404(_("Taak niet gevonden."))
+            # The one 404 page (config.api.not_found): a hidden process is missing.
+            raise Http404
         return view(request, *args, **kwargs)
 
     return guarded

@@ -240,16 +240,14 @@ PERMISSIONS_POLICY = (
 #   a nonce. An attribute can only style its element; it cannot load anything.
 # - inline <style> elements are not, except fixed ones allowed by their hash: the
 #   theme colours viewflow's base template writes (from the Site's colours in
-#   config/urls.py), Turbo's progress-bar style, Swagger UI's box-sizing rules and,
-#   for now, the dashboard's. A nonce would not do: Turbo swaps pages without
-#   reloading, so a later page's nonce never matches the first page's policy.
+#   config/urls.py) on its own pages (ours take them from doorbraak.css), Turbo's
+#   progress-bar style and Swagger UI's box-sizing rules. A nonce would not do:
+#   Turbo swaps pages without reloading, so a later page's nonce never matches the
+#   first page's policy.
 #   tests/browser/test_csp.py loads the pages in Chromium and fails on any violation
 #   (also when an upgrade or a template edit changes one of these texts).
 VIEWFLOW_THEME_STYLE_HASH = "sha256-E4xi1Y9dnFHcQZETrroNMFn2U/N07M2nCIk65A2VmM8="
 TURBO_PROGRESS_BAR_STYLE_HASH = "sha256-WAyOw4V+FqDc35lQPyRADLBWbuNK8ahvYEaQIYF1+Ps="
-# The dashboard's own <style> (templates/casework/dashboard.html). To be moved into
-# static/doorbraak/doorbraak.css, after which this hash goes.
-DASHBOARD_STYLE_HASH = "sha256-YCax7fZze+aGGEd9X0y/U+Xs3OZEXaS/ScJItA0UgUY="
 # The box-sizing rules of drf-spectacular's Swagger UI page (/api/v1/docs/).
 SWAGGER_UI_STYLE_HASH = "sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0="
 CONTENT_SECURITY_POLICY = {
@@ -261,7 +259,6 @@ CONTENT_SECURITY_POLICY = {
             "'self'",
             f"'{VIEWFLOW_THEME_STYLE_HASH}'",
             f"'{TURBO_PROGRESS_BAR_STYLE_HASH}'",
-            f"'{DASHBOARD_STYLE_HASH}'",
             f"'{SWAGGER_UI_STYLE_HASH}'",
         ],
         "style-src-attr": ["'unsafe-inline'"],

@@ -33,7 +33,7 @@ def xmp_of(content: bytes) -> str:
 
 
 def pdfa_identification(content: bytes) -> tuple[str | None, str | None]:
-    """(part, conformance) from the XMP metadata: ("3", "B") for PDF/A-3b."""
+    """(part, conformance) from the XMP metadata: ("3", "A") for PDF/A-3a."""
     raw = xmp_of(content)
     part = re.search(r'pdfaid:part="(\d)"|<pdfaid:part>(\d)<', raw)
     conformance = re.search(

@@ -29,7 +29,7 @@ from casework.constants import Stage
 from casework.limits import AGREEMENT_TEXT_MAX, SHORT_TEXT_MAX, TEXT_MAX
 from casework.models import AgreementKind
 from documents import builders
-from documents.rendering import html_to_pdf, with_break_opportunities
+from documents.rendering import html_to_pdf, render_html
 
 from ..scenarios import approve_by_every_party, bring_to
 from .pdf import body_texts_of, compact, reader, reads_whole
@@ -59,14 +59,16 @@ def prose(length: int) -> str:
 def _pdf(
     template: str, context: dict, words: list[str], *, ordinary: bool
 ) -> tuple[bytes, str]:
-    """The document through the pipeline, and its HTML; with `ordinary`, every long
-    word replaced by prose of the same length (the page count to compare with)."""
+    """The document through the pipeline, and its template's HTML; with `ordinary`,
+    every long word replaced by prose of the same length (the page count to compare
+    with)."""
     with translation.override("nl"):
         html = render_to_string(template, context)
-    if ordinary:
-        for word in words:
-            html = html.replace(word, prose(len(word)))
-    return html_to_pdf(with_break_opportunities(html)).content, html
+    if not ordinary:
+        return html_to_pdf(render_html(template, context)).content, html
+    for word in words:
+        html = html.replace(word, prose(len(word)))
+    return html_to_pdf(html).content, html
 
 
 def _assert_renders(template: str, context: dict, words: list[str]) -> int:

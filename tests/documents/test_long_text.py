@@ -151,3 +151,59 @@ def test_every_free_text_at_its_maximum_renders_whole(world):
     )
     context, _data = builders.dossier_context(world.foreign)
     _assert_renders("documents/location_dossier.html", context, [description, reason])
+
+
+def test_the_designation_decision_with_every_text_at_its_maximum(world):
+    """The facts of a designation decision (its reasons, legal basis and national
+    interest) and the views and response at their maximum, as one unbroken word each:
+    the facts table and the views table wrap them on the page."""
+    from casework.models import ConsultationOutcome, Designation, Escalation
+
+    reason, legal_basis, national_interest, summary, response = (
+        unbroken(TEXT_MAX, seed) for seed in range(10, 15)
+    )
+    bring_to(
+        world.own,
+        Stage.BOTTLENECK_ANALYSIS,
+        case_manager=world.case_manager,
+        ministry=world.ministry,
+    )
+    casework.location_transition(
+        location=world.own, transition="escalate", actor=world.ministry, reason=reason
+    )
+    casework.escalation_record_consultation(
+        location=world.own,
+        actor=world.case_manager,
+        held_on=timezone.localdate(),
+        participants="Minister, gedeputeerde, wethouder.",
+        outcome=ConsultationOutcome.DEADLOCK_REMAINS,
+    )
+    casework.location_transition(
+        location=world.own,
+        transition="start_designation",
+        actor=world.ministry,
+        reason="Impasse blijft.",
+        instrument="instruction",
+        legal_basis=legal_basis,
+        national_interest=national_interest,
+    )
+    casework.designation_record_view(
+        location=world.own,
+        actor=world.case_manager,
+        submitted_by="Provincie Utrecht",
+        submitted_on=timezone.localdate(),
+        summary=summary,
+    )
+    designation = Designation.objects.get(location=world.own)
+    context, _data = builders.designation_decision_context(
+        designation, final=True, response=response
+    )
+    _assert_renders(
+        "documents/designation_decision.html",
+        context,
+        [reason, legal_basis, national_interest, summary, response],
+    )
+    context, _data = builders.evidence_dossier_context(
+        Escalation.objects.get(location=world.own)
+    )
+    _assert_renders("documents/evidence_dossier.html", context, [reason])

@@ -425,7 +425,12 @@ def progress_report(runs: int) -> dict:
 
     from casework.models import Location
     from documents import builders
-    from documents.rendering import JSONAttachment, html_to_pdf, render_html
+    from documents.rendering import (
+        PDF_VARIANT,
+        JSONAttachment,
+        html_to_pdf,
+        render_html,
+    )
 
     locations = Location.objects.all()
     static_dir = (ROOT / "documents" / "static").as_uri() + "/"
@@ -440,7 +445,8 @@ def progress_report(runs: int) -> dict:
 
     def plain():
         return HTML(string=html, base_url=static_dir).write_pdf(
-            pdf_variant="pdf/a-3b",
+            pdf_variant=PDF_VARIANT,
+            pdf_tags=True,
             attachments=[
                 Attachment(string=json.dumps(data, default=str), name="data.json")
             ],

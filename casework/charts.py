@@ -17,6 +17,8 @@ INK = "#1a1a1a"
 MUTED = "#595959"
 ACCENT = "#01689b"
 TARGET = "#b35c00"
+# The target's number in text: darker than the line, 4.5:1 or more on white.
+TARGET_INK = "#8a4500"
 TRACK = "#e6eef3"
 
 
@@ -100,32 +102,47 @@ def horizontal_bars(*, title: str, bars: Sequence[Bar], unit: str = "") -> SafeS
     return _svg(width, height, title, description, "".join(parts))
 
 
-def columns_with_targets(*, title: str, bars: Sequence[Bar]) -> SafeString:
-    """Columns per period with a target marker (e.g. breakthroughs per year)."""
-    column, gap, chart_height, left = 56, 28, 160, 30
-    width = left + len(bars) * (column + gap) + gap
-    height = chart_height + 50
+def columns_with_targets(
+    *, title: str, bars: Sequence[Bar], unit: str = ""
+) -> SafeString:
+    """Columns per period with a target marker (e.g. breakthroughs per year). Every
+    column carries its number and its period, every target line its number, and a
+    legend says which is which."""
+    column, gap, chart_height, left, legend = 56, 44, 160, 30, 30
+    width = max(left + len(bars) * (column + gap) + gap, 420)
+    base = legend + chart_height + 10
+    height = base + 40
     top = max([bar.value for bar in bars] + [bar.target or 0 for bar in bars] + [1])
+    value_label = unit or _("aantal")
     parts = [
-        f'<line x1="{left}" y1="{chart_height + 10}" x2="{width}" y2="{chart_height + 10}" '
-        f'stroke="{MUTED}"/>'
+        # Legend: a filled square for the columns, a dashed line for the targets.
+        f'<rect x="{left}" y="6" width="14" height="14" fill="{ACCENT}"/>'
+        f'<text x="{left + 20}" y="18" font-size="13" fill="{INK}">'
+        f"{escape(value_label)}</text>",
+        f'<line x1="{left + 170}" y1="13" x2="{left + 200}" y2="13" stroke="{TARGET}" '
+        f'stroke-width="3" stroke-dasharray="6 3"/>'
+        f'<text x="{left + 206}" y="18" font-size="13" fill="{INK}">'
+        f"{escape(_('doel'))}</text>",
+        f'<line x1="{left}" y1="{base}" x2="{width}" y2="{base}" stroke="{MUTED}"/>',
     ]
     for index, bar in enumerate(bars):
         x = left + gap + index * (column + gap)
         h = round(chart_height * bar.value / top)
         parts.append(
-            f'<rect x="{x}" y="{chart_height + 10 - h}" width="{column}" height="{h}" '
+            f'<rect x="{x}" y="{base - h}" width="{column}" height="{h}" '
             f'fill="{ACCENT}"/>'
-            f'<text x="{x + column / 2}" y="{chart_height + 6 - h}" font-size="13" '
+            f'<text x="{x + column / 2}" y="{base - 4 - h}" font-size="13" '
             f'text-anchor="middle" fill="{INK}">{grouped(bar.value)}</text>'
-            f'<text x="{x + column / 2}" y="{chart_height + 30}" font-size="13" '
+            f'<text x="{x + column / 2}" y="{base + 20}" font-size="13" '
             f'text-anchor="middle" fill="{INK}">{escape(bar.label)}</text>'
         )
         if bar.target is not None:
-            ty = chart_height + 10 - round(chart_height * bar.target / top)
+            ty = base - round(chart_height * bar.target / top)
             parts.append(
                 f'<line x1="{x - 6}" y1="{ty}" x2="{x + column + 6}" y2="{ty}" '
                 f'stroke="{TARGET}" stroke-width="3" stroke-dasharray="6 3"/>'
+                f'<text x="{x + column + 9}" y="{ty + 4}" font-size="12" '
+                f'fill="{TARGET_INK}">{grouped(bar.target)}</text>'
             )
     description = "; ".join(
         f"{bar.label}: {grouped(bar.value)}"

@@ -87,9 +87,14 @@ def _heatmap_rows(figures: PortfolioFigures, categories: list[str]) -> list[Heat
     return sorted(rows.values(), key=lambda row: (-row.total, row.name.lower()))
 
 
-def dashboard_page_context(figures: PortfolioFigures) -> dict[str, Any]:
+def dashboard_page_context(
+    figures: PortfolioFigures, *, heatmap_chart_rows: int | None = None
+) -> dict[str, Any]:
     """What the page shows besides the figures: table rows and the charts, drawn by
-    the same SVG renderer as the progress report (`casework.charts`)."""
+    the same SVG renderer as the progress report (`casework.charts`), which builds
+    its context with this function too. `heatmap_chart_rows` draws the heatmap for
+    the first rows only while the table keeps them all (the report lists every
+    location; the page's figures hold the top rows already)."""
     stage_labels = dict(Stage.choices)
     locations_url = reverse("locations:index")
     funnel = [
@@ -131,6 +136,9 @@ def dashboard_page_context(figures: PortfolioFigures) -> dict[str, Any]:
     ]
     category_labels = [str(BottleneckCategory(value).label) for value in categories]
     heatmap_rows = _heatmap_rows(figures, categories)
+    chart_rows = (
+        heatmap_rows[:heatmap_chart_rows] if heatmap_chart_rows else heatmap_rows
+    )
     longest = figures.longest_in_stage
     return {
         "funnel": funnel,
@@ -153,6 +161,8 @@ def dashboard_page_context(figures: PortfolioFigures) -> dict[str, Any]:
         "breakthroughs_total": sum(figures.breakthroughs_by_year.values()),
         "bottlenecks_total": sum(figures.bottlenecks_by_category.values()),
         "heatmap_partial": len(heatmap_rows) < figures.bottleneck_locations,
+        "heatmap_chart_rows": chart_rows,
+        "heatmap_chart_partial": len(chart_rows) < figures.bottleneck_locations,
         "homes_chart": charts.progress_bar(
             title=_("Woningen in versnelde planvorming"),
             value=figures.homes_accelerated,
@@ -161,6 +171,7 @@ def dashboard_page_context(figures: PortfolioFigures) -> dict[str, Any]:
         ),
         "breakthrough_chart": charts.columns_with_targets(
             title=_("Doorbraken per jaar"),
+            unit=_("doorbraken"),
             bars=[
                 charts.Bar(row["year"], row["count"], row["target"])
                 for row in breakthroughs
@@ -181,15 +192,15 @@ def dashboard_page_context(figures: PortfolioFigures) -> dict[str, Any]:
         else "",
         "heatmap_chart": charts.heatmap(
             title=_("Knelpunten per locatie en categorie"),
-            rows=[row.name for row in heatmap_rows],
+            rows=[row.name for row in chart_rows],
             columns=category_labels,
-            values=[row.counts for row in heatmap_rows],
+            values=[row.counts for row in chart_rows],
             description=_(
                 "Open knelpunten van %(rows)s locaties in %(columns)s categorieën; "
                 "in elke cel het aantal. Per categorie: %(totals)s."
             )
             % {
-                "rows": len(heatmap_rows),
+                "rows": len(chart_rows),
                 "columns": len(categories),
                 "totals": "; ".join(
                     f"{label}: {figures.bottlenecks_by_category[value]}"

@@ -16,9 +16,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from casework import charts
 from casework.audience import Audience, audit_events_for
-from casework.constants import MAIN_PATH, Stage
+from casework.constants import Stage
+from casework.dashboard import PAGE_HEATMAP_LOCATIONS, dashboard_page_context
 from casework.models import (
     AgreementVersion,
     Approval,
@@ -34,8 +34,11 @@ from casework.models import (
     Location,
     VersionStatus,
 )
+from casework.panels import open_commitments_by_party
 from casework.portfolio import portfolio_figures
-from casework.selectors import parties_with_signatories
+from casework.selectors import location_bottlenecks, parties_with_signatories
+
+from .dossier_sections import dossier_sections
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -162,7 +165,11 @@ def agreement_context(version: AgreementVersion) -> tuple[dict, dict]:
 
 @in_document_language
 def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
+    """The progress report to parliament: the dashboard's figures, tables and charts
+    (built by the dashboard's own `dashboard_page_context`), with the heatmap's table
+    over every location with open bottlenecks, and every location listed."""
     figures = portfolio_figures(locations)
+    page = dashboard_page_context(figures, heatmap_chart_rows=PAGE_HEATMAP_LOCATIONS)
     rows = list(
         locations.select_related("programme")
         .order_by("name", "pk")
@@ -179,26 +186,17 @@ def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
     stage_labels = dict(Stage.choices)
     for row in rows:
         row["stage_label"] = stage_labels[row["stage"]]
-    funnel = [
-        charts.Bar(str(stage.label), figures.locations_by_stage[stage.value])
-        for stage in [
-            *MAIN_PATH,
-            Stage.ESCALATED,
-            Stage.DESIGNATION_PROCEDURE,
-            Stage.DESIGNATED,
-            Stage.WITHDRAWN,
-        ]
-    ]
-    years = sorted(
-        set(figures.breakthroughs_by_year) | set(figures.breakthrough_targets)
-    )
-    breakthroughs = [
-        charts.Bar(
-            year,
-            figures.breakthroughs_by_year.get(year, 0),
-            figures.breakthrough_targets.get(year),
-        )
-        for year in years
+    heatmap_rows = [
+        {
+            "name": row.name,
+            "total": row.total,
+            "cells": [
+                {"label": category["label"], "count": count}
+                for category, count in zip(page["categories"], row.counts, strict=True)
+                if count
+            ],
+        }
+        for row in page["heatmap_rows"]
     ]
     data = {
         "as_of": figures.as_of.isoformat(),
@@ -207,10 +205,30 @@ def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
         "homes_target": figures.homes_target,
         "homes_accelerated": figures.homes_accelerated,
         "locations_homes_unknown": figures.locations_homes_unknown,
+        "accelerated_homes_unknown": figures.accelerated_homes_unknown,
         "breakthroughs_by_year": figures.breakthroughs_by_year,
         "breakthrough_targets": figures.breakthrough_targets,
+        "open_impasses": figures.open_impasses,
+        "locations_with_open_impasses": figures.locations_with_open_impasses,
         "overdue_tasks": figures.overdue_tasks,
+        "overdue_approvals": figures.overdue_approvals,
+        "overdue_actions": figures.overdue_actions,
         "overdue_commitments": figures.overdue_commitments,
+        "days_in_stage_average": figures.days_in_stage_average,
+        "days_in_stage_longest": figures.days_in_stage_longest,
+        "stage_durations": [
+            [d.stage, d.locations, d.average_days, d.longest_days]
+            for d in figures.stage_durations
+        ],
+        "bottlenecks_by_category": figures.bottlenecks_by_category,
+        "bottleneck_heatmap": [
+            {
+                "location": cell["location"],
+                "category": cell["category"],
+                "count": cell["count"],
+            }
+            for cell in figures.bottleneck_heatmap
+        ],
         "locations": [
             {
                 "id": row["pk"],
@@ -223,31 +241,23 @@ def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
         ],
     }
     context = {
+        **page,
         "title": _("Voortgangsrapportage doorbraakaanpak"),
         "figures": figures,
         "rows": rows,
-        "funnel": funnel,
-        "breakthroughs": breakthroughs,
-        "homes_chart": charts.progress_bar(
-            title=_("Woningen in versnelde planvorming"),
-            value=figures.homes_accelerated,
-            target=figures.homes_target,
-            unit=_("woningen"),
-        ),
-        "funnel_chart": charts.horizontal_bars(
-            title=_("Locaties per fase"), bars=funnel
-        ),
-        "breakthrough_chart": charts.columns_with_targets(
-            title=_("Doorbraken per jaar"), bars=breakthroughs
-        ),
+        "heatmap_table": heatmap_rows,
     }
     return context, data
 
 
 @in_document_language
 def dossier_context(location: Location, audience: Audience) -> tuple[dict, dict]:
-    """The location dossier as `audience` may read it: the parties' version leaves out
-    the internal facts (casework.audience)."""
+    """Everything about one location, as its page shows it to `audience`: the facts,
+    the parties, who holds the ball (the sections other apps register, e.g. the
+    approval rounds and open actions of `workflows`), the open commitments per party,
+    the breakthrough agenda with its actions, the agreements and the whole history.
+    Each part is read by the selector the page's panel uses; the parties' version
+    leaves out the internal facts (casework.audience)."""
     location = (
         Location.objects.select_related("programme")
         .prefetch_related(parties_with_signatories())
@@ -259,40 +269,26 @@ def dossier_context(location: Location, audience: Audience) -> tuple[dict, dict]
         .order_by("at", "id")
     )
     bottlenecks = list(
-        Bottleneck.objects.filter(location=location)
-        .select_related("owner__organisation")
-        .prefetch_related(
+        location_bottlenecks(location).prefetch_related(
             Prefetch(
                 "actions",
                 queryset=BottleneckAction.objects.select_related(
                     "assignee__organisation"
-                ),
+                ).order_by("due_on", "id"),
             )
         )
-        .order_by("created_at", "id")
     )
+    actions = [
+        action for bottleneck in bottlenecks for action in bottleneck.actions.all()
+    ]
+    commitments = open_commitments_by_party(location)
+    sections = dossier_sections(location)
     versions = list(
         AgreementVersion.objects.filter(agreement__location=location)
         .select_related("agreement")
         .prefetch_related("approvals__organisation")
         .order_by("agreement__kind", "number")
     )
-    parties = list(location.parties.all())
-    awaiting = []
-    for version in versions:
-        if version.status == VersionStatus.IN_APPROVAL:
-            decided = {approval.organisation_id for approval in version.approvals.all()}
-            awaiting.extend(
-                {"version": version, "organisation": party.organisation}
-                for party in parties
-                if party.organisation_id not in decided
-            )
-    open_actions = [
-        action
-        for bottleneck in bottlenecks
-        for action in bottleneck.actions.all()
-        if action.status in ("open", "done_reported", "help_requested")
-    ]
     data = {
         "location": location.pk,
         "audience": audience.value,
@@ -302,9 +298,19 @@ def dossier_context(location: Location, audience: Audience) -> tuple[dict, dict]
             for event in history
         ],
         "bottlenecks": [[b.pk, b.category, b.status] for b in bottlenecks],
-        "actions": [[a.pk, a.status, a.due_on.isoformat()] for a in open_actions],
+        "actions": [[a.pk, a.status, a.due_on.isoformat()] for a in actions],
+        "open_commitments": [
+            [
+                item.commitment.pk,
+                item.commitment.status,
+                item.due.isoformat(),
+                item.overdue,
+            ]
+            for party in commitments
+            for item in party.items
+        ],
         "versions": [[v.pk, v.status, v.sha256] for v in versions],
-        "awaiting": [[a["version"].pk, a["organisation"].pk] for a in awaiting],
+        "sections": {section["name"]: section["data"] for section in sections},
     }
     context = {
         "title": (
@@ -316,9 +322,10 @@ def dossier_context(location: Location, audience: Audience) -> tuple[dict, dict]
         "location": location,
         "history": history,
         "bottlenecks": bottlenecks,
+        "actions": actions,
+        "commitments": commitments,
+        "sections": sections,
         "versions": versions,
-        "awaiting": awaiting,
-        "open_actions": open_actions,
         "generated_on": timezone.localdate(),
     }
     return context, data

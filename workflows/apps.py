@@ -10,13 +10,16 @@ class WorkflowsConfig(AppConfig):
     def ready(self) -> None:
         from casework.panels import register_location_panel
         from casework.signals import location_transitioned
+        from documents.dossier_sections import register_dossier_section
 
         from .escalation import follow_transition
-        from .location_work import ESCALATION_PANEL, PANEL
+        from .location_work import DOSSIER_SECTION, ESCALATION_PANEL, PANEL
 
-        # 'Who holds the ball' on the location page (casework does not import us).
+        # 'Who holds the ball' on the location page (casework does not import us)
+        # and in the location dossier (documents does not either).
         register_location_panel(PANEL)
         register_location_panel(ESCALATION_PANEL)
+        register_dossier_section(DOSSIER_SECTION)
         # The escalation flows follow the location's stage.
         location_transitioned.connect(
             follow_transition, dispatch_uid="workflows.escalation.follow_transition"

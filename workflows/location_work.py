@@ -22,6 +22,7 @@ from casework.constants import BottleneckStatus, LocationPerm, Stage
 from casework.models import AgreementKind, Location
 from casework.panels import LocationPanel
 from casework.selectors import access_location, location_agenda
+from documents.dossier_sections import DossierSection
 from permissions.checks import has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
@@ -99,6 +100,57 @@ PANEL = LocationPanel(
     name="work",
     template_name="workflows/location_work.html",
     context=panel_context,
+    order=10,
+)
+
+
+# --- The same section in the location dossier (PDF) ------------------------------------
+
+
+def dossier_work_context(location: Location) -> dict:
+    """'Who holds the ball' for the dossier: the page panel's selector, without the
+    forms and links of the page."""
+    return {"work": selectors.location_work(location)}
+
+
+def dossier_work_data(context: dict) -> dict:
+    work = context["work"]
+    return {
+        "rounds": [
+            {
+                "version": round_.version.pk,
+                "parties": [
+                    [
+                        party.organisation_id,
+                        party.decision,
+                        party.claimed_by,
+                        party.due.isoformat() if party.due else None,
+                        party.overdue,
+                    ]
+                    for party in round_.parties
+                ],
+            }
+            for round_ in work.rounds
+        ],
+        "revisions": [row.task.pk for row in work.revisions],
+        "actions": [
+            [
+                item.action.pk,
+                item.action.status,
+                item.ball_with,
+                item.due.isoformat(),
+                item.overdue,
+            ]
+            for item in work.actions
+        ],
+    }
+
+
+DOSSIER_SECTION = DossierSection(
+    name="work",
+    template_name="workflows/location_work_dossier.html",
+    context=dossier_work_context,
+    data=dossier_work_data,
     order=10,
 )
 

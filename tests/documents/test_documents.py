@@ -47,7 +47,7 @@ def test_agreement_pdf_says_everything_and_is_archival(world, concluded_version)
     for approval in concluded_version.approvals.select_related("decided_by"):
         signatory = approval.decided_by.get_full_name() or approval.decided_by.username
         assert compact(signatory) in text
-    assert pdfa_identification(pdf) == ("3", "B")
+    assert pdfa_identification(pdf) == ("3", "A")
     data = json_attachment(pdf, "overeenkomst.json")
     assert data["sha256"] == concluded_version.sha256
     assert {c["party"] for c in data["commitments"]} == {"Gemeente A", "Ontwikkelaar B"}
@@ -198,7 +198,7 @@ def test_location_dossier_has_history_parties_and_open_work(world):
         world.own.name,
         "Gemeente A",
         "Ontwikkelaar B",
-        "Ontwikkelaar B besluit over",  # who holds the ball
+        "Aan zet: Ontwikkelaar B",  # who holds the ball, as the page says it
         "Knelpuntenanalyse → Onderhandeling",
     ):
         assert compact(expected) in text, expected

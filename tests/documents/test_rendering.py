@@ -134,7 +134,7 @@ def test_pdf_a_with_json_attachment_and_metadata():
         {"title": "Metadata-test"},
         attachments=[JSONAttachment(name="gegevens.json", data={"a": [1, "ë"]})],
     )
-    assert pdfa_identification(rendered.content) == ("3", "B")
+    assert pdfa_identification(rendered.content) == ("3", "A")
     assert attachments_of(rendered.content) == {
         "gegevens.json": b'{\n  "a": [\n    1,\n    "\xc3\xab"\n  ]\n}'
     }

@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from casework import services as casework
+from casework.audience import Audience
 from casework.constants import Stage
 from casework.limits import AGREEMENT_TEXT_MAX, SHORT_TEXT_MAX, TEXT_MAX
 from casework.models import AgreementKind
@@ -149,7 +150,7 @@ def test_every_free_text_at_its_maximum_renders_whole(world):
         actor=world.ministry,
         reason=reason,
     )
-    context, _data = builders.dossier_context(world.foreign)
+    context, _data = builders.dossier_context(world.foreign, Audience.INTERNAL)
     _assert_renders("documents/location_dossier.html", context, [description, reason])
 
 

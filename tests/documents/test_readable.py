@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework import services as casework
+from casework.audience import Audience
 from casework.constants import (
     ActionStatus,
     BottleneckCategory,
@@ -205,7 +206,10 @@ def _render_all(world, own, foreign, heads) -> dict[str, bytes]:
     designation = Designation.objects.get(location=foreign)
     contexts = {
         "agreement": ("agreement.html", builders.agreement_context(heads)),
-        "dossier": ("location_dossier.html", builders.dossier_context(own)),
+        "dossier": (
+            "location_dossier.html",
+            builders.dossier_context(own, Audience.INTERNAL),
+        ),
         "report": (
             "progress_report.html",
             builders.progress_context(Location.objects.all()),

@@ -11,8 +11,10 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -32,18 +34,29 @@ DOMAIN_STATUS = {
 }
 
 
-def _first_message(detail) -> str:
+def _first_error(detail, path: str = "") -> tuple[str, str]:
+    """(where, message) of the first error in DRF's error detail; `where` is a path
+    such as `commitments[1].due_date` (an item's index only for lists of items)."""
     if isinstance(detail, dict):
         for field, value in detail.items():
-            message = _first_message(value)
-            return (
-                message
-                if field in ("non_field_errors", "detail")
-                else f"{field}: {message}"
-            )
+            if not value:
+                continue
+            if field in ("non_field_errors", "detail"):
+                return _first_error(value, path)
+            return _first_error(value, f"{path}.{field}" if path else str(field))
     if isinstance(detail, list) and detail:
-        return _first_message(detail[0])
-    return str(detail)
+        for index, item in enumerate(detail):
+            if not item:
+                continue  # a valid item of a list of items
+            if isinstance(item, dict | list):
+                return _first_error(item, f"{path}[{index}]")
+            return path, str(item)
+    return path, str(detail)
+
+
+def _first_message(detail) -> str:
+    where, message = _first_error(detail)
+    return f"{where}: {message}" if where else message
 
 
 def exception_handler(exc, context):
@@ -66,6 +79,17 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
     """A URL under /api/v1/ that names no endpoint (a typo, an id that is no number):
     the API's 404, in the API's shape, not the site's HTML page."""
     return JsonResponse({"detail": _("Niet gevonden.")}, status=404)
+
+
+class SwaggerUIView(SpectacularSwaggerSplitView):
+    """The Swagger UI page (/api/v1/docs/). Its only renderer is an HTML template, so
+    any answer but the page itself (OPTIONS, a refused method) had no template to
+    render (a 500): those answer in JSON, as the rest of the API."""
+
+    def get_renderers(self):
+        if self.request is not None and self.request.method not in ("GET", "HEAD"):
+            return [JSONRenderer()]
+        return super().get_renderers()
 
 
 def _is_api(request) -> bool:

@@ -29,6 +29,13 @@ from casework import selectors
 from casework import services as casework
 from casework.api import ERRORS, ErrorSerializer
 from casework.constants import LocationPerm
+from casework.limits import (
+    AGREEMENT_TEXT_MAX,
+    COMMITMENTS_PER_AGREEMENT_MAX,
+    LIST_ITEMS_MAX,
+    SHORT_TEXT_MAX,
+    TEXT_MAX,
+)
 from casework.models import (
     AgreementKind,
     AgreementVersion,
@@ -40,6 +47,7 @@ from casework.models import (
     Party,
     VersionStatus,
 )
+from casework.validation import DATE_WINDOW_HELP, validate_date_in_window
 from permissions.checks import has_object_perm
 from permissions.errors import NotPermitted, NotVisible
 from permissions.models import Organisation
@@ -134,12 +142,16 @@ class AgreementSerializer(serializers.ModelSerializer):
 
 class CommitmentInputSerializer(serializers.Serializer):
     party = serializers.IntegerField(help_text="Organisatie-id van de partij.")
-    description = serializers.CharField(max_length=5000)
-    due_date = serializers.DateField()
+    description = serializers.CharField(max_length=TEXT_MAX)
+    due_date = serializers.DateField(
+        validators=[validate_date_in_window],
+        help_text=DATE_WINDOW_HELP,
+    )
     depends_on = serializers.ListField(
         child=serializers.IntegerField(),
         required=False,
         default=list,
+        max_length=LIST_ITEMS_MAX,
         help_text="Indexen (vanaf 0) in `commitments` van de afspraken waarop deze "
         "wacht.",
     )
@@ -147,9 +159,14 @@ class CommitmentInputSerializer(serializers.Serializer):
 
 class AgreementCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AgreementKind.choices)
-    title = serializers.CharField(max_length=300)
-    text = serializers.CharField(max_length=100_000)
-    commitments = CommitmentInputSerializer(many=True, required=False, default=list)
+    title = serializers.CharField(max_length=SHORT_TEXT_MAX)
+    text = serializers.CharField(max_length=AGREEMENT_TEXT_MAX)
+    commitments = CommitmentInputSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=COMMITMENTS_PER_AGREEMENT_MAX,
+    )
 
 
 def agreement_versions():
@@ -379,27 +396,32 @@ class TaskCompleteSerializer(serializers.Serializer):
     decision = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=SHORT_TEXT_MAX,
         help_text="Goedkeuring: approve of reject. Beoordeling van een actie: accept "
         "of return.",
     )
     comment = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=TEXT_MAX,
         help_text="Goedkeuring: toelichting, verplicht bij reject.",
     )
     outcome = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=SHORT_TEXT_MAX,
         help_text="Actie: done (gereed, met bewijs) of help (hulp nodig).",
     )
     report = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=TEXT_MAX,
         help_text="Actie: het bewijs of de hulpvraag (verplicht).",
     )
     note = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=TEXT_MAX,
         help_text="Beoordeling van een actie: toelichting, verplicht bij return.",
     )
 

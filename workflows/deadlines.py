@@ -8,6 +8,7 @@ import datetime
 from django.utils import timezone
 
 from casework.calendar import add_working_days
+from casework.validation import clamped_to_window
 
 REMINDER_WORKING_DAYS = 2
 # Timers fire at the start of the working day in the Netherlands.
@@ -21,7 +22,12 @@ def due_in_working_days(
 
 
 def moment(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, FIRE_AT))
+    """08:00 on `day` in the Netherlands. A day outside the accepted date window
+    (a row stored before the window existed) is taken at the window's edge: a timer
+    is never scheduled where the calendar ends."""
+    return timezone.make_aware(
+        datetime.datetime.combine(clamped_to_window(day), FIRE_AT)
+    )
 
 
 def reminder_moment(due: datetime.date) -> datetime.datetime:
@@ -30,7 +36,7 @@ def reminder_moment(due: datetime.date) -> datetime.datetime:
 
 def overdue_moment(due: datetime.date) -> datetime.datetime:
     """The morning after the due date: the whole due day is still in time."""
-    return moment(due + datetime.timedelta(days=1))
+    return moment(clamped_to_window(due) + datetime.timedelta(days=1))
 
 
 def host_task(activation):

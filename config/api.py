@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -43,6 +43,8 @@ def _first_error(detail, path: str = "") -> tuple[str, str]:
                 continue
             if field in ("non_field_errors", "detail"):
                 return _first_error(value, path)
+            if isinstance(field, int):  # the items of a list, by index
+                return _first_error(value, f"{path}[{field}]")
             return _first_error(value, f"{path}.{field}" if path else str(field))
     if isinstance(detail, list) and detail:
         for index, item in enumerate(detail):
@@ -81,15 +83,23 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
     return JsonResponse({"detail": _("Niet gevonden.")}, status=404)
 
 
-class SwaggerUIView(SpectacularSwaggerSplitView):
-    """The Swagger UI page (/api/v1/docs/). Its only renderer is an HTML template, so
-    any answer but the page itself (OPTIONS, a refused method) had no template to
-    render (a 500): those answer in JSON, as the rest of the API."""
+class JsonBesideGetMixin:
+    """For a view whose renderers serve one document (an HTML page, the OpenAPI
+    YAML): any answer but that document (OPTIONS, a refused method) is JSON like the
+    rest of the API, not a page without a template (a 500) or a YAML error."""
 
     def get_renderers(self):
         if self.request is not None and self.request.method not in ("GET", "HEAD"):
             return [JSONRenderer()]
         return super().get_renderers()
+
+
+class SchemaView(JsonBesideGetMixin, SpectacularAPIView):
+    """The OpenAPI schema (/api/v1/schema/)."""
+
+
+class SwaggerUIView(JsonBesideGetMixin, SpectacularSwaggerSplitView):
+    """The Swagger UI page (/api/v1/docs/)."""
 
 
 def _is_api(request) -> bool:

@@ -22,16 +22,16 @@ def due_in_working_days(
 
 
 def moment(day: datetime.date) -> datetime.datetime:
-    """08:00 on `day` in the Netherlands. A day outside the accepted date window
-    (a row stored before the window existed) is taken at the window's edge: a timer
-    is never scheduled where the calendar ends."""
-    return timezone.make_aware(
-        datetime.datetime.combine(clamped_to_window(day), FIRE_AT)
-    )
+    return timezone.make_aware(datetime.datetime.combine(day, FIRE_AT))
+
+
+# A due date stored outside the accepted window (a row from before the window
+# existed) is taken at the window's edge: a timer is never scheduled where the
+# calendar ends.
 
 
 def reminder_moment(due: datetime.date) -> datetime.datetime:
-    return moment(add_working_days(due, -REMINDER_WORKING_DAYS))
+    return moment(add_working_days(clamped_to_window(due), -REMINDER_WORKING_DAYS))
 
 
 def overdue_moment(due: datetime.date) -> datetime.datetime:

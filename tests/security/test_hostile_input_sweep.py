@@ -368,13 +368,15 @@ NODE = re.compile(
 
 
 def query_variants() -> list[str]:
-    """The calendar's ends in every date-looking parameter, with an over-long text
-    and an over-long list."""
+    """The calendar's ends in every date-looking parameter, with ids too large or
+    negative, an over-long text and an over-long list."""
     first = "&".join(f"{name}={DATES[0]}" for name in DATE_QUERY)
     last = "&".join(f"{name}={DATES[1]}" for name in DATE_QUERY)
+    ids = f"location={HUGE_ID}&page={HUGE_ID}&task={HUGE_ID}"
     return [
-        f"?{first}&q=" + "x" * 10_000,
-        f"?{last}&" + "&".join(["stage=negotiation"] * 2_000),
+        f"?{first}&{ids}&q=" + "x" * 10_000,
+        f"?{last}&location=-1&page=-1&status=x&"
+        + "&".join(["stage=negotiation"] * 2_000),
     ]
 
 

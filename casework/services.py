@@ -582,7 +582,8 @@ def designation_record_view(
 
     Case managers and the ministry record views, during the consultation period
     only (Conflict afterwards, naming the last day). The view must have been submitted
-    within the period and not in the future (InvalidInput).
+    within the period and not in the future (InvalidInput); its texts and the number
+    of views of the procedure are held to `casework.limits` (InvalidInput).
     """
     if not _may_record_views(actor, location):
         raise NotPermitted(
@@ -780,7 +781,8 @@ def bottleneck_create(
     """Register a bottleneck on the location's breakthrough agenda.
 
     Case managers may register any bottleneck; a party's people only one owned by their
-    own organisation.
+    own organisation. The description, the deadline and the number of bottlenecks of
+    the location are held to `casework.limits` (InvalidInput).
     """
     manages = has_object_perm(actor, LocationPerm.MANAGE, location)
     if not (manages or has_object_perm(actor, LocationPerm.CONTRIBUTE, location)):
@@ -967,7 +969,9 @@ def agreement_draft(
     """Draft a new version of the location's agreement of `kind` (the agreement itself is
     created with its first version). Commitments name their owner by organisation id;
     `depends_on` (optional) lists the indexes, in `commitments`, of the commitments
-    each one waits for."""
+    each one waits for. Texts, due dates and the numbers of commitments and of
+    dependencies are held to `casework.limits` (InvalidInput naming the limit), all
+    before anything is written."""
     if not has_object_perm(actor, LocationPerm.MANAGE, location):
         raise NotPermitted(_("Alleen de procesregisseur stelt overeenkomsten op."))
     if kind not in AgreementKind.values:
@@ -1238,7 +1242,9 @@ def action_assign(
     description: str,
     due_on: datetime.date,
 ) -> BottleneckAction:
-    """Put an action on the breakthrough agenda: `assignee` acts before `due_on`."""
+    """Put an action on the breakthrough agenda: `assignee` acts before `due_on`. The
+    description, the date and the number of actions of the bottleneck are held to
+    `casework.limits` (InvalidInput)."""
     location = bottleneck.location
     if not has_object_perm(actor, LocationPerm.MANAGE, location):
         raise NotPermitted(_("Alleen de procesregisseur wijst acties toe."))

@@ -12,8 +12,8 @@ names where the bad text was (a parameter, field or cookie by its name, when the
 itself is clean) and never repeats the text.
 
 JSON bodies are also held to `casework.limits.JSON_NESTING_MAX` levels of nesting,
-counted without recursion before anything parses them (a body nested thousands deep
-made the JSON parser raise RecursionError).
+counted by a walk that does not recurse, before the API's parser sees the body (a body
+nested thousands deep made that parser raise RecursionError: a 500).
 """
 
 from __future__ import annotations

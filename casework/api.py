@@ -26,7 +26,9 @@ from permissions.errors import InvalidInput
 from . import selectors, services
 from .constants import BottleneckCategory, ImpasseRule, Province, Stage, TransitionName
 from .dashboard import dashboard_figures
+from .limits import TEXT_MAX
 from .models import Bottleneck, Instrument, Location, Party
+from .validation import DATE_WINDOW_HELP, validate_date_in_window
 
 
 class LocationSerializer(serializers.ModelSerializer):
@@ -101,11 +103,16 @@ class TransitionRequestSerializer(serializers.Serializer):
     # service with the same message.
     reason = serializers.CharField(
         allow_blank=True,
+        max_length=TEXT_MAX,
         error_messages={"required": gettext_lazy("Geef een reden op.")},
     )
     instrument = serializers.ChoiceField(choices=Instrument.choices, required=False)
-    legal_basis = serializers.CharField(required=False, allow_blank=True)
-    national_interest = serializers.CharField(required=False, allow_blank=True)
+    legal_basis = serializers.CharField(
+        required=False, allow_blank=True, max_length=TEXT_MAX
+    )
+    national_interest = serializers.CharField(
+        required=False, allow_blank=True, max_length=TEXT_MAX
+    )
 
 
 class TransitionResponseSerializer(serializers.Serializer):
@@ -133,13 +140,18 @@ class BottleneckSerializer(serializers.ModelSerializer):
 
 class BottleneckCreateSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=BottleneckCategory.choices)
-    description = serializers.CharField(max_length=5000)
+    description = serializers.CharField(max_length=TEXT_MAX)
     owner = serializers.IntegerField(
         required=False,
         allow_null=True,
         help_text="Organisatie-id van de eigenaar (een partij).",
     )
-    deadline = serializers.DateField(required=False, allow_null=True)
+    deadline = serializers.DateField(
+        required=False,
+        allow_null=True,
+        validators=[validate_date_in_window],
+        help_text=DATE_WINDOW_HELP,
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

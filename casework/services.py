@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
@@ -39,6 +39,16 @@ from .constants import (
     PartyRole,
     Stage,
     TransitionName,
+)
+from .limits import (
+    ACTIONS_PER_BOTTLENECK_MAX,
+    AGREEMENT_TEXT_MAX,
+    BOTTLENECKS_PER_LOCATION_MAX,
+    COMMITMENTS_PER_AGREEMENT_MAX,
+    LIST_ITEMS_MAX,
+    SHORT_TEXT_MAX,
+    TEXT_MAX,
+    VIEWS_PER_PROCEDURE_MAX,
 )
 from .models import (
     Agreement,
@@ -65,6 +75,11 @@ from .models import (
 from .roles import PARTY_PERMISSIONS
 from .selectors import transition_blocker
 from .signals import location_transitioned
+from .validation import (
+    require_count_within,
+    require_date_in_window,
+    require_text_within,
+)
 
 CONCLUDING_TRANSITION = {
     AgreementKind.HEADS_OF_AGREEMENT: TransitionName.CONCLUDE_HEADS_OF_AGREEMENT,
@@ -113,6 +128,26 @@ def audit_record(
     return event
 
 
+def _locked_count(parent_model, parent_pk: int, children, link: str) -> int:
+    """Lock the parent row and count its children in one query (a count with the
+    lock held: two writes at once cannot both take the last place under a limit)."""
+    count = Subquery(
+        children.filter(**{link: OuterRef("pk")})
+        .order_by()
+        .values(link)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        parent_model.objects.select_for_update()
+        .filter(pk=parent_pk)
+        .annotate(children=count)
+        .values_list("children", flat=True)
+        .get()
+        or 0
+    )
+
+
 # --- Locations and parties --------------------------------------------------------------
 
 
@@ -159,6 +194,12 @@ def location_record_criteria(
         "market_involvement": market_involvement.strip(),
         "financial_prospect": financial_prospect.strip(),
     }
+    for name, value in values.items():
+        require_text_within(
+            value,
+            field=str(Location._meta.get_field(name).verbose_name).capitalize(),
+            limit=TEXT_MAX,
+        )
     Location.objects.filter(pk=location.pk).update(**values)
     for key, value in values.items():
         setattr(location, key, value)
@@ -216,11 +257,17 @@ def _designation_details(extra: dict[str, Any]) -> dict[str, str]:
         )
     return {
         "instrument": instrument,
-        "legal_basis": _require_text(
-            extra.get("legal_basis"), _("Geef de wettelijke grondslag.")
+        "legal_basis": require_text_within(
+            _require_text(extra.get("legal_basis"), _("Geef de wettelijke grondslag.")),
+            field=_("Wettelijke grondslag"),
+            limit=TEXT_MAX,
         ),
-        "national_interest": _require_text(
-            extra.get("national_interest"), _("Geef het nationaal belang.")
+        "national_interest": require_text_within(
+            _require_text(
+                extra.get("national_interest"), _("Geef het nationaal belang.")
+            ),
+            field=_("Nationaal belang"),
+            limit=TEXT_MAX,
         ),
     }
 
@@ -243,7 +290,11 @@ def location_transition(
             _("Onbekende overgang: ‘%(value)s’.") % {"value": transition}
         )
     name = TransitionName(transition)
-    reason = _require_text(reason, _("Geef een reden op."))
+    reason = require_text_within(
+        _require_text(reason, _("Geef een reden op.")),
+        field=_("Reden"),
+        limit=TEXT_MAX,
+    )
     details = (
         _designation_details(extra) if name == TransitionName.START_DESIGNATION else {}
     )
@@ -397,9 +448,15 @@ def escalation_record_consultation(
             _("Geef de uitkomst: %(choices)s.")
             % {"choices": ", ".join(ConsultationOutcome.values)}
         )
-    participants = _require_text(participants, _("Geef de deelnemers van het overleg."))
+    participants = require_text_within(
+        _require_text(participants, _("Geef de deelnemers van het overleg.")),
+        field=_("Deelnemers"),
+        limit=TEXT_MAX,
+    )
+    require_text_within(summary, field=_("Wat is besproken"), limit=TEXT_MAX)
     if not isinstance(held_on, datetime.date):
         raise InvalidInput(_("Geef de datum van het overleg."))
+    held_on = require_date_in_window(held_on, field=_("Datum van het overleg"))
     if held_on > timezone.localdate():
         raise InvalidInput(_("De datum van het overleg ligt in de toekomst."))
     escalation = (
@@ -525,20 +582,34 @@ def designation_record_view(
 
     Case managers and the ministry record views, during the consultation period
     only (Conflict afterwards, naming the last day). The view must have been submitted
-    within the period and not in the future (InvalidInput).
+    within the period and not in the future (InvalidInput); its texts and the number
+    of views of the procedure are held to `casework.limits` (InvalidInput).
     """
     if not _may_record_views(actor, location):
         raise NotPermitted(
             _("Alleen de procesregisseur of het ministerie legt zienswijzen vast.")
         )
-    submitted_by = _require_text(
-        submitted_by, _("Geef aan wie de zienswijze indiende.")
+    submitted_by = require_text_within(
+        _require_text(submitted_by, _("Geef aan wie de zienswijze indiende.")),
+        field=_("Indiener"),
+        limit=SHORT_TEXT_MAX,
     )
-    summary = _require_text(summary, _("Vat de zienswijze samen."))
+    summary = require_text_within(
+        _require_text(summary, _("Vat de zienswijze samen.")),
+        field=_("Samenvatting"),
+        limit=TEXT_MAX,
+    )
     if not isinstance(submitted_on, datetime.date):
         raise InvalidInput(_("Geef de datum waarop de zienswijze is ingediend."))
+    submitted_on = require_date_in_window(submitted_on, field=_("Ingediend op"))
     location = Location.objects.get(pk=location.pk)
     designation = _open_designation(location)
+    # The designation row is locked: two views recorded at once count each other.
+    require_count_within(
+        designation.views.count() + 1,
+        limit=VIEWS_PER_PROCEDURE_MAX,
+        message=_("Hooguit %(limit)s zienswijzen per aanwijzingsprocedure."),
+    )
     today = timezone.localdate()
     if designation.consultation_elapsed(today):
         raise Conflict(
@@ -612,7 +683,11 @@ def designation_record_decision(
     """Record the final designation decision: the frozen PDF's hash (which the
     `designate` guard requires) and the answer to the views, in the audit trail with
     the hash. Checks as `designation_decision_check`."""
-    response = _require_text(response, _("Geef de reactie op de zienswijzen."))
+    response = require_text_within(
+        _require_text(response, _("Geef de reactie op de zienswijzen.")),
+        field=_("Reactie op de zienswijzen"),
+        limit=TEXT_MAX,
+    )
     checked = designation_decision_check(location=designation.location, actor=actor)
     if checked.pk != designation.pk:
         raise Conflict(_("Deze aanwijzingsprocedure is niet meer de lopende."))
@@ -706,16 +781,21 @@ def bottleneck_create(
     """Register a bottleneck on the location's breakthrough agenda.
 
     Case managers may register any bottleneck; a party's people only one owned by their
-    own organisation.
+    own organisation. The description, the deadline and the number of bottlenecks of
+    the location are held to `casework.limits` (InvalidInput).
     """
     manages = has_object_perm(actor, LocationPerm.MANAGE, location)
     if not (manages or has_object_perm(actor, LocationPerm.CONTRIBUTE, location)):
         raise NotPermitted(_("U heeft geen recht om knelpunten te registreren."))
     if category not in BottleneckCategory.values:
         raise InvalidInput(_("Onbekende categorie: ‘%(value)s’.") % {"value": category})
-    description = _require_text(
-        description, _("Geef een omschrijving van het knelpunt.")
+    description = require_text_within(
+        _require_text(description, _("Geef een omschrijving van het knelpunt.")),
+        field=_("Omschrijving"),
+        limit=TEXT_MAX,
     )
+    if deadline is not None:
+        deadline = require_date_in_window(deadline, field=_("Deadline"))
     if owner is not None and owner.location_id != location.pk:
         raise InvalidInput(_("De eigenaar is geen partij bij deze locatie."))
     if not manages and not (
@@ -734,6 +814,13 @@ def bottleneck_create(
         raise Conflict(
             _("Bij een afgeronde locatie worden geen knelpunten meer geregistreerd.")
         )
+    # The location's row is locked while counting: two registrations at once cannot
+    # both take the last place.
+    require_count_within(
+        _locked_count(Location, location.pk, Bottleneck.objects, "location") + 1,
+        limit=BOTTLENECKS_PER_LOCATION_MAX,
+        message=_("Hooguit %(limit)s knelpunten per locatie."),
+    )
     bottleneck = Bottleneck(
         location=location,
         category=category,
@@ -786,6 +873,47 @@ def version_canonical_content(version: AgreementVersion) -> bytes:
     ).encode()
 
 
+def _commitments_checked(commitments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The commitments of a draft with their texts and dates checked (before anything
+    is written): at most COMMITMENTS_PER_AGREEMENT_MAX, each described within
+    TEXT_MAX characters and due on a date in the window."""
+    if not isinstance(commitments, list | tuple):
+        raise InvalidInput(_("Geef de afspraken als lijst."))
+    require_count_within(
+        len(commitments),
+        limit=COMMITMENTS_PER_AGREEMENT_MAX,
+        message=_(
+            "Hooguit %(limit)s afspraken per overeenkomst (dit zijn er %(count)s)."
+        ),
+    )
+    checked = []
+    for number, item in enumerate(commitments, start=1):
+        if not isinstance(item, dict):
+            raise InvalidInput(
+                _("Afspraak %(number)s: geef partij, omschrijving en uiterste datum.")
+                % {"number": number}
+            )
+        field = _("Afspraak %(number)s") % {"number": number}
+        description = require_text_within(
+            _require_text(item.get("description"), _("Omschrijf elke afspraak.")),
+            field=field,
+            limit=TEXT_MAX,
+        )
+        due = item.get("due_date")
+        if isinstance(due, str):
+            try:
+                due = datetime.date.fromisoformat(due)
+            except ValueError:
+                raise InvalidInput(
+                    _("%(field)s: geen geldige datum.") % {"field": field}
+                ) from None
+        if not isinstance(due, datetime.date):
+            raise InvalidInput(_("Geef bij elke afspraak een uiterste datum."))
+        due = require_date_in_window(due, field=field)
+        checked.append({**item, "description": description, "due_date": due})
+    return checked
+
+
 def _commitment_dependencies(commitments: list[dict[str, Any]]) -> list[set[int]]:
     """The `depends_on` of each commitment: indexes into `commitments` (the same
     version), never the commitment itself. A cycle (A waits for B, B waits for A) is
@@ -798,6 +926,12 @@ def _commitment_dependencies(commitments: list[dict[str, Any]]) -> list[set[int]
                 _("Afspraak %(number)s: geef de afhankelijkheden als lijst.")
                 % {"number": number}
             )
+        require_count_within(
+            len(indexes),
+            limit=LIST_ITEMS_MAX,
+            message=_("Afspraak %(number)s: hooguit %%(limit)s afhankelijkheden.")
+            % {"number": number},
+        )
         wanted = set()
         for index in indexes:
             if (
@@ -835,15 +969,26 @@ def agreement_draft(
     """Draft a new version of the location's agreement of `kind` (the agreement itself is
     created with its first version). Commitments name their owner by organisation id;
     `depends_on` (optional) lists the indexes, in `commitments`, of the commitments
-    each one waits for."""
+    each one waits for. Texts, due dates and the numbers of commitments and of
+    dependencies are held to `casework.limits` (InvalidInput naming the limit), all
+    before anything is written."""
     if not has_object_perm(actor, LocationPerm.MANAGE, location):
         raise NotPermitted(_("Alleen de procesregisseur stelt overeenkomsten op."))
     if kind not in AgreementKind.values:
         raise InvalidInput(
             _("Onbekende soort overeenkomst: ‘%(value)s’.") % {"value": kind}
         )
-    title = _require_text(title, _("Geef een titel."))
-    text = _require_text(text, _("Geef de tekst van de overeenkomst."))
+    title = require_text_within(
+        _require_text(title, _("Geef een titel.")),
+        field=_("Titel"),
+        limit=SHORT_TEXT_MAX,
+    )
+    text = require_text_within(
+        _require_text(text, _("Geef de tekst van de overeenkomst.")),
+        field=_("Tekst"),
+        limit=AGREEMENT_TEXT_MAX,
+    )
+    commitments = _commitments_checked(commitments)
     dependencies = _commitment_dependencies(commitments)
     parties = {p.organisation_id: p for p in location.parties.all()}
     agreement, _created = Agreement.objects.get_or_create(
@@ -875,24 +1020,12 @@ def agreement_draft(
             raise InvalidInput(
                 _("Een afspraak hoort bij een organisatie die partij is.")
             )
-        due = item.get("due_date")
-        if isinstance(due, str):
-            try:
-                due = datetime.date.fromisoformat(due)
-            except ValueError:
-                raise InvalidInput(
-                    _("Ongeldige datum: ‘%(value)s’.") % {"value": due}
-                ) from None
-        if not isinstance(due, datetime.date):
-            raise InvalidInput(_("Geef bij elke afspraak een uiterste datum."))
         created.append(
             Commitment.objects.create(
                 version=version,
                 owner=party,
-                description=_require_text(
-                    item.get("description"), _("Omschrijf elke afspraak.")
-                ),
-                due_date=due,
+                description=item["description"],
+                due_date=item["due_date"],
             )
         )
     Commitment.depends_on.through.objects.bulk_create(
@@ -984,6 +1117,7 @@ def approval_record(
         raise InvalidInput(_("Besluit is ‘approve’ of ‘reject’."))
     if decision == Decision.REJECT:
         comment = _require_text(comment, _("Geef bij afwijzing een toelichting."))
+    comment = require_text_within(comment, field=_("Toelichting"), limit=TEXT_MAX)
     organisation_id = getattr(organisation, "pk", organisation)
     with transaction.atomic():
         # Who may decide, whether the organisation decided already and what the audit
@@ -1108,19 +1242,32 @@ def action_assign(
     description: str,
     due_on: datetime.date,
 ) -> BottleneckAction:
-    """Put an action on the breakthrough agenda: `assignee` acts before `due_on`."""
+    """Put an action on the breakthrough agenda: `assignee` acts before `due_on`. The
+    description, the date and the number of actions of the bottleneck are held to
+    `casework.limits` (InvalidInput)."""
     location = bottleneck.location
     if not has_object_perm(actor, LocationPerm.MANAGE, location):
         raise NotPermitted(_("Alleen de procesregisseur wijst acties toe."))
     if assignee.location_id != location.pk:
         raise InvalidInput(_("De partij neemt niet deel aan deze locatie."))
-    description = _require_text(description, _("Omschrijf de actie."))
+    description = require_text_within(
+        _require_text(description, _("Omschrijf de actie.")),
+        field=_("Actie"),
+        limit=TEXT_MAX,
+    )
     if not isinstance(due_on, datetime.date):
         raise InvalidInput(_("Geef een uiterste datum."))
+    due_on = require_date_in_window(due_on, field=_("Uiterste datum"))
     if location.stage in (Stage.DESIGNATED, Stage.WITHDRAWN):
         raise Conflict(
             _("Bij een afgeronde locatie worden geen acties meer toegewezen.")
         )
+    require_count_within(
+        _locked_count(Bottleneck, bottleneck.pk, BottleneckAction.objects, "bottleneck")
+        + 1,
+        limit=ACTIONS_PER_BOTTLENECK_MAX,
+        message=_("Hooguit %(limit)s acties per knelpunt."),
+    )
     action = BottleneckAction.objects.create(
         bottleneck=bottleneck,
         assignee=assignee,
@@ -1156,11 +1303,15 @@ def action_report(
         raise NotPermitted(_("Alleen de toegewezen partij meldt deze actie."))
     if outcome not in ("done", "help"):
         raise InvalidInput(_("Meld ‘done’ (gereed) of ‘help’ (hulp nodig)."))
-    report = _require_text(
-        report,
-        _("Geef het bewijs van gereedmelding.")
-        if outcome == "done"
-        else _("Beschrijf waarbij u hulp nodig heeft."),
+    report = require_text_within(
+        _require_text(
+            report,
+            _("Geef het bewijs van gereedmelding.")
+            if outcome == "done"
+            else _("Beschrijf waarbij u hulp nodig heeft."),
+        ),
+        field=_("Bewijs of hulpvraag"),
+        limit=TEXT_MAX,
     )
     if action.status != ActionStatus.OPEN:
         raise Conflict(_("Deze actie is al gemeld."))
@@ -1201,6 +1352,7 @@ def action_review(
         raise InvalidInput(_("Besluit is ‘accept’ of ‘return’."))
     if decision == "return":
         note = _require_text(note, _("Geef aan wat de partij nog moet doen."))
+    note = require_text_within(note, field=_("Toelichting"), limit=TEXT_MAX)
     if action.status not in (ActionStatus.DONE_REPORTED, ActionStatus.HELP_REQUESTED):
         raise Conflict(_("Deze actie wacht niet op beoordeling."))
     action.review_note = note.strip()

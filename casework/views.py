@@ -35,12 +35,18 @@ from .dashboard import (
     dashboard_figures,
     dashboard_page_context,
 )
+from .limits import SHORT_TEXT_MAX, TEXT_MAX
 from .models import Instrument, Location, Programme
 from .panels import location_panels
+from .validation import (
+    DATE_INPUT_ATTRS,
+    limit_error_message,
+    validate_date_in_window,
+)
 
 
 class LocationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Zoeken"), required=False)
+    q = forms.CharField(label=_("Zoeken"), required=False, max_length=SHORT_TEXT_MAX)
     stage = forms.ChoiceField(
         label=_("Fase"), required=False, choices=[("", _("Alle fasen")), *Stage.choices]
     )
@@ -63,7 +69,11 @@ class TransitionForm(forms.Form):
     transition = forms.ChoiceField(
         choices=TransitionName.choices, widget=forms.HiddenInput
     )
-    reason = forms.CharField(label=_("Reden"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reden"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     # Only for start_designation (design §4); the service says what is missing.
     instrument = forms.ChoiceField(
         label=_("Instrument"),
@@ -73,11 +83,13 @@ class TransitionForm(forms.Form):
     legal_basis = forms.CharField(
         label=_("Wettelijke grondslag"),
         required=False,
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     national_interest = forms.CharField(
         label=_("Nationaal belang"),
         required=False,
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -94,7 +106,9 @@ class BottleneckForm(forms.Form):
         label=_("Categorie"), choices=BottleneckCategory.choices
     )
     description = forms.CharField(
-        label=_("Omschrijving"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Omschrijving"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     owner = forms.TypedChoiceField(
         label=_("Eigenaar"), coerce=int, required=False, empty_value=None
@@ -102,7 +116,8 @@ class BottleneckForm(forms.Form):
     deadline = forms.DateField(
         label=_("Deadline"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_date_in_window],
+        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, location: Location, **kwargs):
@@ -216,8 +231,11 @@ class LocationTransitionView(LoginRequiredMixin, View):
             if not form.is_valid():
                 raise InvalidInput(
                     str(_("Geef een reden op."))
-                    if "reason" in form.errors
+                    if form.has_error("reason", "required")
                     else str(_("Onbekende overgang."))
+                    if "transition" in form.errors
+                    else limit_error_message(form)
+                    or str(_("Controleer de velden van de overgang."))
                 )
             services.location_transition(
                 location=location,
@@ -247,7 +265,10 @@ class BottleneckCreateView(LoginRequiredMixin, View):
             location = selectors.access_location(request.user, pk)
             form = BottleneckForm(request.POST, location=location)
             if not form.is_valid():
-                raise InvalidInput(str(_("Controleer de velden van het knelpunt.")))
+                raise InvalidInput(
+                    limit_error_message(form)
+                    or str(_("Controleer de velden van het knelpunt."))
+                )
             data = form.cleaned_data
             owner = next(
                 (

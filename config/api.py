@@ -13,6 +13,7 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import status
 from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
 from rest_framework.parsers import JSONParser
@@ -38,18 +39,31 @@ DOMAIN_STATUS = {
 }
 
 
-def _first_message(detail) -> str:
+def _first_error(detail, path: str = "") -> tuple[str, str]:
+    """(where, message) of the first error in DRF's error detail; `where` is a path
+    such as `commitments[1].due_date` (an item's index only for lists of items)."""
     if isinstance(detail, dict):
         for field, value in detail.items():
-            message = _first_message(value)
-            return (
-                message
-                if field in ("non_field_errors", "detail")
-                else f"{field}: {message}"
-            )
+            if not value:
+                continue
+            if field in ("non_field_errors", "detail"):
+                return _first_error(value, path)
+            if isinstance(field, int):  # the items of a list, by index
+                return _first_error(value, f"{path}[{field}]")
+            return _first_error(value, f"{path}.{field}" if path else str(field))
     if isinstance(detail, list) and detail:
-        return _first_message(detail[0])
-    return str(detail)
+        for index, item in enumerate(detail):
+            if not item:
+                continue  # a valid item of a list of items
+            if isinstance(item, dict | list):
+                return _first_error(item, f"{path}[{index}]")
+            return path, str(item)
+    return path, str(detail)
+
+
+def _first_message(detail) -> str:
+    where, message = _first_error(detail)
+    return f"{where}: {message}" if where else message
 
 
 def exception_handler(exc, context):
@@ -118,6 +132,25 @@ def api_not_found(request, *args, **kwargs) -> HttpResponse:
         content_type="application/json",
         status=404,
     )
+
+
+class JsonBesideGetMixin:
+    """For a view whose renderers serve one document (an HTML page, the OpenAPI
+    YAML): any answer but that document (OPTIONS, a refused method) is JSON like the
+    rest of the API, not a page without a template (a 500) or a YAML error."""
+
+    def get_renderers(self):
+        if self.request is not None and self.request.method not in ("GET", "HEAD"):
+            return [JSONRenderer()]
+        return super().get_renderers()
+
+
+class SchemaView(JsonBesideGetMixin, SpectacularAPIView):
+    """The OpenAPI schema (/api/v1/schema/)."""
+
+
+class SwaggerUIView(JsonBesideGetMixin, SpectacularSwaggerSplitView):
+    """The Swagger UI page (/api/v1/docs/)."""
 
 
 def _is_api(request) -> bool:

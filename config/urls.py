@@ -1,13 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
 from casework import api as casework_api
 from casework.views import DashboardApplication, LocationsApplication
-from config.api import api_not_found
+from config.api import SchemaView, SwaggerUIView, api_not_found
 from documents import api as documents_api
 from documents import views as documents_views
 from workflows import api as workflows_api
@@ -89,11 +88,11 @@ api_v1 = [
         documents_api.DocumentDownloadAPI.as_view(),
         name="document-download",
     ),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path(
         "docs/",
         # The split view serves its script as a file: no inline script (CSP).
-        SpectacularSwaggerSplitView.as_view(url_name="api:schema"),
+        SwaggerUIView.as_view(url_name="api:schema"),
         name="swagger-ui",
     ),
     # Last: a URL under /api/v1/ that names no endpoint answers like the API does.

@@ -34,7 +34,13 @@ from casework import selectors
 from casework import services as casework
 from casework.api import ERRORS, ErrorSerializer, NamedSerializer
 from casework.constants import LocationPerm
-from casework.limits import TEXT_MAX
+from casework.limits import (
+    AGREEMENT_TEXT_MAX,
+    COMMITMENTS_PER_AGREEMENT_MAX,
+    LIST_ITEMS_MAX,
+    SHORT_TEXT_MAX,
+    TEXT_MAX,
+)
 from casework.models import (
     AgreementKind,
     AgreementVersion,
@@ -48,6 +54,7 @@ from casework.models import (
     Party,
     VersionStatus,
 )
+from casework.validation import DATE_WINDOW_HELP, validate_date_in_window
 from config.api import JSONAPIView
 from permissions.checks import has_object_perm
 from permissions.errors import InvalidInput, NotPermitted, NotVisible
@@ -135,12 +142,16 @@ class AgreementSerializer(serializers.ModelSerializer):
 
 class CommitmentInputSerializer(serializers.Serializer):
     party = serializers.IntegerField(help_text="Organisatie-id van de partij.")
-    description = serializers.CharField(max_length=5000)
-    due_date = serializers.DateField()
+    description = serializers.CharField(max_length=TEXT_MAX)
+    due_date = serializers.DateField(
+        validators=[validate_date_in_window],
+        help_text=DATE_WINDOW_HELP,
+    )
     depends_on = serializers.ListField(
         child=serializers.IntegerField(),
         required=False,
         default=list,
+        max_length=LIST_ITEMS_MAX,
         help_text="Indexen (vanaf 0) in `commitments` van de afspraken waarop deze "
         "wacht.",
     )
@@ -148,9 +159,14 @@ class CommitmentInputSerializer(serializers.Serializer):
 
 class AgreementCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AgreementKind.choices)
-    title = serializers.CharField(max_length=300)
-    text = serializers.CharField(max_length=100_000)
-    commitments = CommitmentInputSerializer(many=True, required=False, default=list)
+    title = serializers.CharField(max_length=SHORT_TEXT_MAX)
+    text = serializers.CharField(max_length=AGREEMENT_TEXT_MAX)
+    commitments = CommitmentInputSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=COMMITMENTS_PER_AGREEMENT_MAX,
+    )
 
 
 def agreement_versions():
@@ -465,7 +481,10 @@ class ConsultationCompletionSerializer(serializers.Serializer):
     """Record the administrative consultation (bestuurlijk overleg)."""
 
     kind = _kind_field(TaskKind.CONSULTATION)
-    held_on = serializers.DateField(help_text="Datum van het overleg (niet later).")
+    held_on = serializers.DateField(
+        validators=[validate_date_in_window],
+        help_text="Datum van het overleg (niet later). " + DATE_WINDOW_HELP,
+    )
     participants = serializers.CharField(
         help_text="Wie namens welke organisatie aan tafel zat.", **TEXT
     )

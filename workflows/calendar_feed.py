@@ -36,6 +36,7 @@ from casework.models import (
     VersionStatus,
 )
 from casework.selectors import locations_visible_to
+from casework.validation import clamped_to_window
 from permissions.calendar_tokens import (
     calendar_token_of,
     calendar_token_regenerate,
@@ -242,8 +243,12 @@ def feed_ical(items: list[DeadlineItem], *, request, calendar_name: str) -> byte
         event = Event()
         event.add("uid", f"{item.uid}@{host}")
         event.add("dtstamp", stamp)
-        event.add("dtstart", item.day)
-        event.add("dtend", item.day + datetime.timedelta(days=1))
+        # A date stored outside the accepted window (before the window existed) is
+        # shown at the window's edge: the end of the last day of the calendar does
+        # not exist, and a feed that fails on one item fails for good.
+        day = clamped_to_window(item.day)
+        event.add("dtstart", day)
+        event.add("dtend", day + datetime.timedelta(days=1))
         event.add("summary", item.summary)
         url = request.build_absolute_uri(item.path)
         event.add("description", f"{item.description}\n{url}")

@@ -8,6 +8,7 @@ import datetime
 from django.utils import timezone
 
 from casework.calendar import add_working_days
+from casework.validation import clamped_to_window
 
 REMINDER_WORKING_DAYS = 2
 # Timers fire at the start of the working day in the Netherlands.
@@ -24,13 +25,18 @@ def moment(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, FIRE_AT))
 
 
+# A due date stored outside the accepted window (a row from before the window
+# existed) is taken at the window's edge: a timer is never scheduled where the
+# calendar ends.
+
+
 def reminder_moment(due: datetime.date) -> datetime.datetime:
-    return moment(add_working_days(due, -REMINDER_WORKING_DAYS))
+    return moment(add_working_days(clamped_to_window(due), -REMINDER_WORKING_DAYS))
 
 
 def overdue_moment(due: datetime.date) -> datetime.datetime:
     """The morning after the due date: the whole due day is still in time."""
-    return moment(due + datetime.timedelta(days=1))
+    return moment(clamped_to_window(due) + datetime.timedelta(days=1))
 
 
 def host_task(activation):

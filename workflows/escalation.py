@@ -42,6 +42,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from casework import services as casework
 from casework.constants import DeadlineKind, LocationPerm, Stage, TransitionName
+from casework.limits import TEXT_MAX
 from casework.models import (
     ConsultationOutcome,
     Designation,
@@ -49,6 +50,7 @@ from casework.models import (
     Escalation,
     Location,
 )
+from casework.validation import require_text_within
 from documents import services as documents
 from permissions.checks import has_global_perm, has_object_perm
 from permissions.constants import OrganisationKind
@@ -444,6 +446,9 @@ def decide_intervention(
             gettext("Kies: %(choices)s.") % {"choices": ", ".join(INTERVENTIONS)}
         )
     extra = designation if decision == TransitionName.START_DESIGNATION else {}
+    note = require_text_within(
+        note or "", field=gettext("Interne afweging"), limit=TEXT_MAX
+    )
     with driving(activation.process.pk):
         casework.location_transition(
             location=_location(activation),
@@ -476,6 +481,11 @@ def take_final_decision(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(gettext("Geef een reden op."))
+    # Before the decision's PDF is rendered: its texts are within their limits.
+    require_text_within(reason, field=gettext("Reden"), limit=TEXT_MAX)
+    require_text_within(
+        response, field=gettext("Reactie op de zienswijzen"), limit=TEXT_MAX
+    )
     data = {"decision": decision}
     with driving(activation.process.pk):
         if decision == TransitionName.DESIGNATE:

@@ -19,9 +19,15 @@ from django.views import View
 from casework import services as casework
 from casework.audience import reads_internal
 from casework.constants import BottleneckStatus, LocationPerm, Stage
+from casework.limits import SHORT_TEXT_MAX, TEXT_MAX
 from casework.models import AgreementKind, Location
 from casework.panels import LocationPanel
 from casework.selectors import access_location, location_agenda
+from casework.validation import (
+    DATE_INPUT_ATTRS,
+    limit_error_message,
+    validate_date_in_window,
+)
 from documents.dossier_sections import DossierSection
 from permissions.checks import has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
@@ -37,12 +43,14 @@ class ActionStartForm(forms.Form):
     party = forms.TypedChoiceField(label=_("Partij die de actie uitvoert"), coerce=int)
     description = forms.CharField(
         label=_("Actie"),
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Wat moet de partij doen, en wat levert zij op als bewijs?"),
     )
     due_on = forms.DateField(
         label=_("Uiterste datum"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_date_in_window],
+        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, location: Location, bottlenecks, **kwargs):
@@ -172,7 +180,8 @@ class ActionStartView(LoginRequiredMixin, View):
             )
             if not form.is_valid():
                 raise InvalidInput(
-                    str(
+                    limit_error_message(form)
+                    or str(
                         _(
                             "Kies een knelpunt en een partij, omschrijf de actie en "
                             "geef een uiterste datum."
@@ -320,15 +329,18 @@ class AgreementCreateView(LoginRequiredMixin, View):
 class DesignationViewForm(forms.Form):
     submitted_by = forms.CharField(
         label=_("Indiener"),
-        max_length=300,
+        max_length=SHORT_TEXT_MAX,
         help_text=_("Wie de zienswijze indiende (organisatie of persoon)."),
     )
     submitted_on = forms.DateField(
         label=_("Ingediend op"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_date_in_window],
+        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
     )
     summary = forms.CharField(
-        label=_("Samenvatting"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Samenvatting"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -398,7 +410,8 @@ class DesignationViewCreateView(LoginRequiredMixin, View):
             form = DesignationViewForm(request.POST)
             if not form.is_valid():
                 raise InvalidInput(
-                    str(_("Geef de indiener, de datum en een samenvatting."))
+                    limit_error_message(form)
+                    or str(_("Geef de indiener, de datum en een samenvatting."))
                 )
             casework.designation_record_view(
                 location=location, actor=request.user, **form.cleaned_data

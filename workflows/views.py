@@ -18,6 +18,12 @@ from django.views.generic import FormView
 from viewflow.workflow.flow.views.mixins import TaskSuccessUrlMixin
 
 from casework.constants import ActionStatus
+from casework.limits import (
+    AGREEMENT_TEXT_MAX,
+    COMMITMENTS_PER_AGREEMENT_MAX,
+    SHORT_TEXT_MAX,
+    TEXT_MAX,
+)
 from casework.models import (
     AgreementKind,
     ConsultationOutcome,
@@ -25,6 +31,7 @@ from casework.models import (
     Instrument,
     Location,
 )
+from casework.validation import DATE_INPUT_ATTRS, validate_date_in_window
 from permissions.errors import DomainError
 
 from . import selectors, services
@@ -38,6 +45,7 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(
         label=_("Toelichting"),
         required=False,
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Verplicht bij afwijzen: waarom, en wat er anders moet."),
     )
@@ -164,12 +172,15 @@ class ApprovalTaskView(TaskView):
 class CommitmentForm(forms.Form):
     party = forms.TypedChoiceField(label=_("Partij"), coerce=int)
     description = forms.CharField(
-        label=_("Afspraak"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Afspraak"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     due_date = forms.DateField(
         label=_("Uiterste datum"),
+        validators=[validate_date_in_window],
         # An HTML date input only takes ISO dates, whatever the interface language.
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, parties=(), **kwargs):
@@ -179,11 +190,24 @@ class CommitmentForm(forms.Form):
 
 
 class ReviseForm(forms.Form):
-    title = forms.CharField(label=_("Titel"), max_length=300)
-    text = forms.CharField(label=_("Tekst"), widget=forms.Textarea(attrs={"rows": 10}))
+    title = forms.CharField(label=_("Titel"), max_length=SHORT_TEXT_MAX)
+    text = forms.CharField(
+        label=_("Tekst"),
+        max_length=AGREEMENT_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
 
 
-CommitmentFormSet = forms.formset_factory(CommitmentForm, extra=1, can_delete=True)
+CommitmentFormSet = forms.formset_factory(
+    CommitmentForm,
+    extra=1,
+    can_delete=True,
+    # No more rows than an agreement may have commitments; rows beyond that are not
+    # even built (absolute_max), and the formset says what the maximum is.
+    max_num=COMMITMENTS_PER_AGREEMENT_MAX,
+    validate_max=True,
+    absolute_max=COMMITMENTS_PER_AGREEMENT_MAX,
+)
 
 
 class ReviseTaskView(TaskView):
@@ -291,6 +315,7 @@ class ActionReportForm(forms.Form):
     )
     report = forms.CharField(
         label=_("Bewijs of hulpvraag"),
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_(
             "Bij gereed: wat is er gedaan en waar staat het bewijs. Bij hulp: waarmee "
@@ -353,6 +378,7 @@ class ActionReviewForm(forms.Form):
     note = forms.CharField(
         label=_("Toelichting"),
         required=False,
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Verplicht bij terugsturen: wat moet de partij nog doen?"),
     )
@@ -390,10 +416,12 @@ class ActionReviewTaskView(ActionPerformTaskView):
 class ConsultationForm(forms.Form):
     held_on = forms.DateField(
         label=_("Datum van het overleg"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_date_in_window],
+        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
     )
     participants = forms.CharField(
         label=_("Deelnemers"),
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Wie namens welke organisatie aan tafel zat."),
     )
@@ -405,6 +433,7 @@ class ConsultationForm(forms.Form):
     summary = forms.CharField(
         label=_("Wat is besproken"),
         required=False,
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
@@ -415,6 +444,7 @@ class ConsultationForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reden"),
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
             "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
@@ -434,6 +464,7 @@ class InterventionForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Reden"),
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
             "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
@@ -448,16 +479,19 @@ class InterventionForm(forms.Form):
     legal_basis = forms.CharField(
         label=_("Wettelijke grondslag"),
         required=False,
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     national_interest = forms.CharField(
         label=_("Nationaal belang"),
         required=False,
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     note = forms.CharField(
         label=_("Interne afweging"),
         required=False,
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "Alleen zichtbaar voor het ministerie en de procesregisseurs, niet voor de "
@@ -493,6 +527,7 @@ class FinalDecisionForm(forms.Form):
     response = forms.CharField(
         label=_("Reactie op de zienswijzen"),
         required=False,
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_(
             "Verplicht bij aanwijzen: komt in het besluit, bij de zienswijzen."
@@ -500,6 +535,7 @@ class FinalDecisionForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Reden"),
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
             "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.http import Http404
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
+from django.views import View
+from viewflow.urls import Application
 from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
 from viewflow.workflow.flow.views import DashboardProcessListView
 from viewflow.workflow.flow.viewset import NestedFlowsApp
@@ -65,6 +69,35 @@ class DoorbraakFlowViewset(FlowViewset):
         return patterns
 
 
+class FlowsIndexView(View):
+    """`/workflow/flows/`: the first flow dashboard the person may open. viewflow's own
+    index raises (a 500) when there is none, which is every party's case: for them
+    the dashboards are closed (403), as each one is."""
+
+    viewset = None
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        for flow_class in self.viewset.parent.flow_classes:
+            if flow_class.instance.has_view_permission(request.user):
+                return HttpResponseRedirect(flow_class.instance.reverse("index"))
+        raise PermissionDenied(
+            _(
+                "De procesoverzichten zijn er voor het ministerie, "
+                "de procesregisseurs en de programmalezers."
+            )
+        )
+
+
+class FlowsApp(NestedFlowsApp):
+    """viewflow's app of the per-flow pages, with an index that never fails."""
+
+    @property
+    def index_path(self):
+        return path("", FlowsIndexView.as_view(viewset=self), name="index")
+
+
 class DoorbraakWorkflowApp(WorkflowAppViewset):
     title = _("Taken")
     icon = "assignment"
@@ -107,10 +140,13 @@ class DoorbraakWorkflowApp(WorkflowAppViewset):
     )
 
     def __init__(self, flow_viewsets, **kwargs):
-        super().__init__(flow_viewsets, **kwargs)
-        for viewset in self.viewsets:
-            if isinstance(viewset, NestedFlowsApp):
-                viewset.base_template_name = BASE_TEMPLATE
+        # WorkflowAppViewset.__init__, with our app of the per-flow pages in place of
+        # viewflow's NestedFlowsApp (whose index fails for a person without any).
+        self.flow_classes = [viewset._flow_class for viewset in flow_viewsets]
+        flows_app = FlowsApp(viewsets=flow_viewsets)
+        flows_app.base_template_name = BASE_TEMPLATE
+        kwargs["viewsets"] = [*kwargs.get("viewsets", []), flows_app]
+        Application.__init__(self, **kwargs)
 
     def has_view_permission(self, user, obj=None):
         # Everyone signed in has an inbox; what is in it is decided per task.

@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from config.api import JSONAPIView
+from config.api import BoundedChoiceField, JSONAPIView
 from permissions.checks import prefetch_object_perms
 from permissions.constants import OrganisationKind
 from permissions.errors import InvalidInput
@@ -52,7 +52,7 @@ def location_rows(locations: QuerySet[Location]) -> list[dict]:
 class OrganisationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=OrganisationKind.choices)
+    kind = BoundedChoiceField(choices=OrganisationKind.choices)
 
 
 class PartySerializer(serializers.ModelSerializer):
@@ -85,7 +85,7 @@ class LocationDetailSerializer(LocationSerializer):
         ]
 
     @extend_schema_field(
-        serializers.ListField(child=serializers.ChoiceField(TransitionName.choices))
+        serializers.ListField(child=BoundedChoiceField(TransitionName.choices))
     )
     def get_available_transitions(self, location: Location) -> list[str]:
         return [str(t) for t in self.context["available_transitions"]]
@@ -93,7 +93,7 @@ class LocationDetailSerializer(LocationSerializer):
 
 @extend_schema_serializer(component_name="Transition")
 class TransitionRequestSerializer(serializers.Serializer):
-    transition = serializers.ChoiceField(
+    transition = BoundedChoiceField(
         choices=TransitionName.choices,
         error_messages={
             "invalid_choice": gettext_lazy("Onbekende overgang: ‘{input}’.")
@@ -106,7 +106,7 @@ class TransitionRequestSerializer(serializers.Serializer):
         max_length=TEXT_MAX,
         error_messages={"required": gettext_lazy("Geef een reden op.")},
     )
-    instrument = serializers.ChoiceField(choices=Instrument.choices, required=False)
+    instrument = BoundedChoiceField(choices=Instrument.choices, required=False)
     legal_basis = serializers.CharField(
         required=False, allow_blank=True, max_length=TEXT_MAX
     )
@@ -116,7 +116,7 @@ class TransitionRequestSerializer(serializers.Serializer):
 
 
 class TransitionResponseSerializer(serializers.Serializer):
-    stage = serializers.ChoiceField(choices=Stage.choices)
+    stage = BoundedChoiceField(choices=Stage.choices)
 
 
 class BottleneckSerializer(serializers.ModelSerializer):
@@ -139,7 +139,7 @@ class BottleneckSerializer(serializers.ModelSerializer):
 
 
 class BottleneckCreateSerializer(serializers.Serializer):
-    category = serializers.ChoiceField(choices=BottleneckCategory.choices)
+    category = BoundedChoiceField(choices=BottleneckCategory.choices)
     description = serializers.CharField(max_length=TEXT_MAX)
     owner = serializers.IntegerField(
         required=False,
@@ -310,7 +310,7 @@ class NamedSerializer(serializers.Serializer):
 class ImpasseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     location = serializers.SerializerMethodField()
-    rule = serializers.ChoiceField(choices=ImpasseRule.choices)
+    rule = BoundedChoiceField(choices=ImpasseRule.choices)
     message = serializers.CharField()
     waiting_on = serializers.SerializerMethodField()
     opened_at = serializers.DateTimeField()
@@ -378,12 +378,12 @@ class BottlenecksByCategorySerializer(serializers.Serializer):
 class HeatmapCellSerializer(serializers.Serializer):
     location = serializers.IntegerField(help_text="Id van de locatie.")
     location_name = serializers.CharField()
-    category = serializers.ChoiceField(choices=BottleneckCategory.choices)
+    category = BoundedChoiceField(choices=BottleneckCategory.choices)
     count = serializers.IntegerField(help_text="Aantal onopgeloste knelpunten.")
 
 
 class StageDurationSerializer(serializers.Serializer):
-    stage = serializers.ChoiceField(choices=Stage.choices)
+    stage = BoundedChoiceField(choices=Stage.choices)
     locations = serializers.IntegerField()
     average_days = serializers.FloatField()
     longest_days = serializers.IntegerField()
@@ -392,7 +392,7 @@ class StageDurationSerializer(serializers.Serializer):
 class LongestStaySerializer(serializers.Serializer):
     location = serializers.IntegerField()
     location_name = serializers.CharField()
-    stage = serializers.ChoiceField(choices=Stage.choices)
+    stage = BoundedChoiceField(choices=Stage.choices)
     since = serializers.DateTimeField()
     days = serializers.IntegerField()
 

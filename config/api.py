@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from casework.limits import SHORT_TEXT_MAX
 from permissions.errors import (
     Conflict,
     DomainError,
@@ -92,6 +93,21 @@ def _carries_a_body(request) -> bool:
         return int(request.META.get("CONTENT_LENGTH") or 0) > 0
     except ValueError:
         return False
+
+
+class BoundedChoiceField(serializers.ChoiceField):
+    """A choice whose refusal names the value: a value longer than any text the API
+    takes is refused by its length first (400 naming the limit), never echoed."""
+
+    default_error_messages = {
+        **serializers.ChoiceField.default_error_messages,
+        "max_length": serializers.CharField.default_error_messages["max_length"],
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and len(data) > SHORT_TEXT_MAX:
+            self.fail("max_length", max_length=SHORT_TEXT_MAX)
+        return super().to_internal_value(data)
 
 
 class JSONAPIView(APIView):

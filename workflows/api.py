@@ -55,7 +55,7 @@ from casework.models import (
     VersionStatus,
 )
 from casework.validation import DATE_WINDOW_HELP, validate_date_in_window
-from config.api import JSONAPIView
+from config.api import BoundedChoiceField, JSONAPIView
 from permissions.checks import has_object_perm
 from permissions.errors import InvalidInput, NotPermitted, NotVisible
 from permissions.models import Organisation
@@ -69,7 +69,7 @@ from .flows import ApprovalRoundFlow, BottleneckActionFlow
 
 class CommitmentSerializer(serializers.ModelSerializer):
     party = NamedSerializer(source="owner.organisation")
-    status = serializers.ChoiceField(choices=CommitmentStatus.choices)
+    status = BoundedChoiceField(choices=CommitmentStatus.choices)
     depends_on = serializers.SerializerMethodField(
         help_text="Ids van de afspraken (van dezelfde versie) waarop deze wacht."
     )
@@ -84,7 +84,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
 
 class ApprovalSerializer(serializers.ModelSerializer):
     organisation = NamedSerializer()
-    decision = serializers.ChoiceField(choices=Decision.choices)
+    decision = BoundedChoiceField(choices=Decision.choices)
     decided_by = serializers.CharField(source="decided_by.username")
 
     class Meta:
@@ -94,12 +94,10 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
 class AgreementSerializer(serializers.ModelSerializer):
     location = NamedSerializer(source="agreement.location")
-    kind = serializers.ChoiceField(
-        source="agreement.kind", choices=AgreementKind.choices
-    )
+    kind = BoundedChoiceField(source="agreement.kind", choices=AgreementKind.choices)
     title = serializers.CharField(source="agreement.title")
     version = serializers.IntegerField(source="number")
-    status = serializers.ChoiceField(choices=VersionStatus.choices)
+    status = BoundedChoiceField(choices=VersionStatus.choices)
     commitments = CommitmentSerializer(many=True)
     approvals = ApprovalSerializer(many=True)
     awaiting = serializers.SerializerMethodField(
@@ -158,7 +156,7 @@ class CommitmentInputSerializer(serializers.Serializer):
 
 
 class AgreementCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=AgreementKind.choices)
+    kind = BoundedChoiceField(choices=AgreementKind.choices)
     title = serializers.CharField(max_length=SHORT_TEXT_MAX)
     text = serializers.CharField(max_length=AGREEMENT_TEXT_MAX)
     commitments = CommitmentInputSerializer(
@@ -327,7 +325,7 @@ TASK_STATUSES = [
 
 class TaskSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.ChoiceField(
+    kind = BoundedChoiceField(
         choices=TaskKind.choices,
         help_text="Wat voor taak: ook welke inhoud (`TaskCompletion`, dezelfde "
         "`kind`) haar afrondt.",
@@ -345,7 +343,7 @@ class TaskSerializer(serializers.Serializer):
     )
     due_date = serializers.DateField(allow_null=True)
     overdue = serializers.BooleanField()
-    status = serializers.ChoiceField(choices=TASK_STATUSES)
+    status = BoundedChoiceField(choices=TASK_STATUSES)
 
 
 def _task_status(task: Task, user) -> str:
@@ -411,8 +409,8 @@ def task_rows(tasks: list[Task], user) -> list[dict[str, Any]]:
 TEXT = {"max_length": TEXT_MAX}
 
 
-def _kind_field(kind: str) -> serializers.ChoiceField:
-    return serializers.ChoiceField(
+def _kind_field(kind: str) -> BoundedChoiceField:
+    return BoundedChoiceField(
         choices=[(kind, dict(TaskKind.choices)[kind])],
         help_text="De soort taak (`kind` in de takenlijst). Mag ontbreken: dan is het "
         "de soort van de taak.",
@@ -427,7 +425,7 @@ class ApprovalCompletionSerializer(serializers.Serializer):
     """Decide for your organisation on an agreement version."""
 
     kind = _kind_field(TaskKind.APPROVAL)
-    decision = serializers.ChoiceField(choices=Decision.choices)
+    decision = BoundedChoiceField(choices=Decision.choices)
     comment = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -454,7 +452,7 @@ class ActionReportCompletionSerializer(serializers.Serializer):
     """Report the action done (with evidence) or ask for help."""
 
     kind = _kind_field(TaskKind.ACTION)
-    outcome = serializers.ChoiceField(
+    outcome = BoundedChoiceField(
         choices=_form_choices(views.ActionReportForm, "outcome")
     )
     report = serializers.CharField(
@@ -466,7 +464,7 @@ class ActionReviewCompletionSerializer(serializers.Serializer):
     """Accept the reported action, or return it to the party."""
 
     kind = _kind_field(TaskKind.ACTION_REVIEW)
-    decision = serializers.ChoiceField(
+    decision = BoundedChoiceField(
         choices=_form_choices(views.ActionReviewForm, "decision")
     )
     note = serializers.CharField(
@@ -488,7 +486,7 @@ class ConsultationCompletionSerializer(serializers.Serializer):
     participants = serializers.CharField(
         help_text="Wie namens welke organisatie aan tafel zat.", **TEXT
     )
-    outcome = serializers.ChoiceField(choices=ConsultationOutcome.choices)
+    outcome = BoundedChoiceField(choices=ConsultationOutcome.choices)
     summary = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -510,13 +508,13 @@ class InterventionCompletionSerializer(serializers.Serializer):
     """The deadlock remains: decide on intervention."""
 
     kind = _kind_field(TaskKind.INTERVENTION)
-    decision = serializers.ChoiceField(
+    decision = BoundedChoiceField(
         choices=_form_choices(views.InterventionForm, "decision")
     )
     reason = serializers.CharField(
         help_text="Komt in de audittrail (de partijen lezen het).", **TEXT
     )
-    instrument = serializers.ChoiceField(
+    instrument = BoundedChoiceField(
         choices=Instrument.choices,
         required=False,
         help_text="Verplicht bij `start_designation`.",
@@ -547,7 +545,7 @@ class FinalDecisionCompletionSerializer(serializers.Serializer):
     refrain from designating."""
 
     kind = _kind_field(TaskKind.DESIGNATION_DECISION)
-    decision = serializers.ChoiceField(
+    decision = BoundedChoiceField(
         choices=_form_choices(views.FinalDecisionForm, "decision")
     )
     reason = serializers.CharField(

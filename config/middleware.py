@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.template.response import TemplateResponse
 from django.utils import translation
 
 
@@ -29,3 +31,52 @@ class PermissionsPolicyMiddleware:
         if self.policy:
             response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class _HeadResponse(HttpResponse):
+    """The answer to HEAD for a template page: Django renders whatever came out of
+    the template-response middleware, so this one renders to itself (no body)."""
+
+    def render(self):
+        return self
+
+
+class HeadWithoutBodyMiddleware:
+    """A HEAD request gets the headers GET would get and no body.
+
+    Django's development server drops the body of a HEAD answer itself; gunicorn sends
+    whatever the application returns. A page with its body on a HEAD answer is read by
+    a keep-alive client as the start of the next answer on that connection (a response
+    desync), and every HEAD costs a full render.
+
+    First in MIDDLEWARE, so it sees every answer (static files included). A page built
+    from a template is not rendered for HEAD: its status and headers are known before
+    rendering, so the answer carries no Content-Length (allowed for HEAD). Any other
+    answer loses its body after the fact and keeps the Content-Length of GET.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "HEAD":
+            if isinstance(response, _HeadResponse):
+                # CommonMiddleware measured the empty body; GET's length is unknown.
+                del response["Content-Length"]
+            elif response.streaming:
+                # Also drops a file meant for the server's sendfile (file_to_stream);
+                # the file itself is closed with the response.
+                response.streaming_content = []
+            else:
+                response.content = b""
+        return response
+
+    def process_template_response(self, request, response):
+        if request.method != "HEAD" or not isinstance(response, TemplateResponse):
+            return response
+        bare = _HeadResponse(status=response.status_code, reason=response.reason_phrase)
+        for header, value in response.items():
+            bare[header] = value
+        bare.cookies = response.cookies
+        return bare

@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "config.apps.StaticFilesConfig",
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
+    # First: a HEAD answer loses its body whatever produced it (see the middleware).
+    "config.middleware.HeadWithoutBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -107,6 +109,22 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- SQLite with more than one process -----------------------------------------------
+# `make run` has the web server and the job worker (db_worker) write to one SQLite file.
+# WAL lets readers go on while one process writes; a writer that finds the file locked
+# waits up to SQLITE_TIMEOUT seconds instead of failing at once; and every transaction
+# takes the write lock when it begins (IMMEDIATE): a transaction that read first and
+# then wanted to write would otherwise fail with "database is locked" without waiting,
+# because SQLite cannot let it wait without breaking its snapshot.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": float(os.environ.get("SQLITE_TIMEOUT", "20")),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -156,8 +174,29 @@ STORAGES = {
             "DOCUMENT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
         )
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": os.environ.get(
+            "STATICFILES_BACKEND",
+            "django.contrib.staticfiles.storage.StaticFilesStorage",
+        )
+    },
 }
+
+# --- Static files in production --------------------------------------------------------
+# `manage.py collectstatic` writes them to STATIC_ROOT (production: hashed names and a
+# manifest). With SERVE_STATIC the application serves them itself (WhiteNoise, right
+# after SecurityMiddleware: far-future cache headers on hashed names, HEAD and ranges);
+# without, the web server in front serves STATIC_ROOT under STATIC_URL. Compressed
+# copies (STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage)
+# are left to the proxy: compressing viewflow's 50 MB of scripts with brotli makes
+# collectstatic take five minutes instead of three seconds. The npm folders some packages ship inside their static files are not
+# collected (config.apps.StaticFilesConfig).
+SERVE_STATIC = env_bool("SERVE_STATIC", False)
+if SERVE_STATIC:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 CACHES = {
     "default": {

@@ -11,17 +11,22 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def manage_environment(**env: str) -> dict[str, str]:
+    """This process's environment without the settings of the test run, plus `env`."""
     environment = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "DATABASE_URL", "SECRET_KEY", "DEBUG"))
     }
     environment.update(env)
+    return environment
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=environment,
+        env=manage_environment(**env),
         capture_output=True,
         text=True,
         timeout=120,

@@ -2,10 +2,10 @@
 
 One gunicorn for the module, as `README` tells an operator to run it: production
 settings, `DEBUG` off, static files collected by `collectstatic` and served by the
-application, behind a TLS proxy (`X-Forwarded-Proto: https`). Its database is a SQLite
-file of its own, migrated by `manage.py migrate`: the server is a separate process and
-cannot see the test's transaction. The gthread worker keeps connections alive, as
-production does; that is where a HEAD answer with a body desynchronises the stream.
+application, behind a TLS proxy (`X-Forwarded-Proto: https`). Its database is a copy
+of the session's migrated SQLite file: the server is a separate process and cannot see
+the test's transaction. The gthread worker keeps connections alive, as production does;
+that is where a HEAD answer with a body desynchronises the stream.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from ..processes import copy_sqlite
 from .test_security_headers import assert_security_headers
 from .test_settings import PRODUCTION_ENV, ROOT, manage_environment, run_manage
 
@@ -100,12 +101,13 @@ def _start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, i
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory) -> Server:
+def production(tmp_path_factory, migrated_sqlite_file) -> Server:
     folder = tmp_path_factory.mktemp("production")
+    database = copy_sqlite(migrated_sqlite_file, folder / "db.sqlite3")
     env = {
         **PRODUCTION_ENV,
         "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{database}",
         "STATIC_ROOT": str(folder / "static"),
         "MEDIA_ROOT": str(folder / "media"),
         "USE_X_FORWARDED_PROTO": "true",
@@ -114,8 +116,6 @@ def production(tmp_path_factory) -> Server:
     collected = run_manage("collectstatic", "--noinput", **env)
     assert collected.returncode == 0, collected.stdout + collected.stderr
     assert (folder / "static" / "staticfiles.json").exists()
-    migrated = run_manage("migrate", "--noinput", **env)
-    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     made = run_manage("shell", "-c", SETUP_SCRIPT, **env)
     assert made.returncode == 0, made.stderr
     tokens = json.loads(made.stdout.strip().splitlines()[-1])

@@ -5,6 +5,7 @@ documented, safe default (see `.env.example`). `dev`, `test` and `production` on
 defaults; nothing lives in production settings alone.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -146,12 +147,33 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed logins are throttled per username and address (django-axes).
+# --- Failed logins (permissions.login_throttle) -------------------------------------
+# Locked out per username *and* client address after AXES_FAILURE_LIMIT failures, for
+# AXES_COOLOFF_HOURS; one username guessed from many addresses is slowed down after
+# LOGIN_SLOWDOWN_AFTER failures in all (a delay doubling per failure, at most
+# LOGIN_SLOWDOWN_MAX_SECONDS) except from addresses the user logged in from in the last
+# LOGIN_KNOWN_ADDRESS_DAYS days. A refused attempt is
+# not counted (it would keep a lock-out or a delay going for ever).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "permissions.login_throttle.LoginThrottleHandler"
+AXES_LOCKOUT_CALLABLE = "permissions.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+LOGIN_SLOWDOWN_AFTER = int(os.environ.get("LOGIN_SLOWDOWN_AFTER", "10"))
+LOGIN_SLOWDOWN_MAX_SECONDS = int(os.environ.get("LOGIN_SLOWDOWN_MAX_SECONDS", "300"))
+LOGIN_KNOWN_ADDRESS_DAYS = int(os.environ.get("LOGIN_KNOWN_ADDRESS_DAYS", "90"))
+
+# --- Client address behind proxies (config.client_address) ---------------------------
+# The addresses or networks (comma-separated) of the proxies in front of the
+# application, e.g. the load balancer: only from them is X-Forwarded-For believed.
+# Empty: no proxy is trusted and the client is the address the request came from.
+TRUSTED_PROXIES = [
+    str(ipaddress.ip_network(entry, strict=False))  # a typo fails at start-up
+    for entry in env_list("TRUSTED_PROXIES")
+]
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]

@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "config.apps.StaticFilesConfig",
+    "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
@@ -214,8 +214,12 @@ STORAGES = {
 # without, the web server in front serves STATIC_ROOT under STATIC_URL. Compressed
 # copies (STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage)
 # are left to the proxy: compressing viewflow's 50 MB of scripts with brotli makes
-# collectstatic take five minutes instead of three seconds. The npm folders some packages ship inside their static files are not
-# collected (config.apps.StaticFilesConfig).
+# collectstatic take five minutes instead of three seconds. The npm folders some
+# packages ship inside their static files are not collected (the finder below).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "config.staticfiles.AppStaticFilesFinder",
+]
 SERVE_STATIC = env_bool("SERVE_STATIC", False)
 if SERVE_STATIC:
     MIDDLEWARE.insert(

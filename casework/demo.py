@@ -341,9 +341,14 @@ class DemoLoader:
         return programme
 
     def _user(self, username: str, full_name: str, *, role: Role | None = None):
+        # A reserved domain (RFC 2606): the console shows the mail, no server delivers it.
+        email = f"{username}@demo.doorbraak.invalid"
         user, created = User.objects.get_or_create(
-            username=username, defaults={"first_name": full_name}
+            username=username, defaults={"first_name": full_name, "email": email}
         )
+        if not user.email:  # demo users made before they had addresses
+            user.email = email
+            user.save(update_fields=["email"])
         # Checking a password is deliberately slow: once per user and run is enough.
         if created or (
             username not in self._users_checked

@@ -9,6 +9,7 @@ from casework.views import DashboardApplication, LocationsApplication
 from config.api import SchemaView, SwaggerUIView, api_not_found
 from documents import api as documents_api
 from documents import views as documents_views
+from permissions import views as permissions_views
 from workflows import api as workflows_api
 from workflows.calendar_feed import calendar_feed
 from workflows.viewsets import workflow_app
@@ -106,6 +107,8 @@ urlpatterns = [
     ),
     path("api/v1/", include((api_v1, "api"))),
     path("admin/", admin.site.urls),
+    # The language switch also saves a signed-in person's choice (their e-mail).
+    path("i18n/setlang/", permissions_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "documenten/<int:pk>/",

@@ -121,3 +121,28 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.created_at:%Y-%m-%d})"
+
+
+class UserPreference(models.Model):
+    """A person's own choices that outlive a browser: the language of the interface
+    and of the e-mail they are sent (Dutch unless they chose otherwise)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="preference",
+        verbose_name=_("gebruiker"),
+    )
+    language = models.CharField(
+        _("taal"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+
+    class Meta:
+        verbose_name = _("voorkeur")
+        verbose_name_plural = _("voorkeuren")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language})"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from .checks import forget_cached_permissions, grant_to_group
 from .constants import MembershipRole, OrganisationKind, OrganisationPerm, Role
-from .models import Membership, Organisation
+from .models import Membership, Organisation, UserPreference
 
 User = get_user_model()
 
@@ -96,3 +97,15 @@ def role_grant(*, user: User, role: Role | str) -> None:
 def user_roles(user: User) -> set[Role]:
     names = set(user.groups.values_list("name", flat=True))
     return {role for role in Role if role.value in names}
+
+
+@transaction.atomic
+def preference_set_language(*, user: User, language: str) -> UserPreference:
+    """Save the language `user` reads the interface and their e-mail in. Raises
+    ValueError for a language the application does not offer."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"Unknown language: {language!r}")
+    preference, _ = UserPreference.objects.update_or_create(
+        user=user, defaults={"language": language}
+    )
+    return preference

@@ -36,6 +36,7 @@ from .factories import (
     person_of,
     user_with_role,
 )
+from .processes import run_manage
 
 User = get_user_model()
 
@@ -184,3 +185,21 @@ def transition_events(location: Location | None = None):
     if location is not None:
         events = events.filter(location=location)
     return events
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory):
+    """A SQLite database file with every migration applied, made once per run by
+    `manage.py migrate` in a process of its own. Tests that run the project in other
+    processes (which cannot see the test's own database) work on copies of it
+    (`tests.processes.copy_sqlite`)."""
+    path = tmp_path_factory.mktemp("sqlite") / "migrated.sqlite3"
+    result = run_manage(
+        "migrate",
+        "--noinput",
+        timeout=300,
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=f"sqlite:///{path}",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return path

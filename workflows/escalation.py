@@ -65,6 +65,7 @@ from .flows import (
     location_of,
 )
 from .models import DesignationProcess, EscalationProcess
+from .notifications import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -192,14 +193,16 @@ class EscalationBranchFlow(DoorbraakFlow):
             kind=DeadlineKind.ESCALATION,
             reference=f"task:{task.pk}",
             organisation=organisation,
-            description=gettext("%(what)s bij %(location)s, uiterlijk %(due)s.")
-            % {
-                "what": str(self.task_descriptions.get(node.name, title)),
-                "location": location.name,
-                "due": deadlines.task_due(task).strftime("%d-%m-%Y"),
-            },
-            reminder_subject=_("Herinnering: %(title)s") % {"title": title},
-            overdue_subject=_("Termijn verstreken: %(title)s") % {"title": title},
+            description=translatable(
+                _("%(what)s bij %(location)s, uiterlijk %(due)s."),
+                what=self.task_descriptions.get(node.name, title),
+                location=location.name,
+                due=deadlines.task_due(task).strftime("%d-%m-%Y"),
+            ),
+            reminder_subject=translatable(_("Herinnering: %(title)s"), title=title),
+            overdue_subject=translatable(
+                _("Termijn verstreken: %(title)s"), title=title
+            ),
         )
 
     def due_in(self, name: str) -> dict:

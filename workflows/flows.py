@@ -10,7 +10,6 @@ from functools import partial
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import NoReverseMatch, get_resolver
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
@@ -34,7 +33,7 @@ from permissions.models import Organisation
 from . import deadlines, views
 from .models import ActionProcess, ApprovalRound
 from .nodes import FanOut, OrganisationTask, task_organisation
-from .notifications import notify, people_of
+from .notifications import date_in_words, notify, people_of, translatable
 
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
@@ -110,18 +109,25 @@ class DoorbraakFlow(flow.Flow):
             return
         title = task.flow_task.task_title
         due = task.data.get("due")
-        message = _("Nieuwe taak: %(title)s – %(location)s") % {
-            "title": title,
-            "location": location.name,
-        }
+        # Translated for each recipient, in their language (workflows.notifications).
+        message = translatable(
+            _("Nieuwe taak: %(title)s – %(location)s"),
+            title=title,
+            location=location.name,
+        )
         if due:
-            message += " " + _("(uiterlijk %(due)s)") % {
-                "due": date_format(datetime.date.fromisoformat(due), "j F Y")
-            }
+            message = translatable(
+                "%(message)s %(due)s",
+                message=message,
+                due=translatable(
+                    _("(uiterlijk %(due)s)"),
+                    due=date_in_words(datetime.date.fromisoformat(due)),
+                ),
+            )
         notify(
             people,
-            subject=str(_("Nieuwe taak in Doorbraak: %(title)s") % {"title": title}),
-            message=str(message),
+            subject=translatable(_("Nieuwe taak in Doorbraak: %(title)s"), title=title),
+            message=message,
             url=task_url(task),
             internal_to=location if self.internal else None,
         )
@@ -185,8 +191,12 @@ class DoorbraakFlow(flow.Flow):
             )
             notify(
                 [task.owner] if task.owner_id else self.claimants(task),
-                subject=str(subject),
-                message=f"{subject}: {facts.description}",
+                subject=subject,
+                message=translatable(
+                    "%(subject)s: %(description)s",
+                    subject=subject,
+                    description=facts.description,
+                ),
                 url=f"/locations/{facts.location.pk}/",
                 internal_to=facts.location if self.internal else None,
             )
@@ -283,20 +293,22 @@ class ApprovalRoundFlow(DoorbraakFlow):
             kind=DeadlineKind.APPROVAL,
             reference=f"task:{task.pk}",
             organisation=organisation,
-            description=_(
-                "%(organisation)s besluit over ‘%(title)s’ (versie %(version)s) "
-                "uiterlijk %(due)s."
-            )
-            % {
-                "organisation": organisation.name,
-                "title": title,
-                "version": version.number,
-                "due": deadlines.task_due(task).strftime("%d-%m-%Y"),
-            },
-            reminder_subject=_("Herinnering: besluit gevraagd over %(title)s")
-            % {"title": title},
-            overdue_subject=_("Termijn verstreken: besluit over %(title)s")
-            % {"title": title},
+            description=translatable(
+                _(
+                    "%(organisation)s besluit over ‘%(title)s’ (versie %(version)s) "
+                    "uiterlijk %(due)s."
+                ),
+                organisation=organisation.name,
+                title=title,
+                version=version.number,
+                due=deadlines.task_due(task).strftime("%d-%m-%Y"),
+            ),
+            reminder_subject=translatable(
+                _("Herinnering: besluit gevraagd over %(title)s"), title=title
+            ),
+            overdue_subject=translatable(
+                _("Termijn verstreken: besluit over %(title)s"), title=title
+            ),
         )
 
     def round_rejected(self, activation, active_tasks) -> bool:
@@ -410,12 +422,12 @@ class BottleneckActionFlow(DoorbraakFlow):
             kind=DeadlineKind.ACTION,
             reference=f"action:{action.pk}",
             organisation=organisation,
-            description=_("%(organisation)s voert uiterlijk %(due)s uit: %(action)s")
-            % {
-                "organisation": organisation.name,
-                "due": action.due_on.strftime("%d-%m-%Y"),
-                "action": action.description[:200],
-            },
+            description=translatable(
+                _("%(organisation)s voert uiterlijk %(due)s uit: %(action)s"),
+                organisation=organisation.name,
+                due=action.due_on.strftime("%d-%m-%Y"),
+                action=action.description[:200],
+            ),
             reminder_subject=_("Herinnering: actie op de doorbraak-agenda"),
             overdue_subject=_("Termijn verstreken: actie op de doorbraak-agenda"),
         )

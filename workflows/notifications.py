@@ -1,23 +1,74 @@
 """Telling people about work: an in-app notification and an e-mail, sent only once the
-transaction that created the work has committed (a rolled-back task sends nothing)."""
+transaction that created the work has committed (a rolled-back task sends nothing).
+
+Each person reads it in their own language (their saved preference, Dutch by default),
+not in the language of whoever caused it: callers pass texts that are translated when
+they are read (`translatable`, `gettext_lazy`), and each recipient's copy is made with
+that recipient's language active. An e-mail has a plain-text and an HTML part, and its
+link is absolute (SITE_URL).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.functional import lazy
 
 from casework.audience import reads_internal
 from casework.models import Location
 from permissions.models import Organisation
+from permissions.selectors import languages_of
 
 from .models import Notification
 
 logger = logging.getLogger(__name__)
+
+# Set while `load_demo` replays the past: its tasks are notified in the app, but nobody
+# needs a mail about events from months ago (make run would print dozens).
+_mail_held: ContextVar[bool] = ContextVar("doorbraak_mail_held", default=False)
+
+
+@contextmanager
+def mail_held() -> Iterator[None]:
+    """Within this block notifications are written but no e-mail is sent."""
+    token = _mail_held.set(True)
+    try:
+        yield
+    finally:
+        _mail_held.reset(token)
+
+
+def _interpolate(template, params: dict[str, Any]) -> str:
+    return str(template) % {key: str(value) for key, value in params.items()}
+
+
+_lazy_interpolate = lazy(_interpolate, str)
+
+
+def translatable(template, /, **params) -> str:
+    """`template % params`, worked out when the text is read, in the language active
+    then (the template and any lazy parameter are translated at that moment)."""
+    return _lazy_interpolate(template, params)
+
+
+# A date written out in the reader's language ("3 december 2026", "3 December 2026").
+date_in_words = lazy(lambda day: date_format(day, "j F Y"), str)
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{path}" if path else ""
 
 
 def people_of(organisation: Organisation, *, signatories_only: bool) -> list:
@@ -29,6 +80,21 @@ def people_of(organisation: Organisation, *, signatories_only: bool) -> list:
     return list(get_user_model()._default_manager.filter(groups=group, is_active=True))
 
 
+def _mail(user, *, subject: str, message: str, link: str) -> EmailMultiAlternatives:
+    """One recipient's e-mail, in the language active now."""
+    context = {"user": user, "message": message, "link": link, "subject": subject}
+    mail = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("workflows/email/notification.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    )
+    mail.attach_alternative(
+        render_to_string("workflows/email/notification.html", context), "text/html"
+    )
+    return mail
+
+
 def notify(
     users: Iterable,
     *,
@@ -38,28 +104,39 @@ def notify(
     internal_to: Location | None = None,
 ) -> None:
     """Add `message` to each user's notification list and e-mail those with an address,
-    after the current transaction commits. A message about internal facts of a
-    location (`internal_to`: the escalation branch's tasks and deadlines) reaches only
-    those who may know them (casework.audience), whoever else was named."""
+    after the current transaction commits; each in the user's own language. A message
+    about internal facts of a location (`internal_to`: the escalation branch's tasks
+    and deadlines) reaches only those who may know them (casework.audience), whoever
+    else was named."""
     users = [user for user in users if user is not None]
     if internal_to is not None:
         users = [user for user in users if reads_internal(user, internal_to)]
     if not users:
         return
-    Notification.objects.bulk_create(
-        [Notification(user=user, message=message[:500], url=url) for user in users]
-    )
-    link = f"\n\n{settings.SITE_URL.rstrip('/')}{url}" if url else ""
-    mails = [
-        (subject, message + link, settings.DEFAULT_FROM_EMAIL, [user.email])
-        for user in users
-        if user.email
-    ]
+    language_by_user = languages_of(users)
+    readers: dict[str, list] = defaultdict(list)
+    for user in users:
+        readers[language_by_user[user.pk]].append(user)
+    notifications, mails = [], []
+    link = absolute_url(url)
+    for language, group in readers.items():
+        with translation.override(language):
+            subject_text, message_text = str(subject), str(message)
+            notifications += [
+                Notification(user=user, message=message_text[:500], url=url)
+                for user in group
+            ]
+            mails += [
+                _mail(user, subject=subject_text, message=message_text, link=link)
+                for user in group
+                if user.email and not _mail_held.get()
+            ]
+    Notification.objects.bulk_create(notifications)
     if mails:
 
         def send() -> None:
             try:
-                send_mass_mail(mails, fail_silently=False)
+                get_connection(fail_silently=False).send_messages(mails)
             except Exception:  # a mail server down must not undo the work itself
                 logger.exception("Sending %d notification e-mails failed", len(mails))
 

@@ -5,10 +5,12 @@ documented, safe default (see `.env.example`). `dev`, `test` and `production` on
 defaults; nothing lives in production settings alone.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -63,6 +65,8 @@ INSTALLED_APPS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
+    # First: a HEAD answer loses its body whatever produced it (see the middleware).
+    "config.middleware.HeadWithoutBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -74,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A page refused to someone signed out becomes the login page (then the page).
+    "config.middleware.LoginInsteadOfForbiddenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "viewflow.middleware.SiteMiddleware",
@@ -111,6 +117,22 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- SQLite with more than one process -----------------------------------------------
+# `make run` has the web server and the job worker (db_worker) write to one SQLite file.
+# WAL lets readers go on while one process writes; a writer that finds the file locked
+# waits up to SQLITE_TIMEOUT seconds instead of failing at once; and every transaction
+# takes the write lock when it begins (IMMEDIATE): a transaction that read first and
+# then wanted to write would otherwise fail with "database is locked" without waiting,
+# because SQLite cannot let it wait without breaking its snapshot.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": float(os.environ.get("SQLITE_TIMEOUT", "20")),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -131,12 +153,33 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed logins are throttled per username and address (django-axes).
+# --- Failed logins (permissions.login_throttle) -------------------------------------
+# Locked out per username *and* client address after AXES_FAILURE_LIMIT failures, for
+# AXES_COOLOFF_HOURS; one username guessed from many addresses is slowed down after
+# LOGIN_SLOWDOWN_AFTER failures in all (a delay doubling per failure, at most
+# LOGIN_SLOWDOWN_MAX_SECONDS) except from addresses the user logged in from in the last
+# LOGIN_KNOWN_ADDRESS_DAYS days. A refused attempt is
+# not counted (it would keep a lock-out or a delay going for ever).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "permissions.login_throttle.LoginThrottleHandler"
+AXES_LOCKOUT_CALLABLE = "permissions.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+LOGIN_SLOWDOWN_AFTER = int(os.environ.get("LOGIN_SLOWDOWN_AFTER", "10"))
+LOGIN_SLOWDOWN_MAX_SECONDS = int(os.environ.get("LOGIN_SLOWDOWN_MAX_SECONDS", "300"))
+LOGIN_KNOWN_ADDRESS_DAYS = int(os.environ.get("LOGIN_KNOWN_ADDRESS_DAYS", "90"))
+
+# --- Client address behind proxies (config.client_address) ---------------------------
+# The addresses or networks (comma-separated) of the proxies in front of the
+# application, e.g. the load balancer: only from them is X-Forwarded-For believed.
+# Empty: no proxy is trusted and the client is the address the request came from.
+TRUSTED_PROXIES = [
+    str(ipaddress.ip_network(entry, strict=False))  # a typo fails at start-up
+    for entry in env_list("TRUSTED_PROXIES")
+]
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
@@ -159,8 +202,33 @@ STORAGES = {
             "DOCUMENT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
         )
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": os.environ.get(
+            "STATICFILES_BACKEND",
+            "django.contrib.staticfiles.storage.StaticFilesStorage",
+        )
+    },
 }
+
+# --- Static files in production --------------------------------------------------------
+# `manage.py collectstatic` writes them to STATIC_ROOT (production: hashed names and a
+# manifest). With SERVE_STATIC the application serves them itself (WhiteNoise, right
+# after SecurityMiddleware: far-future cache headers on hashed names, HEAD and ranges);
+# without, the web server in front serves STATIC_ROOT under STATIC_URL. Compressed
+# copies (STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage)
+# are left to the proxy: compressing viewflow's 50 MB of scripts with brotli makes
+# collectstatic take five minutes instead of three seconds. The npm folders some
+# packages ship inside their static files are not collected (the finder below).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "config.staticfiles.AppStaticFilesFinder",
+]
+SERVE_STATIC = env_bool("SERVE_STATIC", False)
+if SERVE_STATIC:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 CACHES = {
     "default": {
@@ -168,10 +236,25 @@ CACHES = {
     }
 }
 
+# --- E-mail (workflows.notifications) -------------------------------------------------
+# Django's own settings, read from the environment under the same names. The console
+# backend (the default) prints every mail where the server runs; the SMTP backend
+# (django.core.mail.backends.smtp.EmailBackend) uses the host settings. Links in mail
+# start with SITE_URL, the address people reach the application at.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "doorbraak@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the start, usually 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10")) or None  # seconds
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request then gets 401 with a WWW-Authenticate
@@ -305,4 +388,3 @@ DESIGNATION_CONSULTATION_DAYS = int(
     os.environ.get("DESIGNATION_CONSULTATION_DAYS", "42")
 )
 AXES_VERBOSE = False
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

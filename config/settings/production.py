@@ -16,6 +16,10 @@ for _name, _default in {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
     "SECURE_HSTS_PRELOAD": "true",
     "DEBUG": "false",
+    # Static files: hashed names with a manifest, served by the application itself
+    # (see "Static files in production" in base.py).
+    "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+    "SERVE_STATIC": "true",
 }.items():
     os.environ.setdefault(_name, _default)
 
@@ -26,10 +30,3 @@ if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
         "SECRET_KEY must be set (at least 50 characters) in production."
     )
-
-STORAGES = {
-    **STORAGES,
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
-    },
-}

@@ -1,21 +1,20 @@
-"""Telling people about work: an in-app notification and an e-mail, sent only once the
-transaction that created the work has committed (a rolled-back task sends nothing)."""
+"""Telling people about work: an in-app notification and an e-mail. The e-mail is a job
+written in the transaction that created the work (`workflows.tasks`), so it leaves only
+once that transaction has committed (a rolled-back task sends nothing) and survives a
+crash after the commit."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
-from django.db import transaction
 
+from casework import jobs
 from permissions.models import Organisation
 
 from .models import Notification
-
-logger = logging.getLogger(__name__)
+from .tasks import send_notification_mails
 
 
 def people_of(organisation: Organisation, *, signatories_only: bool) -> list:
@@ -28,8 +27,8 @@ def people_of(organisation: Organisation, *, signatories_only: bool) -> list:
 
 
 def notify(users: Iterable, *, subject: str, message: str, url: str = "") -> None:
-    """Add `message` to each user's notification list and e-mail those with an address,
-    after the current transaction commits."""
+    """Add `message` to each user's notification list and queue the e-mail to those
+    with an address, in the current transaction."""
     users = [user for user in users if user is not None]
     if not users:
         return
@@ -38,16 +37,9 @@ def notify(users: Iterable, *, subject: str, message: str, url: str = "") -> Non
     )
     link = f"\n\n{settings.SITE_URL.rstrip('/')}{url}" if url else ""
     mails = [
-        (subject, message + link, settings.DEFAULT_FROM_EMAIL, [user.email])
+        [str(subject), str(message) + link, settings.DEFAULT_FROM_EMAIL, [user.email]]
         for user in users
         if user.email
     ]
     if mails:
-
-        def send() -> None:
-            try:
-                send_mass_mail(mails, fail_silently=False)
-            except Exception:  # a mail server down must not undo the work itself
-                logger.exception("Sending %d notification e-mails failed", len(mails))
-
-        transaction.on_commit(send)
+        jobs.enqueue_with_transaction(send_notification_mails, mails)

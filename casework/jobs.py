@@ -27,19 +27,17 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-# A job still RUNNING this long after a worker took it is taken to be lost (its worker
-# was killed): `manage.py reconcile` queues it again, at most JOB_MAX_ATTEMPTS times in
-# all, then marks it failed (visible to staff in the admin, "Task results").
-DEFAULT_JOB_STALE_SECONDS = 15 * 60
-DEFAULT_JOB_MAX_ATTEMPTS = 3
-
 
 def job_stale_seconds() -> int:
-    return int(getattr(settings, "JOB_STALE_SECONDS", DEFAULT_JOB_STALE_SECONDS))
+    """A job still RUNNING this long after a worker took it is taken to be lost (its
+    worker was killed): `manage.py reconcile` queues it again."""
+    return settings.JOB_STALE_SECONDS
 
 
 def job_max_attempts() -> int:
-    return int(getattr(settings, "JOB_MAX_ATTEMPTS", DEFAULT_JOB_MAX_ATTEMPTS))
+    """Attempts (workers that took the job) before it is marked failed, visible to
+    staff in the admin ("Task results")."""
+    return settings.JOB_MAX_ATTEMPTS
 
 
 def queue_in_database(task) -> bool:
@@ -98,20 +96,26 @@ def job_pending(task, *args) -> bool:
     )
 
 
-def job_failures(task, *args) -> int:
-    """How many times `task(*args)` ran and failed (0 for a queue outside the
-    database)."""
+def job_attempts_failed(task, *args) -> int:
+    """How many attempts at `task(*args)` ended in failure: one per worker that took a
+    job which then failed (a job given up after its workers died counts each of them).
+    0 for a queue outside the database."""
     from django_tasks.base import TaskResultStatus
 
     if not queue_in_database(task):
         return 0
-    return _results(task, args).filter(status=TaskResultStatus.FAILED).count()
+    return sum(
+        max(len(worker_ids), 1)
+        for worker_ids in _results(task, args)
+        .filter(status=TaskResultStatus.FAILED)
+        .values_list("worker_ids", flat=True)
+    )
 
 
 def job_given_up(task, *args) -> bool:
     """Has `task(*args)` failed as often as a job may (so it is not queued again
     without a person looking at it)?"""
-    return job_failures(task, *args) >= job_max_attempts()
+    return job_attempts_failed(task, *args) >= job_max_attempts()
 
 
 def enqueue_unless_pending(task, *args) -> bool:

@@ -418,11 +418,7 @@ def agreement_document_ready(*, version: AgreementVersion) -> Document:
     return _ready_or_queued(render_agreement, (version.pk,), find)
 
 
-def _actor_id(actor):
-    return actor.pk if actor is not None and actor.is_authenticated else None
-
-
-def location_dossier_ready(*, location: Location, actor) -> Document:
+def location_dossier_ready(*, location: Location) -> Document:
     """The location dossier of the data as it is now if stored; else queue it (see
     `agreement_document_ready`)."""
     from .tasks import render_location_dossier
@@ -437,9 +433,7 @@ def location_dossier_ready(*, location: Location, actor) -> Document:
             content_sha256=content_sha256,
         ).first()
 
-    return _ready_or_queued(
-        render_location_dossier, (location.pk, _actor_id(actor)), find
-    )
+    return _ready_or_queued(render_location_dossier, (location.pk,), find)
 
 
 def progress_report_ready(*, locations: QuerySet[Location], actor) -> Document:

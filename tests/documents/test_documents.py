@@ -349,9 +349,7 @@ def test_a_conclusion_queues_its_pdf_and_the_worker_renders_it(
             world, title="Akkoord in de wachtrij"
         )
     # (The round's e-mails are jobs of their own.)
-    (job,) = DBTaskResult.objects.filter(
-        task_path="documents.tasks.render_agreement"
-    )
+    (job,) = DBTaskResult.objects.filter(task_path="documents.tasks.render_agreement")
     assert job.args_kwargs == {"args": [version.pk], "kwargs": {}}
     assert not Document.objects.filter(agreement_version=version).exists()
 

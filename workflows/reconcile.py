@@ -61,6 +61,8 @@ class Repairs:
     jobs_failed: list[str] = field(default_factory=list)
     files_removed: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
+    # The records whose flow this run started: that flow queued their document.
+    started_for: set[tuple[str, int]] = field(default_factory=set)
 
     def total(self) -> int:
         return sum(
@@ -108,6 +110,7 @@ def branch_flows_repair(repairs: Repairs) -> None:
                     process=process.pk,
                 )
                 repairs.flows_started.append(process.pk)
+                repairs.started_for.add(("escalation", escalation.pk))
     started = set(
         Process.objects.filter(flow_class=branch.DesignationFlow).values_list(
             "data__designation", flat=True
@@ -130,6 +133,7 @@ def branch_flows_repair(repairs: Repairs) -> None:
                     process=process.pk,
                 )
                 repairs.flows_started.append(process.pk)
+                repairs.started_for.add(("designation", designation.pk))
 
 
 def _queue_missing(repairs: Repairs, *, task, args: tuple, location, what: str) -> None:
@@ -155,6 +159,8 @@ def documents_repair(repairs: Repairs) -> None:
         .select_related("location")
         .order_by("pk")
     ):
+        if ("escalation", escalation.pk) in repairs.started_for:
+            continue
         _queue_missing(
             repairs,
             task=document_tasks.freeze_evidence_dossier,
@@ -167,6 +173,8 @@ def documents_repair(repairs: Repairs) -> None:
         .select_related("location")
         .order_by("pk")
     ):
+        if ("designation", designation.pk) in repairs.started_for:
+            continue
         _queue_missing(
             repairs,
             task=document_tasks.freeze_draft_designation,

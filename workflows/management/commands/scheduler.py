@@ -77,11 +77,16 @@ class Command(BaseCommand):
         if not once:
             signal.signal(signal.SIGINT, self._stop)
             signal.signal(signal.SIGTERM, self._stop)
-        if not logger.handlers:
-            handler = logging.StreamHandler(self.stderr)
-            handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-            logger.addHandler(handler)
-            logger.setLevel(logging.INFO)
+        handler = logging.StreamHandler(self.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        try:
+            self._loop(once)
+        finally:
+            logger.removeHandler(handler)
+
+    def _loop(self, once: bool) -> None:
         logger.info(
             "Scheduler started: %s",
             ", ".join(

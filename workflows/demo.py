@@ -15,6 +15,7 @@ from viewflow.workflow.models import Task
 
 from casework import services as casework
 from casework.models import AgreementVersion, Bottleneck, Location, Party
+from documents import tasks as document_tasks
 from permissions.models import Organisation
 
 from . import escalation, services
@@ -65,15 +66,33 @@ class FlowDemo:
             due_on=due_on,
         )
 
-    # The escalation branch. The flows start when a transition commits; the demo
-    # replays a location inside one transaction, so it starts them right away
-    # (`ensure_branch_flows` is idempotent: the commit hook then finds them running).
+    # The escalation branch. The flows start inside the transition; their documents
+    # are background jobs. The demo is a batch command, not a request: it freezes
+    # them at once, so the replayed history (and a demo without a worker) has them
+    # (the queued jobs then find them frozen and change nothing).
+
+    def _freeze_branch_documents(self, location: Location) -> None:
+        escalation.ensure_branch_flows(location)
+        open_escalation = location.escalations.filter(
+            closed_at__isnull=True, dossier_sha256=""
+        ).first()
+        if open_escalation is not None:
+            document_tasks.freeze_evidence_dossier.call(
+                open_escalation.pk, open_escalation.opened_by_id
+            )
+        designation = location.designations.filter(
+            closed_at__isnull=True, draft_sha256=""
+        ).first()
+        if designation is not None:
+            document_tasks.freeze_draft_designation.call(
+                designation.pk, escalation.designation_started_by(location)
+            )
 
     def escalate(self, *, location: Location, actor, reason: str) -> None:
         casework.location_transition(
             location=location, transition="escalate", actor=actor, reason=reason
         )
-        escalation.ensure_branch_flows(location)
+        self._freeze_branch_documents(location)
 
     def _open_task(self, location: Location, node) -> Task:
         return Task.objects.get(
@@ -113,4 +132,4 @@ class FlowDemo:
             user=actor,
             payload={"decision": decision, "reason": reason, **details},
         )
-        escalation.ensure_branch_flows(location)
+        self._freeze_branch_documents(location)

@@ -48,7 +48,7 @@ def _storing() -> Iterator[None]:
     """A transaction that stores document files: if it fails (an error, or the
     database going away before the commit), the files it wrote are removed again, so
     no file is left without its record. A process killed outright cannot clean up:
-    `orphan_files_remove` (run by `manage.py reconcile`) finds those files later."""
+    `orphan_files` (removed by `manage.py reconcile`) finds those files later."""
     outer = _written.get()
     written: list[str] = []
     token = _written.set(written)
@@ -338,14 +338,28 @@ def _stored_files(directory: str) -> Iterator[str]:
         yield from _stored_files(f"{directory}/{folder}")
 
 
-def orphan_files(*, older_than: datetime.timedelta = ORPHAN_GRACE) -> list[str]:
+def _recent_folders() -> list[str]:
+    """The month folders a file written in the last weeks is in (`document_path`):
+    reconcile runs every minute, so an orphan is found long before its month is
+    older than that, and the whole store is not listed every minute."""
+    today = timezone.now().date()
+    last_month = today.replace(day=1) - datetime.timedelta(days=1)
+    return [f"{DOCUMENTS_DIR}/{day:%Y/%m}" for day in (last_month, today)]
+
+
+def orphan_files(
+    *, older_than: datetime.timedelta = ORPHAN_GRACE, everywhere: bool = False
+) -> list[str]:
     """Stored document files that no document refers to and that are older than
     `older_than` (left by a process killed between writing a file and committing its
-    record, or by a transaction rolled back around a finished one)."""
+    record, or by a transaction rolled back around a finished one), in the month
+    folders of the last weeks (`everywhere`: the whole store)."""
     cutoff = timezone.now() - older_than
+    folders = [DOCUMENTS_DIR] if everywhere else _recent_folders()
     candidates = [
         name
-        for name in _stored_files(DOCUMENTS_DIR)
+        for folder in folders
+        for name in _stored_files(folder)
         if default_storage.get_modified_time(name) < cutoff
     ]
     if not candidates:

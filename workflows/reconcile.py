@@ -18,7 +18,8 @@ from a log of intentions:
   killed): queued again, or marked failed after `JOB_MAX_ATTEMPTS` attempts (each
   attempt is a worker id on the job; staff see failed jobs in the admin);
 - a document file without its record, older than an hour (a process killed between
-  writing the file and committing): removed. A file a document refers to is never
+  writing the file and committing), in the month folders of the last weeks
+  (`--all-files`: the whole store): removed. A file a document refers to is never
   removed.
 
 Every repair is an audit event (`repaired`, with what was repaired in its data). Two
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -264,27 +266,31 @@ def stale_jobs_repair(repairs: Repairs) -> None:
                 )
 
 
-def files_repair(repairs: Repairs) -> None:
-    """Remove the document files that no document refers to."""
-    for name in documents.orphan_files():
+def files_repair(repairs: Repairs, *, everywhere: bool = False) -> None:
+    """Remove the document files that no document refers to (in the recent month
+    folders; `everywhere`: the whole store)."""
+    for name in documents.orphan_files(everywhere=everywhere):
         if documents.orphan_file_remove(name=name):
             repairs.files_removed.append(name)
 
 
-def reconcile() -> Repairs:
+def reconcile(*, all_files: bool = False) -> Repairs:
     """Run every repair once, in order (a flow started here queues its document,
     so the documents step after it finds that job pending). A failing step is logged
-    and the next one still runs."""
+    and the next one still runs. `all_files`: look for files without a document in
+    the whole store, not only in the recent month folders."""
     repairs = Repairs()
-    for step in (
+    steps = (
         stale_jobs_repair,
         branch_flows_repair,
         documents_repair,
-        files_repair,
-    ):
+        partial(files_repair, everywhere=all_files),
+    )
+    for step in steps:
         try:
             step(repairs)
         except Exception:
-            logger.exception("Reconcile step %s failed", step.__name__)
-            repairs.failed_steps.append(step.__name__)
+            name = getattr(step, "__name__", None) or step.func.__name__
+            logger.exception("Reconcile step %s failed", name)
+            repairs.failed_steps.append(name)
     return repairs

@@ -13,8 +13,18 @@ class Command(BaseCommand):
         "zonder document. Idempotent; elke reparatie komt in de audittrail."
     )
 
-    def handle(self, *args, **options):
-        repairs = reconcile()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--all-files",
+            action="store_true",
+            help=_(
+                "Zoek bestanden zonder document in de hele opslag, niet alleen in de "
+                "mappen van de laatste weken."
+            ),
+        )
+
+    def handle(self, *args, all_files: bool = False, **options):
+        repairs = reconcile(all_files=all_files)
         self.stdout.write(
             _(
                 "%(flows)d flows gestart, %(documents)d documenten in de wachtrij, "

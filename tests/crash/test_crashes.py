@@ -223,6 +223,7 @@ def test_a_render_whose_database_dies_before_the_commit_leaves_no_file(
     assert "EXISTS False" in out
     assert not (Path(settings.MEDIA_ROOT) / name).exists()
     assert not Document.objects.exists()
+    verify_audit()
 
 
 def test_a_render_killed_after_writing_its_file_leaves_one_that_reconcile_removes(

@@ -223,7 +223,9 @@ class LocationDossierPdfAPI(APIView):
         changed, else made by a background job (202 with `Retry-After` meanwhile)."""
         location = access_location(request.user, pk)
         return document_or_pending(
-            lambda: services.location_dossier_ready(location=location)
+            lambda: services.location_dossier_ready(
+                location=location, actor=request.user
+            )
         )
 
 

@@ -180,10 +180,17 @@ def progress_report_document(*, locations: QuerySet[Location], actor) -> Documen
     )
 
 
-def location_dossier_document(*, location: Location, actor) -> Document:
+def _location_dossier_parts(location: Location, actor) -> tuple[str, dict, dict]:
+    """The kind, context and data of the location dossier as `actor` reads it (one
+    place for the download's look-up and the job's render)."""
     context, data = builders.dossier_context(location)
+    return DocumentKind.LOCATION_DOSSIER, context, data
+
+
+def location_dossier_document(*, location: Location, actor) -> Document:
+    kind, context, data = _location_dossier_parts(location, actor)
     return _reuse_or_render(
-        kind=DocumentKind.LOCATION_DOSSIER,
+        kind=kind,
         template="documents/location_dossier.html",
         context=context,
         data=data,
@@ -432,22 +439,22 @@ def agreement_document_ready(*, version: AgreementVersion) -> Document:
     return _ready_or_queued(render_agreement, (version.pk,), find)
 
 
-def location_dossier_ready(*, location: Location) -> Document:
-    """The location dossier of the data as it is now if stored; else queue it (see
+def location_dossier_ready(*, location: Location, actor) -> Document:
+    """The location dossier as `actor` reads it, of the data as they are now, if
+    stored; else queue its job (one per location and reader; see
     `agreement_document_ready`)."""
     from .tasks import render_location_dossier
 
-    _context, data = builders.dossier_context(location)
+    kind, _context, data = _location_dossier_parts(location, actor)
     content_sha256 = builders.data_sha256(data)
 
     def find():
         return Document.objects.filter(
-            kind=DocumentKind.LOCATION_DOSSIER,
-            location=location,
-            content_sha256=content_sha256,
+            kind=kind, location=location, content_sha256=content_sha256
         ).first()
 
-    return _ready_or_queued(render_location_dossier, (location.pk,), find)
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    return _ready_or_queued(render_location_dossier, (location.pk, actor_id), find)
 
 
 def progress_report_ready(*, locations: QuerySet[Location], actor) -> Document:

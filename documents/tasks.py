@@ -67,11 +67,13 @@ def freeze_draft_designation(designation_id: int, actor_id: int | None) -> str:
 
 
 @task()
-def render_location_dossier(location_id: int) -> str:
-    """The location dossier as it stands now (stored once per content; made by the
-    system for whoever asks: one job per location, whoever asked)."""
+def render_location_dossier(location_id: int, actor_id: int | None) -> str:
+    """The location dossier as it stands now, as `actor_id` reads it (stored once
+    per content)."""
     location = Location.objects.get(pk=location_id)
-    return services.location_dossier_document(location=location, actor=None).sha256
+    return services.location_dossier_document(
+        location=location, actor=_user(actor_id)
+    ).sha256
 
 
 @task()

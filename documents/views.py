@@ -70,7 +70,7 @@ def location_dossier(request, pk: int):
         raise Http404(exc.message) from exc
     return document_or_pending_page(
         request,
-        lambda: services.location_dossier_ready(location=location),
+        lambda: services.location_dossier_ready(location=location, actor=request.user),
     )
 
 

@@ -121,10 +121,10 @@ def test_a_process_killed_right_after_escalate_commits_strands_nothing(
     verify_audit()
 
 
-def _dossier_job(location: Location):
+def _dossier_job(location: Location, reader):
     from documents.tasks import render_location_dossier
 
-    render_location_dossier.enqueue(location.pk)
+    render_location_dossier.enqueue(location.pk, reader.pk)
     return jobs("documents.tasks.render_location_dossier").get()
 
 
@@ -144,7 +144,7 @@ def test_a_killed_worker_s_job_is_retried_once_stale(
     """Issue 20, item 3: `db_worker` killed while rendering leaves its job RUNNING.
     `reconcile` leaves a job that may still be running alone, queues a stale one again
     (with an audit event), and the next worker renders it."""
-    job = _dossier_job(world.own)
+    job = _dossier_job(world.own, world.viewer)
     _kill_worker_mid_render(job)
 
     manage("reconcile")  # fifteen minutes have not passed: it may still be running
@@ -170,7 +170,7 @@ def test_a_killed_worker_s_job_is_retried_once_stale(
 def test_a_job_whose_workers_keep_dying_is_given_up_and_shown_to_staff(
     transactional_db, world, queue_in_database, client, django_user_model, settings
 ):
-    job = _dossier_job(world.own)
+    job = _dossier_job(world.own, world.viewer)
     for attempt in (1, 2):
         _kill_worker_mid_render(job)
         assert len(job.worker_ids) == attempt

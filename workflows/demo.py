@@ -15,7 +15,6 @@ from viewflow.workflow.models import Task
 
 from casework import services as casework
 from casework.models import AgreementVersion, Bottleneck, Location, Party
-from documents import tasks as document_tasks
 from permissions.models import Organisation
 
 from . import escalation, services
@@ -73,20 +72,7 @@ class FlowDemo:
 
     def _freeze_branch_documents(self, location: Location) -> None:
         escalation.ensure_branch_flows(location)
-        open_escalation = location.escalations.filter(
-            closed_at__isnull=True, dossier_sha256=""
-        ).first()
-        if open_escalation is not None:
-            document_tasks.freeze_evidence_dossier.call(
-                open_escalation.pk, open_escalation.opened_by_id
-            )
-        designation = location.designations.filter(
-            closed_at__isnull=True, draft_sha256=""
-        ).first()
-        if designation is not None:
-            document_tasks.freeze_draft_designation.call(
-                designation.pk, escalation.designation_started_by(location)
-            )
+        escalation.freeze_branch_documents(location)
 
     def escalate(self, *, location: Location, actor, reason: str) -> None:
         casework.location_transition(

@@ -610,6 +610,27 @@ def ensure_branch_flows(location: Location) -> list[Process]:
     return started
 
 
+def freeze_branch_documents(location: Location) -> None:
+    """Freeze now, in this process, the evidence dossier and the draft decision of the
+    location's open escalation and designation that are still waiting for their jobs:
+    for batch commands (the demo) and test set-ups that need them at once, never for a
+    request. The queued jobs then find them frozen and change nothing."""
+    open_escalation = location.escalations.filter(
+        closed_at__isnull=True, dossier_sha256=""
+    ).first()
+    if open_escalation is not None:
+        document_tasks.freeze_evidence_dossier.call(
+            open_escalation.pk, open_escalation.opened_by_id
+        )
+    designation = location.designations.filter(
+        closed_at__isnull=True, draft_sha256=""
+    ).first()
+    if designation is not None:
+        document_tasks.freeze_draft_designation.call(
+            designation.pk, designation_started_by(location)
+        )
+
+
 def end_open_procedures(
     *, location: Location, actor, transition: str, flows=BRANCH_FLOWS
 ) -> list[str]:

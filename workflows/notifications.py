@@ -9,12 +9,13 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
 
 from casework import jobs
 from permissions.models import Organisation
 
 from .models import Notification
-from .tasks import send_notification_mails
+from .tasks import mail_row, send_notification_mails
 
 
 def people_of(organisation: Organisation, *, signatories_only: bool) -> list:
@@ -37,7 +38,14 @@ def notify(users: Iterable, *, subject: str, message: str, url: str = "") -> Non
     )
     link = f"\n\n{settings.SITE_URL.rstrip('/')}{url}" if url else ""
     mails = [
-        [str(subject), str(message) + link, settings.DEFAULT_FROM_EMAIL, [user.email]]
+        mail_row(
+            EmailMultiAlternatives(
+                subject=str(subject),
+                body=str(message) + link,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[user.email],
+            )
+        )
         for user in users
         if user.email
     ]

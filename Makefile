@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format messages clean bench
+.PHONY: install run serve test lint format messages clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,10 +19,16 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	@$(MAKE) --no-print-directory serve HOST=$(HOST) PORT=$(PORT)
+
+# The server, with the job worker (documents, e-mails) and the scheduler (deadline
+# timers, reconcile, impasse detection) beside it; Ctrl+C stops all three. (Background
+# processes of a script ignore Ctrl+C themselves: the trap stops them.)
+serve:
 	@echo "Doorbraak draait op http://$(HOST):$(PORT)/ (stoppen met Ctrl+C)"
-	@# The job worker (agreement PDFs) runs beside the server and stops with it.
 	$(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install

@@ -16,7 +16,11 @@ fresh database of its own, it measures:
   workers) on `POST /api/v1/tasks/{id}/complete/`, against viewflow completing a bare
   `View` task (`bench.flows.BareFlow`) in the same run; queries per completion for each;
 - `detect_impasses` and the progress report at full size (the report against plain
-  WeasyPrint on the same HTML, as `bench/documents.py` does for the documents).
+  WeasyPrint on the same HTML, as `bench/documents.py` does for the documents);
+- at 24 locations: the ministry's `escalate` request with the largest allowed texts
+  (the reason and every bottleneck description at `casework.limits.TEXT_MAX`), server
+  time in-process with the evidence dossier queued as in production, and the dossier
+  job's render time at those limits (what the worker then does).
 
 Run: `make bench`, or `.venv/bin/python -m bench.run [--postgres URL] [--runs N]`.
 `--quick` uses 200 locations instead of 2,000 (a smoke test of the script).
@@ -59,7 +63,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--phases",
-        default="pages,impasses,report,throughput",
+        default="pages,impasses,report,throughput,escalation",
         help="what to measure (comma-separated)",
     )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -95,6 +99,7 @@ def main() -> None:
                 "pages": "pages" in phases,
                 "throughput": backend == "postgres" and big and "throughput" in phases,
                 "impasses": big and "impasses" in phases,
+                "escalation": not big and "escalation" in phases,
                 "report": big
                 and not args.no_report
                 and "report" in phases
@@ -177,6 +182,20 @@ def report(results: list[dict], runs: int) -> None:
                 f"progress report PDF: ours {rep['ours_ms']:.0f} ms, plain WeasyPrint "
                 f"{rep['plain_ms']:.0f} ms, ratio {rep['ours_ms'] / rep['plain_ms']:.2f}"
             )
+        if "escalation" in result:
+            esc = result["escalation"]
+            print(
+                f"escalate at the text limits ({esc['text_chars']} characters, "
+                f"{esc['bottlenecks']} bottlenecks): server time median "
+                f"{esc['request_median_ms']:.0f} ms, max {esc['request_max_ms']:.0f} ms "
+                f"over {esc['count']} locations ({esc['queries']} queries; statuses "
+                f"{esc['statuses']})"
+            )
+            print(
+                f"  evidence dossier job at those limits: median "
+                f"{esc['render_median_ms']:.0f} ms, max {esc['render_max_ms']:.0f} ms, "
+                f"{esc['pages_median']} pages"
+            )
         if "throughput" in result:
             tp = result["throughput"]
             print(
@@ -248,6 +267,8 @@ def child(job: dict) -> None:
         result["report"] = progress_report(max(2, job["runs"] // 2))
     if job["throughput"]:
         result["throughput"] = throughput(job["runs"])
+    if job.get("escalation"):
+        result["escalation"] = escalation(job["runs"])
     print(MARK + json.dumps(result), flush=True)
     connection.creation.destroy_test_db(
         connection.settings_dict["NAME"], verbosity=0, keepdb=False
@@ -453,6 +474,79 @@ def progress_report(runs: int) -> dict:
         )
 
     return {"ours_ms": median_ms(ours, runs), "plain_ms": median_ms(plain, runs)}
+
+
+def escalation(runs: int) -> dict:
+    """The ministry escalates `runs` locations whose texts are at the limits: the
+    request's server time (the dossier is a job, queued as in production), then the
+    worker's part, the dossier job, timed on its own."""
+    import io
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from pypdf import PdfReader
+
+    from casework.constants import Stage
+    from casework.limits import TEXT_MAX
+    from casework.models import Bottleneck, Escalation, Location
+    from documents import tasks as document_tasks
+    from documents.models import Document
+
+    text = ("De gemeente wacht op het besluit van de provincie over de weg. " * 100)[
+        :TEXT_MAX
+    ]
+    candidates = list(
+        Location.objects.filter(
+            stage__in=[
+                Stage.BOTTLENECK_ANALYSIS,
+                Stage.NEGOTIATION,
+                Stage.HEADS_OF_AGREEMENT,
+            ]
+        ).order_by("pk")[: max(runs, 1)]
+    )
+    Bottleneck.objects.filter(location__in=candidates).update(description=text)
+    client = Client()
+    client.force_login(people()["ministry"])
+    client.get(f"/api/v1/locations/{candidates[0].pk}/")  # warm
+    request_ms, statuses, queries = [], [], 0
+    for location in candidates:
+        body = json.dumps({"transition": "escalate", "reason": text})
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.post(
+                f"/api/v1/locations/{location.pk}/transitions/",
+                data=body,
+                content_type="application/json",
+            )
+            request_ms.append((time.perf_counter() - started) * 1000)
+        statuses.append(response.status_code)
+        queries = max(queries, len(captured))
+        print(f"  escalate answered in {request_ms[-1]:.0f} ms", file=sys.stderr)
+    render_ms, pages = [], []
+    for escalation in Escalation.objects.filter(location__in=candidates).order_by("pk"):
+        started = time.perf_counter()
+        document_tasks.freeze_evidence_dossier.call(
+            escalation.pk, escalation.opened_by_id
+        )
+        render_ms.append((time.perf_counter() - started) * 1000)
+        print(f"  dossier rendered in {render_ms[-1]:.0f} ms", file=sys.stderr)
+        escalation.refresh_from_db()
+        document = Document.objects.get(sha256=escalation.dossier_sha256)
+        with document.file.open("rb") as handle:
+            pages.append(len(PdfReader(io.BytesIO(handle.read())).pages))
+    return {
+        "count": len(candidates),
+        "text_chars": len(text),
+        "bottlenecks": Bottleneck.objects.filter(location__in=candidates).count(),
+        "request_median_ms": statistics.median(request_ms),
+        "request_max_ms": max(request_ms),
+        "queries": queries,
+        "statuses": sorted(set(statuses)),
+        "render_median_ms": statistics.median(render_ms) if render_ms else 0,
+        "render_max_ms": max(render_ms) if render_ms else 0,
+        "pages_median": statistics.median(pages) if pages else 0,
+    }
 
 
 def median_ms(func, runs: int) -> float:

@@ -169,6 +169,8 @@ class AuditAction(models.TextChoices):
         _("Zienswijzetermijn verstreken"),
     )
     PROCEDURE_ENDED = "procedure_ended", _("Lopende taken vervallen")
+    # `manage.py reconcile` repaired what an interrupted process left undone.
+    REPAIRED = "repaired", _("Hersteld na een onderbreking")
 
 
 class DeadlineKind(models.TextChoices):

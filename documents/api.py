@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 from django.db.models import Q, QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,6 +25,39 @@ from permissions.errors import NotPermitted, NotVisible
 from . import services
 from .constants import INTERNAL_KINDS
 from .models import Document
+
+# How long a client is asked to wait before asking again for a document being made.
+RETRY_AFTER_SECONDS = 5
+
+
+class PendingSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+def pending_message() -> str:
+    return _("Het document wordt gemaakt. Probeer het over enkele seconden opnieuw.")
+
+
+def failed_message() -> str:
+    return _(
+        "Het document kon niet worden gemaakt. De beheerder ziet de mislukte taak; "
+        "probeer het later opnieuw."
+    )
+
+
+def document_or_pending(make) -> HttpResponse:
+    """The PDF `make()` returns, or the answer for one still being made: 202 with
+    `Retry-After` (the job is queued), or 503 when its job keeps failing."""
+    try:
+        return pdf_response(make())
+    except services.DocumentPending:
+        response = JsonResponse({"detail": pending_message()}, status=202)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    except services.DocumentFailed:
+        response = JsonResponse({"detail": failed_message()}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS * 12)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def pdf_response(document: Document) -> FileResponse:
@@ -161,44 +194,62 @@ class AgreementPdfAPI(JSONAPIView):
     @extend_schema(
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
+            202: PendingSerializer,
             404: ErrorSerializer,
             409: ErrorSerializer,
+            503: ErrorSerializer,
         }
     )
     def get(self, request, pk: int):
-        """The PDF of a concluded agreement version (rendered once, then as stored)."""
+        """The PDF of a concluded agreement version (rendered once by a background
+        job, then as stored). 202 with `Retry-After` while the job is making it."""
         version = access_agreement_version(request.user, pk)
-        return pdf_response(
-            services.agreement_document(version=version, actor=request.user)
+        return document_or_pending(
+            lambda: services.agreement_document_ready(version=version)
         )
 
 
 class LocationDossierPdfAPI(JSONAPIView):
     @extend_schema(
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ErrorSerializer}
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            202: PendingSerializer,
+            404: ErrorSerializer,
+            503: ErrorSerializer,
+        }
     )
     def get(self, request, pk: int):
+        """The location dossier as the data stand now: the stored one if nothing
+        changed, else made by a background job (202 with `Retry-After` meanwhile)."""
         location = access_location(request.user, pk)
-        return pdf_response(
-            services.location_dossier_document(location=location, actor=request.user)
+        return document_or_pending(
+            lambda: services.location_dossier_ready(
+                location=location, actor=request.user
+            )
         )
 
 
 class ProgressReportPdfAPI(JSONAPIView):
     @extend_schema(
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 403: ErrorSerializer}
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            202: PendingSerializer,
+            403: ErrorSerializer,
+            503: ErrorSerializer,
+        }
     )
     def get(self, request):
         """The progress report to parliament over the whole portfolio: for the ministry,
-        case managers and programme viewers."""
+        case managers and programme viewers. Made by a background job when the figures
+        changed (202 with `Retry-After` meanwhile)."""
         if not has_global_perm(request.user, LocationPerm.VIEW):
             raise NotPermitted(
                 _(
                     "De voortgangsrapportage is er voor het ministerie en programmalezers."
                 )
             )
-        return pdf_response(
-            services.progress_report_document(
+        return document_or_pending(
+            lambda: services.progress_report_ready(
                 locations=locations_visible_to(request.user), actor=request.user
             )
         )

@@ -12,9 +12,12 @@ from casework.models import AgreementVersion, Location
 
 from .constants import DocumentKind
 
+# The folder of the storage that holds the document files (and nothing else).
+DOCUMENTS_DIR = "documents"
+
 
 def document_path(instance: Document, filename: str) -> str:
-    return f"documents/{timezone.now():%Y/%m}/{instance.sha256[:16]}-{filename}"
+    return f"{DOCUMENTS_DIR}/{timezone.now():%Y/%m}/{instance.sha256[:16]}-{filename}"
 
 
 class Document(models.Model):

@@ -7,6 +7,7 @@ from casework.models import VersionStatus
 from casework.panels import LocationPanel
 from casework.selectors import location_versions
 
+from .constants import DocumentKind
 from .selectors import location_documents
 
 
@@ -19,6 +20,13 @@ def documents_context(request, location):
         if version.status == VersionStatus.CONCLUDED
     ]
     documents = location_documents(location)
+    # A concluded version's PDF is made by a background job: until it is stored, the
+    # page says so (its link answers "being made" meanwhile).
+    stored = {
+        d.agreement_version_id for d in documents if d.kind == DocumentKind.AGREEMENT
+    }
+    for version in concluded:
+        version.pdf_ready = version.pk in stored
     # Internal documents (the evidence dossier) are left out for the parties. The
     # page has loaded the user's permissions on the location: no query.
     if not reads_internal(request.user, location):

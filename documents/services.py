@@ -8,16 +8,24 @@ new document. Stored documents are never overwritten.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from casework import jobs
 from casework import services as casework
 from casework.audience import audience_of
+from casework.constants import AuditAction
 from casework.models import (
     AgreementVersion,
     Designation,
@@ -29,8 +37,34 @@ from permissions.errors import Conflict, InvalidInput
 
 from . import builders
 from .constants import DocumentKind
-from .models import Document
+from .models import DOCUMENTS_DIR, Document
 from .rendering import JSONAttachment, render_pdf
+
+# The files written inside the current `_storing()` block.
+_written: ContextVar[list[str] | None] = ContextVar("written", default=None)
+
+
+@contextmanager
+def _storing() -> Iterator[None]:
+    """A transaction that stores document files: if it fails (an error, or the
+    database going away before the commit), the files it wrote are removed again, so
+    no file is left without its record. A process killed outright cannot clean up:
+    `orphan_files` (removed by `manage.py reconcile`) finds those files later."""
+    outer = _written.get()
+    written: list[str] = []
+    token = _written.set(written)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    finally:
+        _written.reset(token)
+    if outer is not None:
+        # Still inside an enclosing block: its failure removes these files too.
+        outer.extend(written)
 
 
 def _store(
@@ -54,10 +88,14 @@ def _store(
         content_sha256=content_sha256,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    document.file.save(
-        f"{slugify(title)[:80] or kind}.pdf", ContentFile(pdf), save=False
-    )
-    document.save()
+    with _storing():
+        document.file.save(
+            f"{slugify(title)[:80] or kind}.pdf", ContentFile(pdf), save=False
+        )
+        written = _written.get()
+        if written is not None:
+            written.append(document.file.name)
+        document.save()
     return document
 
 
@@ -83,7 +121,7 @@ def agreement_document(*, version: AgreementVersion, actor=None) -> Document:
         ],
     )
     try:
-        with transaction.atomic():
+        with _storing():
             return _store(
                 kind=DocumentKind.AGREEMENT,
                 title=context["title"],
@@ -143,15 +181,25 @@ def progress_report_document(*, locations: QuerySet[Location], actor) -> Documen
     )
 
 
-def location_dossier_document(*, location: Location, actor) -> Document:
-    """The location dossier as `actor` may read it: the ministry and case managers get
-    the internal version (an internal document), everyone else the parties' one."""
+def _location_dossier_parts(location: Location, actor) -> tuple[str, dict, dict]:
+    """The kind, context and data of the location dossier as `actor` may read it (one
+    place for the download's look-up and the job's render): the ministry and case
+    managers get the internal version (an internal document), everyone else the
+    parties' one."""
     audience = audience_of(actor, location)
     context, data = builders.dossier_context(location, audience)
-    return _reuse_or_render(
-        kind=DocumentKind.LOCATION_DOSSIER_INTERNAL
+    kind = (
+        DocumentKind.LOCATION_DOSSIER_INTERNAL
         if audience.internal
-        else DocumentKind.LOCATION_DOSSIER,
+        else DocumentKind.LOCATION_DOSSIER
+    )
+    return kind, context, data
+
+
+def location_dossier_document(*, location: Location, actor) -> Document:
+    kind, context, data = _location_dossier_parts(location, actor)
+    return _reuse_or_render(
+        kind=kind,
         template="documents/location_dossier.html",
         context=context,
         data=data,
@@ -208,7 +256,7 @@ def evidence_dossier_document(*, escalation: Escalation, actor) -> Document:
     if existing is not None:
         return existing
     context, data = builders.evidence_dossier_context(escalation)
-    with transaction.atomic():
+    with _storing():
         document = _freeze(
             kind=DocumentKind.EVIDENCE_DOSSIER,
             template="documents/evidence_dossier.html",
@@ -237,7 +285,7 @@ def draft_designation_document(*, designation: Designation, actor) -> Document:
     if existing is not None:
         return existing
     context, data = builders.designation_decision_context(designation, final=False)
-    with transaction.atomic():
+    with _storing():
         document = _freeze(
             kind=DocumentKind.DRAFT_DESIGNATION,
             template="documents/designation_decision.html",
@@ -269,7 +317,7 @@ def final_designation_document(
     context, data = builders.designation_decision_context(
         designation, final=True, response=response.strip()
     )
-    with transaction.atomic():
+    with _storing():
         document = _freeze(
             kind=DocumentKind.FINAL_DESIGNATION,
             template="documents/designation_decision.html",
@@ -287,3 +335,150 @@ def final_designation_document(
             response=response.strip(),
         )
     return document
+
+
+# --- Files without a record --------------------------------------------------------
+
+# A file younger than this may belong to a transaction that has not committed yet.
+ORPHAN_GRACE = datetime.timedelta(hours=1)
+
+
+def _stored_files(directory: str) -> Iterator[str]:
+    try:
+        folders, files = default_storage.listdir(directory)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{directory}/{name}"
+    for folder in folders:
+        yield from _stored_files(f"{directory}/{folder}")
+
+
+def _recent_folders() -> list[str]:
+    """The month folders a file written in the last weeks is in (`document_path`):
+    reconcile runs every minute, so an orphan is found long before its month is
+    older than that, and the whole store is not listed every minute."""
+    today = timezone.now().date()
+    last_month = today.replace(day=1) - datetime.timedelta(days=1)
+    return [f"{DOCUMENTS_DIR}/{day:%Y/%m}" for day in (last_month, today)]
+
+
+def orphan_files(
+    *, older_than: datetime.timedelta = ORPHAN_GRACE, everywhere: bool = False
+) -> list[str]:
+    """Stored document files that no document refers to and that are older than
+    `older_than` (left by a process killed between writing a file and committing its
+    record, or by a transaction rolled back around a finished one), in the month
+    folders of the last weeks (`everywhere`: the whole store)."""
+    cutoff = timezone.now() - older_than
+    folders = [DOCUMENTS_DIR] if everywhere else _recent_folders()
+    candidates = [
+        name
+        for folder in folders
+        for name in _stored_files(folder)
+        if default_storage.get_modified_time(name) < cutoff
+    ]
+    if not candidates:
+        return []
+    referenced = set(
+        Document.objects.filter(file__in=candidates).values_list("file", flat=True)
+    )
+    return [name for name in candidates if name not in referenced]
+
+
+def orphan_file_remove(*, name: str) -> bool:
+    """Remove one stored file that no document refers to, with an audit event; False
+    (and nothing removed) if a document refers to it after all. The check and the
+    audit event share one transaction; a document is never stored under a name that
+    exists (the storage picks a new one), so a file checked here cannot become
+    referenced before it is removed."""
+    with transaction.atomic():
+        if Document.objects.filter(file=name).exists():
+            return False
+        casework.audit_record(
+            action=AuditAction.REPAIRED,
+            reason=_("Bestand zonder document verwijderd."),
+            data={"repair": "orphan_file_removed", "file": name},
+        )
+        default_storage.delete(name)
+    return True
+
+
+# --- Downloads: the stored document, or a job that makes it ---------------------------
+
+
+class DocumentPending(Exception):
+    """The document is being made by a background job (the download answers 202)."""
+
+
+class DocumentFailed(Exception):
+    """The job that makes the document failed as often as a job may; a person must
+    look at it (the failed jobs are in the admin)."""
+
+
+def _ready_or_queued(task, args: tuple, find) -> Document:
+    """The document `find()` returns, or else queue `task(*args)` (once) and raise
+    DocumentPending. A queue that runs jobs at once (the tests') has made it by the
+    time the second look happens."""
+    document = find()
+    if document is not None:
+        return document
+    if jobs.job_given_up(task, *args) and not jobs.job_pending(task, *args):
+        raise DocumentFailed
+    jobs.enqueue_unless_pending(task, *args)
+    document = find()
+    if document is None:
+        raise DocumentPending
+    return document
+
+
+def agreement_document_ready(*, version: AgreementVersion) -> Document:
+    """The PDF of a concluded version if stored; else queue its job and raise
+    DocumentPending (DocumentFailed when the job keeps failing; Conflict when the
+    version is not concluded)."""
+    from .tasks import render_agreement
+
+    def find():
+        return Document.objects.filter(
+            kind=DocumentKind.AGREEMENT, agreement_version=version
+        ).first()
+
+    if version.status != VersionStatus.CONCLUDED and find() is None:
+        raise Conflict(_("Alleen een vastgestelde overeenkomst heeft een PDF."))
+    return _ready_or_queued(render_agreement, (version.pk,), find)
+
+
+def location_dossier_ready(*, location: Location, actor) -> Document:
+    """The location dossier as `actor` reads it, of the data as they are now, if
+    stored; else queue its job (one per location and reader; see
+    `agreement_document_ready`)."""
+    from .tasks import render_location_dossier
+
+    kind, _context, data = _location_dossier_parts(location, actor)
+    content_sha256 = builders.data_sha256(data)
+
+    def find():
+        return Document.objects.filter(
+            kind=kind, location=location, content_sha256=content_sha256
+        ).first()
+
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    return _ready_or_queued(render_location_dossier, (location.pk, actor_id), find)
+
+
+def progress_report_ready(*, locations: QuerySet[Location], actor) -> Document:
+    """The progress report over `locations` (those `actor` may see) as they are now
+    if stored; else queue it (see `agreement_document_ready`)."""
+    from .tasks import render_progress_report
+
+    _context, data = builders.progress_context(locations)
+    content_sha256 = builders.data_sha256(data)
+
+    def find():
+        return Document.objects.filter(
+            kind=DocumentKind.PROGRESS_REPORT,
+            location=None,
+            content_sha256=content_sha256,
+        ).first()
+
+    return _ready_or_queued(render_progress_report, (actor.pk,), find)

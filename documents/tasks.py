@@ -1,24 +1,42 @@
 """Background jobs of the documents layer (django-tasks; the database queue in
 production, worked by `manage.py db_worker`).
 
-The agreement PDF is rendered by a job queued when a round's conclusion commits, so the
-last approval answers at once instead of after WeasyPrint's half second, and a burst of
-conclusions does not hold web workers. `agreement_document` is idempotent (a stored PDF
-is returned as it is), so a job run twice, or a download that came first and rendered
-the PDF itself, changes nothing.
+No request renders a document: WeasyPrint takes from half a second (an agreement) to
+a minute (an evidence dossier at the text limits, a report over thousands of
+locations), and a web worker must not wait for it. Every document is rendered by a
+job:
+
+- the agreement PDF, queued in the transaction of the round's conclusion;
+- the evidence dossier and the draft designation decision, queued by their flows in
+  the transaction of `escalate` and `start_designation`;
+- the location dossier and the progress report, queued by the download that finds no
+  unchanged stored one (the download answers 202 until it is there).
+
+Each job is idempotent (a stored document is returned as it is), so a job run twice
+(a retried one whose first worker was only slow) changes nothing. The `queue_*`
+functions write the job in the caller's transaction (`casework.jobs`).
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django_tasks import task
 
-from casework.models import AgreementVersion
+from casework import jobs
+from casework.models import AgreementVersion, Designation, Escalation, Location
+from casework.selectors import locations_visible_to
 
 from . import services
 
 logger = logging.getLogger(__name__)
+
+
+def _user(user_id):
+    if user_id is None:
+        return None
+    return get_user_model()._default_manager.filter(pk=user_id, is_active=True).first()
 
 
 @task()
@@ -28,11 +46,54 @@ def render_agreement(version_id: int) -> str:
     return services.agreement_document(version=version).sha256
 
 
+@task()
+def freeze_evidence_dossier(escalation_id: int, actor_id: int | None) -> str:
+    """Freeze the evidence dossier of an escalation (once) on behalf of the official
+    who escalated; the stored file's SHA-256."""
+    escalation = Escalation.objects.select_related("location").get(pk=escalation_id)
+    return services.evidence_dossier_document(
+        escalation=escalation, actor=_user(actor_id)
+    ).sha256
+
+
+@task()
+def freeze_draft_designation(designation_id: int, actor_id: int | None) -> str:
+    """Freeze the draft designation decision (once) on behalf of the official who
+    started the procedure; the stored file's SHA-256."""
+    designation = Designation.objects.select_related("location").get(pk=designation_id)
+    return services.draft_designation_document(
+        designation=designation, actor=_user(actor_id)
+    ).sha256
+
+
+@task()
+def render_location_dossier(location_id: int, actor_id: int | None) -> str:
+    """The location dossier as it stands now, as `actor_id` reads it (stored once
+    per content)."""
+    location = Location.objects.get(pk=location_id)
+    return services.location_dossier_document(
+        location=location, actor=_user(actor_id)
+    ).sha256
+
+
+@task()
+def render_progress_report(actor_id: int) -> str:
+    """The progress report over the locations `actor_id` may see (stored once per
+    content)."""
+    actor = get_user_model()._default_manager.get(pk=actor_id)
+    return services.progress_report_document(
+        locations=locations_visible_to(actor), actor=actor
+    ).sha256
+
+
 def queue_agreement(version_id: int) -> None:
-    """Queue `render_agreement` (call when the conclusion has committed). A queue that
-    refuses is logged, not raised: the conclusion stands, and the PDF is then rendered
-    on its first download."""
-    try:
-        render_agreement.enqueue(version_id)
-    except Exception:
-        logger.exception("Queueing the PDF of version %s failed", version_id)
+    """Queue `render_agreement` in the current transaction (the conclusion's)."""
+    jobs.enqueue_with_transaction(render_agreement, version_id)
+
+
+def queue_evidence_dossier(escalation_id: int, actor_id: int | None) -> None:
+    jobs.enqueue_with_transaction(freeze_evidence_dossier, escalation_id, actor_id)
+
+
+def queue_draft_designation(designation_id: int, actor_id: int | None) -> None:
+    jobs.enqueue_with_transaction(freeze_draft_designation, designation_id, actor_id)

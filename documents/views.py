@@ -1,11 +1,13 @@
 """Downloads from the interface: the same checks as the API, a 404 or 403 page instead of
-JSON."""
+JSON, and a page that says the document is being made (202, refreshing itself) while
+its background job runs."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.template.response import TemplateResponse
 
 from casework.constants import LocationPerm
 from casework.selectors import access_location, locations_visible_to
@@ -13,7 +15,32 @@ from permissions.checks import has_global_perm
 from permissions.errors import Conflict, NotVisible
 
 from . import services
-from .api import access_agreement_version, access_document, pdf_response
+from .api import (
+    RETRY_AFTER_SECONDS,
+    access_agreement_version,
+    access_document,
+    failed_message,
+    pdf_response,
+    pending_message,
+)
+
+
+def document_or_pending_page(request, make):
+    try:
+        return pdf_response(make())
+    except services.DocumentPending:
+        status, message, retry = 202, pending_message(), RETRY_AFTER_SECONDS
+    except services.DocumentFailed:
+        status, message, retry = 503, failed_message(), RETRY_AFTER_SECONDS * 12
+    response = TemplateResponse(
+        request,
+        "documents/pending.html",
+        {"message": message, "retry": retry, "pending": status == 202},
+        status=status,
+    )
+    response["Retry-After"] = str(retry)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
@@ -28,8 +55,8 @@ def document_download(request, pk: int):
 def agreement_pdf(request, pk: int):
     try:
         version = access_agreement_version(request.user, pk)
-        return pdf_response(
-            services.agreement_document(version=version, actor=request.user)
+        return document_or_pending_page(
+            request, lambda: services.agreement_document_ready(version=version)
         )
     except (NotVisible, Conflict) as exc:
         raise Http404(exc.message) from exc
@@ -41,8 +68,9 @@ def location_dossier(request, pk: int):
         location = access_location(request.user, pk)
     except NotVisible as exc:
         raise Http404(exc.message) from exc
-    return pdf_response(
-        services.location_dossier_document(location=location, actor=request.user)
+    return document_or_pending_page(
+        request,
+        lambda: services.location_dossier_ready(location=location, actor=request.user),
     )
 
 
@@ -50,8 +78,9 @@ def location_dossier(request, pk: int):
 def progress_report(request):
     if not has_global_perm(request.user, LocationPerm.VIEW):
         raise PermissionDenied
-    return pdf_response(
-        services.progress_report_document(
+    return document_or_pending_page(
+        request,
+        lambda: services.progress_report_ready(
             locations=locations_visible_to(request.user), actor=request.user
-        )
+        ),
     )

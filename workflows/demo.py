@@ -65,15 +65,20 @@ class FlowDemo:
             due_on=due_on,
         )
 
-    # The escalation branch. The flows start when a transition commits; the demo
-    # replays a location inside one transaction, so it starts them right away
-    # (`ensure_branch_flows` is idempotent: the commit hook then finds them running).
+    # The escalation branch. The flows start inside the transition; their documents
+    # are background jobs. The demo is a batch command, not a request: it freezes
+    # them at once, so the replayed history (and a demo without a worker) has them
+    # (the queued jobs then find them frozen and change nothing).
+
+    def _freeze_branch_documents(self, location: Location) -> None:
+        escalation.ensure_branch_flows(location)
+        escalation.freeze_branch_documents(location)
 
     def escalate(self, *, location: Location, actor, reason: str) -> None:
         casework.location_transition(
             location=location, transition="escalate", actor=actor, reason=reason
         )
-        escalation.ensure_branch_flows(location)
+        self._freeze_branch_documents(location)
 
     def _open_task(self, location: Location, node) -> Task:
         return Task.objects.get(
@@ -113,4 +118,4 @@ class FlowDemo:
             user=actor,
             payload={"decision": decision, "reason": reason, **details},
         )
-        escalation.ensure_branch_flows(location)
+        self._freeze_branch_documents(location)

@@ -19,12 +19,10 @@ agreed after all) cancels the procedure's open tasks and timers.
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -52,6 +50,7 @@ from casework.models import (
 )
 from casework.validation import require_text_within
 from documents import services as documents
+from documents import tasks as document_tasks
 from permissions.checks import has_global_perm, has_object_perm
 from permissions.constants import OrganisationKind
 from permissions.errors import Conflict, InvalidInput
@@ -66,8 +65,6 @@ from .flows import (
 )
 from .models import DesignationProcess, EscalationProcess
 from .notifications import translatable
-
-logger = logging.getLogger(__name__)
 
 # Working days each human task of the branch gets (settings may override them).
 CONSULTATION_WORKING_DAYS = "ESCALATION_CONSULTATION_WORKING_DAYS"
@@ -277,13 +274,13 @@ class EscalationFlow(EscalationBranchFlow):
         return process
 
     def freeze_evidence_dossier(self, activation):
+        """The dossier is a background job, queued in the transaction that starts the
+        flow (the escalation's own): WeasyPrint never runs in the ministry's request,
+        and a crash after the commit cannot lose it. The consultation task does not
+        wait for it; the location page says it is being made until it is there."""
         process = activation.process
-        escalation = Escalation.objects.select_related("location").get(
-            pk=process.data["escalation"]
-        )
-        documents.evidence_dossier_document(
-            escalation=escalation,
-            actor=active_user(process.data.get("escalated_by")),
+        document_tasks.queue_evidence_dossier(
+            process.data["escalation"], process.data.get("escalated_by")
         )
 
     def consultation_due(self, activation):
@@ -348,10 +345,10 @@ class DesignationFlow(EscalationBranchFlow):
         return process
 
     def freeze_draft_decision(self, activation):
+        """A background job too, queued in the transaction of `start_designation`."""
         process = activation.process
-        documents.draft_designation_document(
-            designation=process.designation,
-            actor=active_user(process.data.get("started_by")),
+        document_tasks.queue_draft_designation(
+            process.data["designation"], process.data.get("started_by")
         )
 
     def period_ends_at(self, activation):
@@ -562,63 +559,96 @@ def task_handlers() -> dict:
 # --- Following the location's stage -------------------------------------------------
 
 
-def _start_escalation_flow(escalation_id: int, actor_id) -> None:
-    """Start the escalation flow of a committed escalation (once)."""
-    try:
-        escalation = (
-            Escalation.objects.filter(pk=escalation_id, closed_at__isnull=True)
-            .select_related("location")
-            .first()
-        )
-        if escalation is None or escalation.location.stage != Stage.ESCALATED:
-            return
-        if Process.objects.filter(
-            flow_class=EscalationFlow, data__escalation=escalation.pk
-        ).exists():
-            return
-        EscalationFlow.start.run(escalation=escalation, actor=active_user(actor_id))
-    except Exception:  # the escalation stands; the flow can be started again
-        logger.exception("Starting the escalation flow of %s failed", escalation_id)
+def _start_escalation_flow(escalation_id: int, actor_id) -> Process | None:
+    """Start the escalation flow of an open escalation, unless it has one; the new
+    process, or None. Locks the escalation, so two callers (the transition and
+    `manage.py reconcile`) cannot both start one."""
+    escalation = (
+        Escalation.objects.select_for_update()
+        .filter(pk=escalation_id, closed_at__isnull=True)
+        .select_related("location")
+        .first()
+    )
+    if escalation is None or escalation.location.stage != Stage.ESCALATED:
+        return None
+    if Process.objects.filter(
+        flow_class=EscalationFlow, data__escalation=escalation.pk
+    ).exists():
+        return None
+    return EscalationFlow.start.run(escalation=escalation, actor=active_user(actor_id))
 
 
-def _start_designation_flow(designation_id: int, actor_id) -> None:
-    """Start the designation flow of a committed designation procedure (once)."""
-    try:
-        designation = (
-            Designation.objects.filter(pk=designation_id, closed_at__isnull=True)
-            .select_related("location")
-            .first()
-        )
-        if (
-            designation is None
-            or designation.location.stage != Stage.DESIGNATION_PROCEDURE
-        ):
-            return
-        if Process.objects.filter(
-            flow_class=DesignationFlow, data__designation=designation.pk
-        ).exists():
-            return
-        DesignationFlow.start.run(designation=designation, actor=active_user(actor_id))
-    except Exception:  # the procedure stands; the flow can be started again
-        logger.exception("Starting the designation flow of %s failed", designation_id)
+def _start_designation_flow(designation_id: int, actor_id) -> Process | None:
+    """Start the designation flow of an open designation procedure, unless it has
+    one; the new process, or None. Locks the designation (see above)."""
+    designation = (
+        Designation.objects.select_for_update()
+        .filter(pk=designation_id, closed_at__isnull=True)
+        .select_related("location")
+        .first()
+    )
+    if designation is None or designation.location.stage != Stage.DESIGNATION_PROCEDURE:
+        return None
+    if Process.objects.filter(
+        flow_class=DesignationFlow, data__designation=designation.pk
+    ).exists():
+        return None
+    return DesignationFlow.start.run(
+        designation=designation, actor=active_user(actor_id)
+    )
 
 
-def ensure_branch_flows(location: Location) -> None:
-    """Start the flow of an open escalation or designation that has none (after a
-    failed start). Idempotent."""
+def designation_started_by(location: Location):
+    """Who fired the `start_designation` of the location's latest procedure."""
+    return (
+        location.audit_events.filter(transition=TransitionName.START_DESIGNATION)
+        .order_by("-at", "-pk")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+def ensure_branch_flows(location: Location) -> list[Process]:
+    """Start the flow of an open escalation or designation that has none (a location
+    escalated before the flows started in the transition's own transaction, or
+    repaired by `manage.py reconcile`). Idempotent; the processes it started."""
     location = Location.objects.get(pk=location.pk)
-    escalation = location.escalations.filter(closed_at__isnull=True).first()
-    if escalation is not None and location.stage == Stage.ESCALATED:
-        _start_escalation_flow(escalation.pk, escalation.opened_by_id)
-    designation = location.designations.filter(closed_at__isnull=True).first()
-    if designation is not None:
-        started = (
-            location.audit_events.filter(transition=TransitionName.START_DESIGNATION)
-            .order_by("-at", "-pk")
-            .values_list("actor_id", flat=True)
-            .first()
+    started: list[Process] = []
+    with transaction.atomic():
+        escalation = location.escalations.filter(closed_at__isnull=True).first()
+        if escalation is not None and location.stage == Stage.ESCALATED:
+            process = _start_escalation_flow(escalation.pk, escalation.opened_by_id)
+            if process is not None:
+                started.append(process)
+        designation = location.designations.filter(closed_at__isnull=True).first()
+        if designation is not None:
+            process = _start_designation_flow(
+                designation.pk, designation_started_by(location)
+            )
+            if process is not None:
+                started.append(process)
+    return started
+
+
+def freeze_branch_documents(location: Location) -> None:
+    """Freeze now, in this process, the evidence dossier and the draft decision of the
+    location's open escalation and designation that are still waiting for their jobs:
+    for batch commands (the demo) and test set-ups that need them at once, never for a
+    request. The queued jobs then find them frozen and change nothing."""
+    open_escalation = location.escalations.filter(
+        closed_at__isnull=True, dossier_sha256=""
+    ).first()
+    if open_escalation is not None:
+        document_tasks.freeze_evidence_dossier.call(
+            open_escalation.pk, open_escalation.opened_by_id
         )
-        _start_designation_flow(designation.pk, started)
+    designation = location.designations.filter(
+        closed_at__isnull=True, draft_sha256=""
+    ).first()
+    if designation is not None:
+        document_tasks.freeze_draft_designation.call(
+            designation.pk, designation_started_by(location)
+        )
 
 
 def end_open_procedures(
@@ -673,12 +703,15 @@ def end_open_procedures(
 def follow_transition(
     sender, *, location, transition, actor, reason, data, **kwargs
 ) -> None:
-    """Receiver of `casework.signals.location_transitioned`."""
+    """Receiver of `casework.signals.location_transitioned`.
+
+    The branch flows start inside the transition's transaction: the escalation and its
+    flow (with its first task and the queued dossier job) commit together or not at
+    all, so a process that dies after the commit leaves nothing undone. Starting a
+    flow is a few inserts; the documents it needs are jobs (see the flows above)."""
     actor_id = getattr(actor, "pk", None)
     if transition == TransitionName.ESCALATE:
-        transaction.on_commit(
-            partial(_start_escalation_flow, data["escalation"], actor_id)
-        )
+        _start_escalation_flow(data["escalation"], actor_id)
     elif transition == TransitionName.START_DESIGNATION:
         end_open_procedures(
             location=location,
@@ -686,9 +719,7 @@ def follow_transition(
             transition=transition,
             flows=(EscalationFlow,),
         )
-        transaction.on_commit(
-            partial(_start_designation_flow, data["designation"], actor_id)
-        )
+        _start_designation_flow(data["designation"], actor_id)
     elif transition in (
         TransitionName.RESUME_NEGOTIATION,
         TransitionName.WITHDRAW,

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from functools import partial
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.urls import NoReverseMatch, get_resolver
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -331,13 +329,12 @@ class ApprovalRoundFlow(DoorbraakFlow):
         )
 
     def render_agreement_pdf(self, activation):
-        """The concluded version's PDF is a background job, queued once the conclusion
-        has committed: the last approval neither holds the round's lock nor makes its
-        signatory wait while WeasyPrint works. Until the job has run, the first download
-        renders it."""
-        transaction.on_commit(
-            partial(document_tasks.queue_agreement, activation.process.data["version"])
-        )
+        """The concluded version's PDF is a background job, queued in the conclusion's
+        own transaction (it exists exactly when the conclusion does, whatever happens
+        to this process after the commit): the last approval neither holds the round's
+        lock nor makes its signatory wait while WeasyPrint works. A download before the
+        job has run answers 202."""
+        document_tasks.queue_agreement(activation.process.data["version"])
 
     def version_concluded(self, activation) -> bool:
         return (

@@ -380,10 +380,24 @@ def escalation_panel_context(request, location: Location) -> dict | None:
         and facts.period_running
         and location.stage == Stage.DESIGNATION_PROCEDURE
     )
+    # The branch's documents are background jobs: until one is frozen, the page says
+    # it is being made.
+    being_made = []
+    escalation = facts.escalation
+    if internal and escalation.closed_at is None and not escalation.dossier_sha256:
+        being_made.append(_("Bewijsdossier"))
+    designation = facts.designation
+    if (
+        designation is not None
+        and designation.closed_at is None
+        and not designation.draft_sha256
+    ):
+        being_made.append(_("Ontwerp-aanwijzingsbesluit"))
     return {
         "facts": facts,
         "internal": internal,
         "documents": documents,
+        "being_made": being_made,
         "open_tasks": selectors.describe_tasks(facts.open_tasks) if internal else [],
         "view_form": DesignationViewForm() if may_record_view else None,
         "location": location,

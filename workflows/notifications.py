@@ -1,5 +1,7 @@
-"""Telling people about work: an in-app notification and an e-mail, sent only once the
-transaction that created the work has committed (a rolled-back task sends nothing).
+"""Telling people about work: an in-app notification and an e-mail. The e-mail is a job
+written in the transaction that created the work (`workflows.tasks`, the outbox), so it
+leaves only once that transaction has committed (a rolled-back task sends nothing) and
+survives a crash after the commit.
 
 Each person reads it in their own language (their saved preference, Dutch by default),
 not in the language of whoever caused it: callers pass texts that are translated when
@@ -10,7 +12,6 @@ link is absolute (SITE_URL).
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,21 +20,20 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.functional import lazy
 
+from casework import jobs
 from casework.audience import reads_internal
 from casework.models import Location
 from permissions.models import Organisation
 from permissions.selectors import languages_of
 
 from .models import Notification
-
-logger = logging.getLogger(__name__)
+from .tasks import mail_row, send_notification_mails
 
 # Set while `load_demo` replays the past: its tasks are notified in the app, but nobody
 # needs a mail about events from months ago (make run would print dozens).
@@ -133,11 +133,6 @@ def notify(
             ]
     Notification.objects.bulk_create(notifications)
     if mails:
-
-        def send() -> None:
-            try:
-                get_connection(fail_silently=False).send_messages(mails)
-            except Exception:  # a mail server down must not undo the work itself
-                logger.exception("Sending %d notification e-mails failed", len(mails))
-
-        transaction.on_commit(send)
+        jobs.enqueue_with_transaction(
+            send_notification_mails, [mail_row(mail) for mail in mails]
+        )

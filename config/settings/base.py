@@ -63,6 +63,12 @@ INSTALLED_APPS = [
 # Background jobs (documents.tasks): a queue in the database, worked by
 # `manage.py db_worker` (started by `make run`; a service of its own in production).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A job still running this many seconds after a worker took it is taken to be lost
+# (its worker died) and queued again by `manage.py reconcile`, at most
+# JOB_MAX_ATTEMPTS attempts in all; then it is marked failed (admin, "Task results").
+# Longer than the slowest job (a progress report over thousands of locations: ~2 min).
+JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", 15 * 60))
+JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", 3))
 
 MIDDLEWARE = [
     # First: a HEAD answer loses its body whatever produced it (see the middleware).

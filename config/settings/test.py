@@ -15,4 +15,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Documents rendered during tests go to a scratch folder, never into the project.
 import tempfile
 
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="doorbraak-test-media-"))
+# (A process a test starts is given the test's folder through MEDIA_ROOT.)
+MEDIA_ROOT = Path(
+    os.environ.get("MEDIA_ROOT") or tempfile.mkdtemp(prefix="doorbraak-test-media-")
+)

@@ -350,8 +350,8 @@ def test_a_conclusion_queues_its_pdf_and_the_worker_renders_it(
         version = _round_concluded_through_the_tasks(
             world, title="Akkoord in de wachtrij"
         )
-    (job,) = DBTaskResult.objects.all()
-    assert job.task_path == "documents.tasks.render_agreement"
+    # (The round's e-mails are jobs of their own.)
+    (job,) = DBTaskResult.objects.filter(task_path="documents.tasks.render_agreement")
     assert job.args_kwargs == {"args": [version.pk], "kwargs": {}}
     assert not Document.objects.filter(agreement_version=version).exists()
 
@@ -394,16 +394,41 @@ def test_no_job_is_queued_for_a_conclusion_that_rolls_back(
     assert not DBTaskResult.objects.exists()
 
 
-def test_a_pdf_not_yet_rendered_by_the_worker_is_rendered_on_download(
-    world, client, settings, django_capture_on_commit_callbacks
+def test_a_pdf_not_yet_rendered_by_the_worker_answers_202_until_it_is(
+    world, client, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
+    """No request renders a document (issue 20, item 4): before the worker has run,
+    the page and the API answer 202 with Retry-After (and queue no second job); once
+    it has run, the PDF."""
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.models import DBTaskResult
+
     settings.TASKS = DATABASE_QUEUE
     with django_capture_on_commit_callbacks(execute=True):
         version = _round_concluded_through_the_tasks(
             world, title="Akkoord, direct nodig"
         )
+    jobs = DBTaskResult.objects.filter(task_path="documents.tasks.render_agreement")
     client.force_login(world.a_member)
+    page = client.get(reverse("agreement-pdf", args=[version.pk]))
+    assert page.status_code == 202
+    assert page["Retry-After"] == "5"
+    assert "wordt gemaakt" in page.content.decode()
+    api = client.get(f"/api/v1/agreements/{version.pk}/pdf/")
+    assert api.status_code == 202
+    assert api["Retry-After"] == "5"
+    assert "wordt gemaakt" in api.json()["detail"]
+    assert not Document.objects.filter(agreement_version=version).exists()
+    assert jobs.count() == 1
+    location_page = client.get(reverse("locations:detail", args=[world.own.pk]))
+    assert "wordt gemaakt…" in location_page.content.decode()
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
     response = client.get(reverse("agreement-pdf", args=[version.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert Document.objects.filter(agreement_version=version).count() == 1
+    location_page = client.get(reverse("locations:detail", args=[world.own.pk]))
+    assert "wordt gemaakt…" not in location_page.content.decode()

@@ -37,7 +37,7 @@ from config.urls import api_v1
 from documents import services as documents
 from documents.models import Document
 from workflows import services as workflows
-from workflows.escalation import ensure_branch_flows
+from workflows.escalation import ensure_branch_flows, freeze_branch_documents
 from workflows.flows import ApprovalRoundFlow
 from workflows.models import Notification
 
@@ -119,6 +119,8 @@ class Victim:
             ministry=self.world.ministry,
         )
         ensure_branch_flows(location)
+        # Their documents are jobs; the set-up needs them now.
+        freeze_branch_documents(location)
         return location
 
     def names(self) -> list[str]:

@@ -19,9 +19,13 @@ from drf_spectacular.plumbing import force_instance, get_doc
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-# What each error status means, in the words of the README (Dutch, like the rest
+# What each status beyond 200 means, in the words of the README (Dutch, like the rest
 # of the schema's descriptions).
-ERROR_DESCRIPTIONS = {
+STATUS_DESCRIPTIONS = {
+    "202": (
+        "Het document wordt gemaakt (een achtergrondtaak); vraag het opnieuw na het "
+        "aantal seconden in de kopregel `Retry-After`."
+    ),
     "400": "Onjuiste invoer: `detail` zegt wat er mis is, `errors` per veld.",
     "401": (
         "Niet aangemeld: geen of een ongeldig token (`Authorization: Token …`) of "
@@ -36,6 +40,10 @@ ERROR_DESCRIPTIONS = {
         "voorwaarde niet vervuld, of gelijktijdig gewijzigd."
     ),
     "415": "De inhoud is geen JSON: stuur `Content-Type: application/json`.",
+    "503": (
+        "Het document kon niet worden gemaakt: de achtergrondtaak is herhaaldelijk "
+        "mislukt (het beheer ziet haar); probeer het later opnieuw."
+    ),
 }
 # Every operation can answer these, whatever it does.
 EVERY_OPERATION = ("401", "415")
@@ -67,8 +75,13 @@ class DoorbraakAutoSchema(AutoSchema):
                     ErrorSerializer, code, direction=direction
                 )
         for code, response in responses.items():
-            if code in ERROR_DESCRIPTIONS and not response.get("description"):
-                response["description"] = ERROR_DESCRIPTIONS[code]
+            if code in STATUS_DESCRIPTIONS and not response.get("description"):
+                response["description"] = STATUS_DESCRIPTIONS[code]
+            if code == "202":
+                response.setdefault("headers", {})["Retry-After"] = {
+                    "description": "Seconden tot het document er waarschijnlijk is.",
+                    "schema": {"type": "integer"},
+                }
         return dict(sorted(responses.items()))
 
     def _map_basic_serializer(self, serializer, direction):

@@ -44,7 +44,9 @@ class Audience(enum.Enum):
 
 def reads_internal(user, location: Location) -> bool:
     """True for the ministry and the case managers of `location` (model-wide roles
-    or an object permission on it)."""
+    or an object permission on it). Nobody (`None`: a job without a person) is not."""
+    if user is None:
+        return False
     return has_object_perm(user, LocationPerm.MANAGE, location) or has_object_perm(
         user, LocationPerm.DIRECT, location
     )

@@ -24,10 +24,17 @@ from permissions.constants import OrganisationKind
 from permissions.errors import InvalidInput
 
 from . import selectors, services
-from .constants import BottleneckCategory, ImpasseRule, Province, Stage, TransitionName
+from .constants import (
+    BottleneckCategory,
+    ImpasseRule,
+    Instrument,
+    Province,
+    Stage,
+    TransitionName,
+)
 from .dashboard import dashboard_figures
 from .limits import TEXT_MAX
-from .models import Bottleneck, Instrument, Location, Party
+from .models import Bottleneck, Location, Party
 from .validation import DATE_WINDOW_HELP, validate_date_in_window
 
 

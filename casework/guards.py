@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from .constants import AgreementKind, ConsultationOutcome
+
 if TYPE_CHECKING:
     from .models import Location
 
@@ -52,7 +54,7 @@ def _approved_by_every_party(location: Location, kind: str) -> bool:
     )
 )
 def heads_of_agreement_approved(location: Location) -> bool:
-    return _approved_by_every_party(location, "heads_of_agreement")
+    return _approved_by_every_party(location, AgreementKind.HEADS_OF_AGREEMENT)
 
 
 @guard(
@@ -62,7 +64,7 @@ def heads_of_agreement_approved(location: Location) -> bool:
     )
 )
 def administrative_agreement_approved(location: Location) -> bool:
-    return _approved_by_every_party(location, "administrative_agreement")
+    return _approved_by_every_party(location, AgreementKind.ADMINISTRATIVE_AGREEMENT)
 
 
 def _open_escalation(location: Location):
@@ -80,7 +82,10 @@ def consultation_outcome_recorded(location: Location) -> bool:
 )
 def consultation_outcome_deadlock(location: Location) -> bool:
     escalation = _open_escalation(location)
-    return bool(escalation and escalation.consultation_outcome == "deadlock_remains")
+    return bool(
+        escalation
+        and escalation.consultation_outcome == ConsultationOutcome.DEADLOCK_REMAINS
+    )
 
 
 @guard(

@@ -11,7 +11,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from permissions.checks import has_object_perm
@@ -20,18 +19,24 @@ from permissions.models import Organisation
 from .constants import (
     TRANSITION_PERMISSION,
     ActionStatus,
+    AgreementKind,
     AuditAction,
     BottleneckCategory,
     BottleneckStatus,
+    CommitmentStatus,
+    ConsultationOutcome,
     DeadlineEventKind,
     DeadlineKind,
+    Decision,
     ImpasseRule,
+    Instrument,
     ListedAs,
     LocationPerm,
     PartyRole,
     Province,
     Stage,
     TransitionName,
+    VersionStatus,
 )
 from .guards import (
     administrative_agreement_approved,
@@ -523,19 +528,6 @@ class DeadlineEvent(models.Model):
         return f"{self.get_event_display()}: {self.description}"
 
 
-class ConsultationOutcome(models.TextChoices):
-    BREAKTHROUGH = "breakthrough", pgettext_lazy("consultation outcome", "Doorbraak")
-    DEADLOCK_REMAINS = "deadlock_remains", _("Impasse blijft")
-
-
-class Instrument(models.TextChoices):
-    """Omgevingswet instruments for a designation (stable values, design §4)."""
-
-    INSTRUCTION = "instruction", _("Instructie(besluit)")
-    PROJECT_DECISION = "project_decision", _("Projectbesluit")
-    PREPARATORY_DECISION = "preparatory_decision", _("Voorbereidingsbesluit")
-
-
 class Escalation(models.Model):
     """A deadlock taken to administrative consultation (bestuurlijk overleg).
 
@@ -660,35 +652,6 @@ class DesignationView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submitted_by} ({self.submitted_on:%Y-%m-%d})"
-
-
-class AgreementKind(models.TextChoices):
-    """Kinds of agreement (stable values, design §1)."""
-
-    HEADS_OF_AGREEMENT = "heads_of_agreement", _("Hoofdlijnenakkoord")
-    ADMINISTRATIVE_AGREEMENT = (
-        "administrative_agreement",
-        _("Bestuurlijke overeenkomst"),
-    )
-
-
-class VersionStatus(models.TextChoices):
-    DRAFT = "draft", _("Concept")
-    IN_APPROVAL = "in_approval", _("Ter goedkeuring")
-    REJECTED = "rejected", _("Afgewezen")
-    CONCLUDED = "concluded", _("Vastgesteld")
-
-
-class CommitmentStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    DONE = "done", _("Nagekomen")
-    OVERDUE = "overdue", _("Te laat")
-    WAIVED = "waived", _("Vervallen")
-
-
-class Decision(models.TextChoices):
-    APPROVE = "approve", _("Goedkeuren")
-    REJECT = "reject", _("Afwijzen")
 
 
 class Agreement(models.Model):

@@ -16,15 +16,9 @@ from .constants import (
     TRANSITION_PERMISSION,
     LocationPerm,
     TransitionName,
-)
-from .models import (
-    AgreementVersion,
-    Approval,
-    Bottleneck,
-    Location,
-    Party,
     VersionStatus,
 )
+from .models import AgreementVersion, Approval, Bottleneck, Location, Party
 
 
 def locations_visible_to(

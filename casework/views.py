@@ -25,6 +25,7 @@ from . import diagram, selectors, services, timeline
 from .audience import audience_of
 from .constants import (
     BottleneckCategory,
+    Instrument,
     LocationPerm,
     Province,
     Stage,
@@ -36,7 +37,7 @@ from .dashboard import (
     dashboard_page_context,
 )
 from .limits import SHORT_TEXT_MAX, TEXT_MAX
-from .models import Instrument, Location, Programme
+from .models import Location, Programme
 from .panels import location_panels
 from .validation import (
     DATE_INPUT_ATTRS,

@@ -25,14 +25,8 @@ from django.utils.translation import gettext as _
 from casework import jobs
 from casework import services as casework
 from casework.audience import audience_of
-from casework.constants import AuditAction
-from casework.models import (
-    AgreementVersion,
-    Designation,
-    Escalation,
-    Location,
-    VersionStatus,
-)
+from casework.constants import AuditAction, VersionStatus
+from casework.models import AgreementVersion, Designation, Escalation, Location
 from permissions.errors import Conflict, InvalidInput
 
 from . import builders

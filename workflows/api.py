@@ -33,7 +33,15 @@ from viewflow.workflow.status import STATUS
 from casework import selectors
 from casework import services as casework
 from casework.api import ERRORS, ErrorSerializer, NamedSerializer
-from casework.constants import LocationPerm
+from casework.constants import (
+    AgreementKind,
+    CommitmentStatus,
+    ConsultationOutcome,
+    Decision,
+    Instrument,
+    LocationPerm,
+    VersionStatus,
+)
 from casework.limits import (
     AGREEMENT_TEXT_MAX,
     COMMITMENTS_PER_AGREEMENT_MAX,
@@ -41,19 +49,7 @@ from casework.limits import (
     SHORT_TEXT_MAX,
     TEXT_MAX,
 )
-from casework.models import (
-    AgreementKind,
-    AgreementVersion,
-    Approval,
-    Commitment,
-    CommitmentStatus,
-    ConsultationOutcome,
-    Decision,
-    Instrument,
-    Location,
-    Party,
-    VersionStatus,
-)
+from casework.models import AgreementVersion, Approval, Commitment, Location, Party
 from casework.validation import DATE_WINDOW_HELP, validate_date_in_window
 from config.api import BoundedChoiceField, JSONAPIView
 from permissions.checks import has_object_perm

@@ -39,15 +39,15 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework import services as casework
-from casework.constants import DeadlineKind, LocationPerm, Stage, TransitionName
-from casework.limits import TEXT_MAX
-from casework.models import (
+from casework.constants import (
     ConsultationOutcome,
-    Designation,
-    DesignationView,
-    Escalation,
-    Location,
+    DeadlineKind,
+    LocationPerm,
+    Stage,
+    TransitionName,
 )
+from casework.limits import TEXT_MAX
+from casework.models import Designation, DesignationView, Escalation, Location
 from casework.validation import require_text_within
 from documents import services as documents
 from documents import tasks as document_tasks

@@ -20,8 +20,9 @@ from casework.constants import (
     DeadlineEventKind,
     DeadlineKind,
     LocationPerm,
+    VersionStatus,
 )
-from casework.models import AgreementVersion, BottleneckAction, Location, VersionStatus
+from casework.models import AgreementVersion, BottleneckAction, Location
 from casework.selectors import locations_visible_to
 from documents import tasks as document_tasks
 from permissions.checks import has_global_perm

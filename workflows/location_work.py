@@ -18,9 +18,15 @@ from django.views import View
 
 from casework import services as casework
 from casework.audience import reads_internal
-from casework.constants import BottleneckStatus, LocationPerm, Stage
+from casework.constants import (
+    AGREEMENT_KIND_FOR_STAGE,
+    AgreementKind,
+    BottleneckStatus,
+    LocationPerm,
+    Stage,
+)
 from casework.limits import SHORT_TEXT_MAX, TEXT_MAX
-from casework.models import AgreementKind, Location
+from casework.models import Location
 from casework.panels import LocationPanel
 from casework.selectors import access_location, location_agenda
 from casework.validation import (
@@ -213,13 +219,6 @@ class ActionStartView(LoginRequiredMixin, View):
                 % {"organisation": party.organisation.name},
             )
         return HttpResponseRedirect(back)
-
-
-# The kind of agreement a location in each stage works towards.
-AGREEMENT_KIND_FOR_STAGE = {
-    Stage.NEGOTIATION: "heads_of_agreement",
-    Stage.HEADS_OF_AGREEMENT: "administrative_agreement",
-}
 
 
 def agreement_to_draft(user, location: Location) -> str | None:

@@ -40,8 +40,8 @@ from django_tasks.base import TaskResultStatus
 
 from casework import jobs
 from casework import services as casework
-from casework.constants import AuditAction, Stage
-from casework.models import AgreementVersion, Designation, Escalation, VersionStatus
+from casework.constants import AuditAction, Stage, VersionStatus
+from casework.models import AgreementVersion, Designation, Escalation
 from documents import services as documents
 from documents import tasks as document_tasks
 from documents.constants import DocumentKind

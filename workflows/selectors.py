@@ -42,17 +42,16 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from casework.constants import ActionStatus, LocationPerm, TransitionName
-from casework.models import (
+from casework.constants import (
+    ActionStatus,
     AgreementKind,
-    AgreementVersion,
-    Approval,
-    BottleneckAction,
     ConsultationOutcome,
     Decision,
-    Location,
+    LocationPerm,
+    TransitionName,
     VersionStatus,
 )
+from casework.models import AgreementVersion, Approval, BottleneckAction, Location
 from casework.selectors import location_versions, locations_visible_to
 from permissions.checks import guardian_tables, has_global_perm
 from permissions.models import Organisation

@@ -17,20 +17,20 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from viewflow.workflow.flow.views.mixins import TaskSuccessUrlMixin
 
-from casework.constants import ActionStatus
+from casework.constants import (
+    ActionStatus,
+    AgreementKind,
+    ConsultationOutcome,
+    Decision,
+    Instrument,
+)
 from casework.limits import (
     AGREEMENT_TEXT_MAX,
     COMMITMENTS_PER_AGREEMENT_MAX,
     SHORT_TEXT_MAX,
     TEXT_MAX,
 )
-from casework.models import (
-    AgreementKind,
-    ConsultationOutcome,
-    Decision,
-    Instrument,
-    Location,
-)
+from casework.models import Location
 from casework.validation import DATE_INPUT_ATTRS, validate_date_in_window
 from permissions.errors import DomainError
 

@@ -21,10 +21,13 @@ from permissions.models import Membership, Organisation
 
 from ..calendar import add_working_days
 from ..constants import (
+    AGREEMENT_STAGE,
+    CONCLUDING_TRANSITION,
+    AgreementKind,
     AuditAction,
+    Decision,
     LocationPerm,
-    Stage,
-    TransitionName,
+    VersionStatus,
 )
 from ..limits import (
     AGREEMENT_TEXT_MAX,
@@ -33,17 +36,7 @@ from ..limits import (
     SHORT_TEXT_MAX,
     TEXT_MAX,
 )
-from ..models import (
-    Agreement,
-    AgreementKind,
-    AgreementVersion,
-    Approval,
-    Commitment,
-    Decision,
-    Location,
-    Party,
-    VersionStatus,
-)
+from ..models import Agreement, AgreementVersion, Approval, Commitment, Location, Party
 from ..validation import (
     require_count_within,
     require_date_in_window,
@@ -52,17 +45,6 @@ from ..validation import (
 )
 from .audit import audit_record
 from .locations import _apply_transition
-
-CONCLUDING_TRANSITION = {
-    AgreementKind.HEADS_OF_AGREEMENT: TransitionName.CONCLUDE_HEADS_OF_AGREEMENT,
-    AgreementKind.ADMINISTRATIVE_AGREEMENT: TransitionName.CONCLUDE_ADMINISTRATIVE_AGREEMENT,
-}
-
-# The stage in which a version of each agreement kind can be submitted.
-AGREEMENT_STAGE = {
-    AgreementKind.HEADS_OF_AGREEMENT: Stage.NEGOTIATION,
-    AgreementKind.ADMINISTRATIVE_AGREEMENT: Stage.HEADS_OF_AGREEMENT,
-}
 
 
 def version_canonical_content(version: AgreementVersion) -> bytes:

@@ -18,6 +18,7 @@ from permissions.errors import Conflict, InvalidInput, NotPermitted
 
 from ..constants import (
     AuditAction,
+    ConsultationOutcome,
     LocationPerm,
     Stage,
     TransitionName,
@@ -27,14 +28,7 @@ from ..limits import (
     TEXT_MAX,
     VIEWS_PER_PROCEDURE_MAX,
 )
-from ..models import (
-    AuditEvent,
-    ConsultationOutcome,
-    Designation,
-    DesignationView,
-    Escalation,
-    Location,
-)
+from ..models import AuditEvent, Designation, DesignationView, Escalation, Location
 from ..validation import (
     require_count_within,
     require_date_in_window,

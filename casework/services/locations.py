@@ -28,6 +28,7 @@ from ..constants import (
     SYSTEM_TRANSITIONS,
     TRANSITION_PERMISSION,
     AuditAction,
+    Instrument,
     LocationPerm,
     PartyRole,
     TransitionName,
@@ -35,15 +36,7 @@ from ..constants import (
 from ..limits import (
     TEXT_MAX,
 )
-from ..models import (
-    Designation,
-    Escalation,
-    ImpasseSignal,
-    Instrument,
-    Location,
-    Party,
-    Programme,
-)
+from ..models import Designation, Escalation, ImpasseSignal, Location, Party, Programme
 from ..roles import PARTY_PERMISSIONS
 from ..selectors import transition_blocker
 from ..signals import location_transitioned

@@ -46,33 +46,33 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.calendar import add_working_days
 from casework.constants import (
+    AgreementKind,
     AuditAction,
     BottleneckCategory,
     BottleneckStatus,
+    CommitmentStatus,
+    ConsultationOutcome,
+    Decision,
+    Instrument,
     LocationPerm,
     PartyRole,
     Province,
     Stage,
     TransitionName,
+    VersionStatus,
 )
 from casework.models import (
     Agreement,
-    AgreementKind,
     AgreementVersion,
     Approval,
     Bottleneck,
     Commitment,
-    CommitmentStatus,
-    ConsultationOutcome,
     DeadlineEvent,
-    Decision,
     Designation,
     Escalation,
-    Instrument,
     Location,
     Party,
     Programme,
-    VersionStatus,
 )
 from casework.roles import PARTY_PERMISSIONS, ensure_roles
 from casework.services import audit_record

@@ -25,8 +25,8 @@ from django.contrib.auth import get_user_model
 from django_tasks import task
 
 from casework import jobs
+from casework.access import locations_visible_to
 from casework.models import AgreementVersion, Designation, Escalation, Location
-from casework.selectors import locations_visible_to
 
 from . import services
 

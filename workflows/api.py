@@ -30,8 +30,8 @@ from rest_framework.response import Response
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from casework import selectors
 from casework import services as casework
+from casework.access import access_agreement_version, access_location
 from casework.api import ERRORS, ErrorSerializer, NamedSerializer
 from casework.constants import (
     AgreementKind,
@@ -53,7 +53,7 @@ from casework.models import AgreementVersion, Approval, Commitment, Location, Pa
 from casework.validation import DATE_WINDOW_HELP, validate_date_in_window
 from config.api import BoundedChoiceField, JSONAPIView
 from permissions.checks import has_object_perm
-from permissions.errors import InvalidInput, NotPermitted, NotVisible
+from permissions.errors import InvalidInput, NotPermitted
 from permissions.models import Organisation
 
 from . import selectors as workflow_selectors
@@ -192,24 +192,10 @@ def agreement_versions():
     )
 
 
-def access_version(user, version_id: int, queryset=None) -> AgreementVersion:
-    """The version, if its location is visible to `user`; else `NotVisible` (404), the
-    same answer as for a version that does not exist."""
-    version = (
-        (agreement_versions() if queryset is None else queryset)
-        .filter(
-            pk=version_id,
-            agreement__location__in=selectors.locations_visible_to(user),
-        )
-        .first()
-    )
-    if version is None:
-        raise NotVisible(agreement_version=version_id)
-    return version
-
-
 def agreement_body(user, version_id: int) -> dict[str, Any]:
-    return AgreementSerializer(access_version(user, version_id)).data
+    return AgreementSerializer(
+        access_agreement_version(user, version_id, agreement_versions())
+    ).data
 
 
 # --- Agreements: views ---------------------------------------------------------------------
@@ -223,7 +209,7 @@ class LocationAgreementsAPI(JSONAPIView):
     def post(self, request, pk: int):
         """Draft a new version of the location's agreement of `kind` (it replaces an
         earlier draft of the same kind)."""
-        location = selectors.access_location(request.user, pk)
+        location = access_location(request.user, pk)
         # Permission before validation: only the case manager learns what is wrong
         # with a draft.
         if not has_object_perm(request.user, LocationPerm.MANAGE, location):
@@ -262,10 +248,10 @@ class AgreementSubmitAPI(JSONAPIView):
     )
     def post(self, request, pk: int):
         """Submit a draft version: its approval round starts, with one task per party."""
-        version = access_version(
+        version = access_agreement_version(
             request.user,
             pk,
-            queryset=AgreementVersion.objects.select_related("agreement__location"),
+            AgreementVersion.objects.select_related("agreement__location"),
         )
         services.approval_round_submit(version=version, actor=request.user)
         return Response(agreement_body(request.user, pk))

@@ -29,9 +29,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from icalendar import Calendar, Event
 
+from casework.access import locations_visible_to
 from casework.constants import CommitmentStatus, VersionStatus
 from casework.models import Commitment, Designation
-from casework.selectors import locations_visible_to
 from casework.validation import clamped_to_window
 from permissions.calendar_tokens import (
     calendar_token_of,

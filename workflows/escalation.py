@@ -39,6 +39,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework import services as casework
+from casework.access import is_programme_staff
 from casework.constants import (
     ConsultationOutcome,
     DeadlineKind,
@@ -51,7 +52,7 @@ from casework.models import Designation, DesignationView, Escalation, Location
 from casework.validation import require_text_within
 from documents import services as documents
 from documents import tasks as document_tasks
-from permissions.checks import has_global_perm, has_object_perm
+from permissions.checks import has_object_perm
 from permissions.constants import OrganisationKind
 from permissions.errors import Conflict, InvalidInput
 
@@ -134,10 +135,7 @@ class RoleTask(View):
 
 def _may_see_procedure(user, location_id) -> bool:
     location = Location.objects.filter(pk=location_id).first()
-    return location is not None and (
-        has_object_perm(user, LocationPerm.MANAGE, location)
-        or has_object_perm(user, LocationPerm.DIRECT, location)
-    )
+    return location is not None and is_programme_staff(user, location)
 
 
 class EscalationBranchFlow(DoorbraakFlow):
@@ -152,9 +150,7 @@ class EscalationBranchFlow(DoorbraakFlow):
         if not (user and user.is_authenticated):
             return False
         if obj is None:
-            return has_global_perm(user, LocationPerm.MANAGE) or has_global_perm(
-                user, LocationPerm.DIRECT
-            )
+            return is_programme_staff(user)
         location_id = (getattr(obj, "data", None) or {}).get("location")
         return location_id is not None and _may_see_procedure(user, location_id)
 

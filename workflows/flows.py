@@ -15,6 +15,7 @@ from viewflow.workflow.lock import SelectForUpdateLock
 from viewflow.workflow.status import STATUS
 
 from casework import services as casework
+from casework.access import location_visible, reads_portfolio
 from casework.constants import (
     ActionStatus,
     DeadlineEventKind,
@@ -23,9 +24,7 @@ from casework.constants import (
     VersionStatus,
 )
 from casework.models import AgreementVersion, BottleneckAction, Location
-from casework.selectors import locations_visible_to
 from documents import tasks as document_tasks
-from permissions.checks import has_global_perm
 from permissions.constants import OrganisationPerm
 from permissions.models import Organisation
 
@@ -86,11 +85,9 @@ class DoorbraakFlow(flow.Flow):
         if not (user and user.is_authenticated):
             return False
         if obj is None:
-            return has_global_perm(user, LocationPerm.VIEW)
-        location_id = (getattr(obj, "data", None) or {}).get("location")
-        return (
-            location_id is not None
-            and locations_visible_to(user).filter(pk=location_id).exists()
+            return reads_portfolio(user)
+        return location_visible(
+            user, (getattr(obj, "data", None) or {}).get("location")
         )
 
     def shows_tasks_to(self, user, task) -> bool:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from casework import services as casework
+from casework.access import access_location
 from casework.audience import reads_internal
 from casework.constants import (
     AGREEMENT_KIND_FOR_STAGE,
@@ -28,7 +29,7 @@ from casework.constants import (
 from casework.limits import SHORT_TEXT_MAX, TEXT_MAX
 from casework.models import Location
 from casework.panels import LocationPanel
-from casework.selectors import access_location, location_agenda
+from casework.selectors import location_agenda
 from casework.validation import (
     DATE_INPUT_ATTRS,
     limit_error_message,

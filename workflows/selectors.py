@@ -21,39 +21,36 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import (
-    CharField,
-    Exists,
     F,
+    Func,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Value,
+    Subquery,
     prefetch_related_objects,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.models import GroupObjectPermission, UserObjectPermission
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
+from casework.access import location_visible, reads_portfolio
 from casework.constants import (
     ActionStatus,
     AgreementKind,
     ConsultationOutcome,
     Decision,
-    LocationPerm,
     TransitionName,
     VersionStatus,
 )
 from casework.models import AgreementVersion, Approval, BottleneckAction, Location
-from casework.selectors import location_versions, locations_visible_to
-from permissions.checks import guardian_tables, has_global_perm
+from casework.selectors import location_versions
+from permissions.checks import holds_grant
 from permissions.models import Organisation
 
 from .models import Notification
@@ -116,40 +113,17 @@ def _may_claim(user) -> Q:
     to one of the user's groups (an organisation's signatories or members). Viewflow
     loads every object permission of the user into Python and compares strings
     (a query per row on top); here it is one EXISTS per task, which also checks the
-    object's content type.
+    object's content type. The lists and the menu's counts share it.
     """
-    perm_name = Concat(
-        F("content_type__app_label"),
-        Value("."),
-        F("permission__codename"),
-        output_field=CharField(),
-    )
-    on_the_object = {
-        "content_type_id": OuterRef("owner_permission_content_type_id"),
-        "object_pk": OuterRef("owner_permission_obj_pk"),
-        "perm_name": OuterRef("owner_permission"),
-    }
-    # The user's groups straight from the membership table: joining `auth_group` on
-    # the way (`group__user`) doubled the time PostgreSQL spends planning the query
-    # behind the menu's queue count on every page.
-    user_groups = get_user_model().groups.through.objects.filter(user_id=user.pk)
-    by_group = (
-        GroupObjectPermission.objects.filter(
-            group_id__in=user_groups.values("group_id")
-        )
-        .annotate(perm_name=perm_name)
-        .filter(**on_the_object)
-    )
-    by_user = (
-        UserObjectPermission.objects.filter(user=user)
-        .annotate(perm_name=perm_name)
-        .filter(**on_the_object)
-    )
     return (
         Q(owner_permission__isnull=True)
         | Q(owner_permission__in=user.get_all_permissions())
-        | Exists(by_group)
-        | Exists(by_user)
+        | holds_grant(
+            user,
+            content_type_id=OuterRef("owner_permission_content_type_id"),
+            object_pk=OuterRef("owner_permission_obj_pk"),
+            perm_name=OuterRef("owner_permission"),
+        )
     )
 
 
@@ -179,85 +153,45 @@ def archive(user, flows: Iterable | None = None) -> QuerySet[Task]:
     )
 
 
+def _count(queryset: QuerySet) -> Subquery:
+    return Subquery(
+        queryset.order_by().values(n=Func(F("pk"), function="COUNT")),
+        output_field=IntegerField(),
+    )
+
+
 def work_counts(user) -> dict[str, int]:
     """The menu's three numbers (inbox, queue, unread notifications) in one statement
-    on every page: the counts `inbox`, `queue` and the unread notifications would give.
-
-    Written out as SQL: the queue's rule (`_may_claim`) through the ORM took ~5 ms to
-    build on every page, more than the database needed to count. The same rule, the
-    same tables; `tests/workflows/test_menu_counts.py` holds the two to each other.
-    """
-    quote = connection.ops.quote_name
-    process = Task._meta.get_field("process").related_model
-    tables = {
-        "task": quote(Task._meta.db_table),
-        "process": quote(process._meta.db_table),
-        "notification": quote(Notification._meta.db_table),
-        **guardian_tables(),
-    }
-    flow_field = process._meta.get_field("flow_class")
-    flows = [flow_field.get_prep_value(flow) for flow in flow_classes()]
-    human = "t.flow_task_type = %s AND p.flow_class IN ({})".format(
-        ", ".join(["%s"] * len(flows))
+    on every page: the counts of `inbox`, `queue` and the unread notifications, by the
+    same rules (`_may_claim`), as three subqueries of the user's own row."""
+    tasks = Task.objects.filter(
+        process__flow_class__in=list(flow_classes()), flow_task_type="HUMAN"
     )
-    human_params = ["HUMAN", *flows]
-    if user.is_superuser:
-        claimable, claimable_params = "", []
-    else:
-        perms = sorted(user.get_all_permissions())
-        granted = """
-            {{table}} x JOIN {permission} ap ON ap.id = x.permission_id
-            JOIN {content_type} ct ON ct.id = ap.content_type_id
-            WHERE x.content_type_id = t.owner_permission_content_type_id
-              AND x.object_pk = t.owner_permission_obj_pk
-              AND ct.app_label || '.' || ap.codename = t.owner_permission
-        """.format(**tables)
-        by_role = (
-            "OR t.owner_permission IN ({})".format(", ".join(["%s"] * len(perms)))
-            if perms
-            else ""
+    claimable = tasks.filter(status=STATUS.NEW)
+    if not user.is_superuser:
+        claimable = claimable.filter(_may_claim(user))
+    counts = (
+        get_user_model()
+        ._default_manager.filter(pk=user.pk)
+        .values_list(
+            _count(
+                tasks.filter(
+                    owner_id=user.pk, status__in=(STATUS.ASSIGNED, STATUS.STARTED)
+                )
+            ),
+            _count(claimable),
+            _count(Notification.objects.filter(user_id=user.pk, read_at__isnull=True)),
         )
-        claimable = """
-            AND (t.owner_permission IS NULL {by_role}
-              OR EXISTS (SELECT 1 FROM {by_group} AND x.group_id IN (
-                SELECT {group_col} FROM {user_groups} WHERE {user_col} = %s))
-              OR EXISTS (SELECT 1 FROM {by_user} AND x.user_id = %s))
-        """.format(
-            by_role=by_role,
-            by_group=granted.format(table=tables["group_perm"]),
-            by_user=granted.format(table=tables["user_perm"]),
-            **tables,
-        )
-        claimable_params = [*perms, user.pk, user.pk]
-    sql = """
-        SELECT
-          (SELECT COUNT(*) FROM {task} t JOIN {process} p ON p.id = t.process_id
-            WHERE {human} AND t.owner_id = %s AND t.status IN (%s, %s)),
-          (SELECT COUNT(*) FROM {task} t JOIN {process} p ON p.id = t.process_id
-            WHERE {human} AND t.status = %s {claimable}),
-          (SELECT COUNT(*) FROM {notification} n
-            WHERE n.user_id = %s AND n.read_at IS NULL)
-    """.format(human=human, claimable=claimable, **tables)
-    params = [
-        *human_params,
-        user.pk,
-        STATUS.ASSIGNED,
-        STATUS.STARTED,
-        *human_params,
-        STATUS.NEW,
-        *claimable_params,
-        user.pk,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        inbox_n, queue_n, unread_n = cursor.fetchone()
+        .first()
+    )
+    inbox_n, queue_n, unread_n = counts or (0, 0, 0)
     return {"inbox": inbox_n, "queue": queue_n, "unread": unread_n}
 
 
 def may_see_flow_dashboards(user) -> bool:
     """The per-flow dashboards and process lists list every location's processes:
     they are for the programme-wide roles (`DoorbraakFlow.has_view_permission`)."""
-    return has_global_perm(user, LocationPerm.VIEW)
+    return reads_portfolio(user)
 
 
 def task_process_visible(user, *, process_pk: int, task_pk: int | None = None) -> bool:
@@ -274,10 +208,7 @@ def task_process_visible(user, *, process_pk: int, task_pk: int | None = None) -
         data = (
             Process.objects.filter(pk=process_pk).values_list("data", flat=True).first()
         )
-    location_id = (data or {}).get("location")
-    if location_id is None:
-        return False
-    return locations_visible_to(user).filter(pk=location_id).exists()
+    return location_visible(user, (data or {}).get("location"))
 
 
 # --- What a task is about --------------------------------------------------------------

@@ -17,8 +17,8 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import services as casework
+from casework.access import require_location_visible
 from casework.models import AgreementVersion, Bottleneck, BottleneckAction, Party
-from casework.selectors import require_location_visible
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from permissions.checks import has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted
 
+from ..access import is_programme_staff
 from ..constants import (
     AuditAction,
     ConsultationOutcome,
@@ -173,12 +174,6 @@ def designation_record_draft(
     return designation
 
 
-def _may_record_views(actor, location: Location) -> bool:
-    return has_object_perm(actor, LocationPerm.MANAGE, location) or has_object_perm(
-        actor, LocationPerm.DIRECT, location
-    )
-
-
 @transaction.atomic
 def designation_record_view(
     *,
@@ -195,7 +190,7 @@ def designation_record_view(
     within the period and not in the future (InvalidInput); its texts and the number
     of views of the procedure are held to `casework.limits` (InvalidInput).
     """
-    if not _may_record_views(actor, location):
+    if not is_programme_staff(actor, location):
         raise NotPermitted(
             _("Alleen de procesregisseur of het ministerie legt zienswijzen vast.")
         )

@@ -24,12 +24,12 @@ from permissions.checks import grant_to_group, has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted
 from permissions.models import Organisation
 
+from ..access import is_programme_staff
 from ..constants import (
     SYSTEM_TRANSITIONS,
     TRANSITION_PERMISSION,
     AuditAction,
     Instrument,
-    LocationPerm,
     PartyRole,
     TransitionName,
 )
@@ -77,10 +77,7 @@ def location_record_criteria(
     financial_prospect: str,
 ) -> Location:
     """Record the four selection criteria of the announcement (needed for `select`)."""
-    if not (
-        has_object_perm(actor, LocationPerm.MANAGE, location)
-        or has_object_perm(actor, LocationPerm.DIRECT, location)
-    ):
+    if not is_programme_staff(actor, location):
         raise NotPermitted(
             _("Alleen procesregisseur of ministerie legt selectiecriteria vast.")
         )

@@ -160,7 +160,13 @@ def _designation_details(extra: dict[str, Any]) -> dict[str, str]:
 
 
 def location_transition(
-    *, location: Location, transition: str, actor, reason: str, **extra: Any
+    *,
+    location: Location,
+    transition: str,
+    actor,
+    reason: str,
+    from_process: int | None = None,
+    **extra: Any,
 ) -> Location:
     """Fire a transition of the location's state machine on behalf of a person.
 
@@ -171,6 +177,15 @@ def location_transition(
     (Conflict). Then changes the stage, its side records and the audit trail in one
     transaction; a concurrent change to the same location makes this one fail with
     Conflict and leaves nothing behind.
+
+    Inside that transaction, after the audit event, it sends
+    `casework.signals.location_transitioned`: the workflow layer's receiver
+    (`workflows.procedures.follow_transition`) starts the escalation and designation
+    flows and cancels the open tasks of a procedure the location leaves, writing their
+    audit events; a refusal there (a task of the procedure being done at this moment:
+    Conflict) undoes the transition. `from_process` is the workflow process whose own
+    task fires this transition (given by that task's handler): the receiver leaves it
+    to finish by itself instead of cancelling it.
     """
     if transition not in TransitionName.values:
         raise InvalidInput(
@@ -194,7 +209,12 @@ def location_transition(
     if not has_object_perm(actor, TRANSITION_PERMISSION[name], location):
         raise NotPermitted(_("U heeft geen recht om deze overgang uit te voeren."))
     return _apply_transition(
-        location=location, name=name, actor=actor, reason=reason, details=details
+        location=location,
+        name=name,
+        actor=actor,
+        reason=reason,
+        details=details,
+        from_process=from_process,
     )
 
 
@@ -205,6 +225,7 @@ def _apply_transition(
     actor,
     reason: str,
     details: dict[str, Any] | None = None,
+    from_process: int | None = None,
 ) -> Location:
     details = details or {}
     try:
@@ -238,6 +259,7 @@ def _apply_transition(
                 actor=actor,
                 reason=reason,
                 data=data,
+                from_process=from_process,
             )
     except (ConcurrentTransition, IntegrityError):
         location.refresh_from_db()

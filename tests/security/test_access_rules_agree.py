@@ -124,9 +124,9 @@ def test_holds_perm_on_answers_as_the_orm_rule_for_every_kind_of_person(
 def test_an_object_that_does_not_exist_is_held_by_nobody(world, everyone):
     missing = {
         Location: Location.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1,
-        Organisation: Organisation.objects.order_by("-pk").values_list(
-            "pk", flat=True
-        )[0]
+        Organisation: Organisation.objects.order_by("-pk").values_list("pk", flat=True)[
+            0
+        ]
         + 1,
     }
     for (name, person), (model, perm, _pk) in itertools.product(
@@ -143,9 +143,10 @@ def test_a_location_is_visible_by_id_exactly_when_it_is_listed(world, everyone):
         listed = set(locations_visible_to(person).values_list("pk", flat=True))
         for location in (world.own, world.foreign):
             forget_cached_permissions(person)
-            assert location_visible(person, location.pk) == (
-                location.pk in listed
-            ), (name, location.name)
+            assert location_visible(person, location.pk) == (location.pk in listed), (
+                name,
+                location.name,
+            )
         assert not location_visible(person, None)
 
 

@@ -43,9 +43,7 @@ def has_bottleneck(location: Location) -> bool:
 
 
 def _approved_by_every_party(location: Location, kind: str) -> bool:
-    from .selectors import version_approved_by_every_party
-
-    return version_approved_by_every_party(location=location, kind=kind)
+    return location.version_approved_by_every_party(kind)
 
 
 @guard(

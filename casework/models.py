@@ -8,7 +8,7 @@ import datetime
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
@@ -340,6 +340,45 @@ class Location(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                 self.market_involvement,
                 self.financial_prospect,
             )
+        )
+
+    # The facts the guards of the concluding transitions read (`casework.guards` is
+    # imported by this module, so its queries live here, where their models are).
+
+    def submitted_versions(self, kind: str) -> models.QuerySet[AgreementVersion]:
+        """The location's submitted versions of the agreement of `kind`, newest
+        first."""
+        return (
+            AgreementVersion.objects.filter(
+                agreement__location_id=self.pk, agreement__kind=kind
+            )
+            .exclude(status=VersionStatus.DRAFT)
+            .order_by("-number")
+        )
+
+    def version_approved_by_every_party(self, kind: str) -> bool:
+        """True when the newest submitted version of the location's agreement of
+        `kind` is in approval (or concluded) and every party has approved it: one
+        query (the guard of the concluding transitions, checked on every
+        conclusion)."""
+        parties = Party.objects.filter(location_id=self.pk)
+        approved = Approval.objects.filter(
+            version_id=OuterRef(OuterRef("pk")), decision=Decision.APPROVE
+        ).values("organisation_id")
+        row = (
+            self.submitted_versions(kind)
+            .annotate(
+                has_parties=Exists(parties),
+                party_missing=Exists(parties.exclude(organisation_id__in=approved)),
+            )
+            .values("status", "has_parties", "party_missing")
+            .first()
+        )
+        return bool(
+            row
+            and row["status"] in (VersionStatus.IN_APPROVAL, VersionStatus.CONCLUDED)
+            and row["has_parties"]
+            and not row["party_missing"]
         )
 
 

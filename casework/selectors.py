@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from permissions.checks import has_object_perm
@@ -20,7 +20,6 @@ from .constants import (
 )
 from .models import (
     AgreementVersion,
-    Approval,
     Bottleneck,
     ImpasseSignal,
     Location,
@@ -127,45 +126,9 @@ def available_transitions(user, location: Location) -> list[TransitionName]:
     return result
 
 
-def _submitted_versions(location: Location, kind: str) -> QuerySet[AgreementVersion]:
-    """The location's submitted versions of the agreement of `kind`, newest first."""
-    return (
-        AgreementVersion.objects.filter(
-            agreement__location_id=location.pk, agreement__kind=kind
-        )
-        .exclude(status=VersionStatus.DRAFT)
-        .order_by("-number")
-    )
-
-
 def current_version(location: Location, kind: str) -> AgreementVersion | None:
     """The newest submitted version of the location's agreement of `kind`."""
-    return _submitted_versions(location, kind).first()
-
-
-def version_approved_by_every_party(*, location: Location, kind: str) -> bool:
-    """True when the newest submitted version of the location's agreement of `kind` is in
-    approval (or concluded) and every party has approved it: one query (the guard of the
-    concluding transitions, checked on every conclusion)."""
-    parties = Party.objects.filter(location_id=location.pk)
-    approved = Approval.objects.filter(
-        version_id=OuterRef(OuterRef("pk")), decision="approve"
-    ).values("organisation_id")
-    row = (
-        _submitted_versions(location, kind)
-        .annotate(
-            has_parties=Exists(parties),
-            party_missing=Exists(parties.exclude(organisation_id__in=approved)),
-        )
-        .values("status", "has_parties", "party_missing")
-        .first()
-    )
-    return bool(
-        row
-        and row["status"] in (VersionStatus.IN_APPROVAL, VersionStatus.CONCLUDED)
-        and row["has_parties"]
-        and not row["party_missing"]
-    )
+    return location.submitted_versions(kind).first()
 
 
 def impasse_signals_for(user, *, status: str = "open", location_id=None):

@@ -241,13 +241,15 @@ class Decision(models.TextChoices):
 
 # The stage in which a version of each agreement kind can be submitted, and the
 # transition that concludes it (fired by the system when every party approved).
-AGREEMENT_STAGE = {
+AGREEMENT_STAGE: dict[str, Stage] = {
     AgreementKind.HEADS_OF_AGREEMENT: Stage.NEGOTIATION,
     AgreementKind.ADMINISTRATIVE_AGREEMENT: Stage.HEADS_OF_AGREEMENT,
 }
 # The kind of agreement a location in each stage works towards.
-AGREEMENT_KIND_FOR_STAGE = {stage: kind for kind, stage in AGREEMENT_STAGE.items()}
-CONCLUDING_TRANSITION = {
+AGREEMENT_KIND_FOR_STAGE: dict[str, str] = {
+    stage: kind for kind, stage in AGREEMENT_STAGE.items()
+}
+CONCLUDING_TRANSITION: dict[str, TransitionName] = {
     AgreementKind.HEADS_OF_AGREEMENT: TransitionName.CONCLUDE_HEADS_OF_AGREEMENT,
     AgreementKind.ADMINISTRATIVE_AGREEMENT: (
         TransitionName.CONCLUDE_ADMINISTRATIVE_AGREEMENT

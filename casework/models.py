@@ -342,6 +342,10 @@ class Location(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             )
         )
 
+    # What `casework.selectors` reads once per page and keeps on the location.
+    _agenda: list[Bottleneck]
+    _versions: list[AgreementVersion]
+
     # The facts the guards of the concluding transitions read (`casework.guards` is
     # imported by this module, so its queries live here, where their models are).
 

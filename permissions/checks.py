@@ -9,7 +9,7 @@ that a page listing many actions costs a constant number of queries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -31,16 +31,17 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+    from django.contrib.auth.models import AnonymousUser, Group, User
 
-    AnyUser = AbstractBaseUser | AnonymousUser
+    # A person signed in, or nobody (every check answers False for nobody).
+    AnyUser = User | AnonymousUser
 
 M = TypeVar("M", bound=Model)
 
 _CHECKER_ATTR = "_doorbraak_object_permission_checker"
 
 
-def _checker(user: AnyUser) -> ObjectPermissionChecker:
+def _checker(user: User) -> ObjectPermissionChecker:
     checker = getattr(user, _CHECKER_ATTR, None)
     if checker is None:
         checker = ObjectPermissionChecker(user)
@@ -67,16 +68,17 @@ def has_object_perm(user: AnyUser, perm: str, obj: Model) -> bool:
     if has_global_perm(user, perm):
         return True
     codename = perm.split(".", 1)[-1]
-    return _checker(user).has_perm(codename, obj)
+    return _checker(cast("User", user)).has_perm(codename, obj)
 
 
 def prefetch_object_perms(user: AnyUser, objects: list[M] | QuerySet[M]) -> None:
     """Load the user's object permissions on `objects` in one go (lists, pages)."""
     if user.is_authenticated and user.is_active and objects:
-        _checker(user).prefetch_perms(objects)
+        # guardian takes a list of objects too, whatever its annotation says.
+        _checker(cast("User", user)).prefetch_perms(cast(Any, objects))
 
 
-def _user_groups(user: AnyUser) -> QuerySet:
+def _user_groups(user: User) -> QuerySet:
     """The ids of the user's groups, straight from the membership table: joining
     `auth_group` on the way (`group__user`) doubled the time PostgreSQL spends planning
     the queries of the lists and counts built on it."""
@@ -88,7 +90,7 @@ def _user_groups(user: AnyUser) -> QuerySet:
 
 
 def object_grants(
-    user: AnyUser,
+    user: User,
 ) -> tuple[QuerySet[GroupObjectPermission], QuerySet[UserObjectPermission]]:
     """Guardian's object permissions granted to `user`: to one of the user's groups (an
     organisation's signatories or members), and to the user. The one rule in SQL that
@@ -100,12 +102,12 @@ def object_grants(
     )
 
 
-def holds_grant(user: AnyUser, **match: Any) -> Q:
+def holds_grant(user: User, **match: Any) -> Q:
     """A condition on other rows (with `OuterRef`s in `match`): `user` holds an object
     permission whose grant row (of `object_grants`) matches `match`, through a group or
     directly; `perm_name` matches the permission as "app_label.codename". One EXISTS
     per kind of grant."""
-    grants = object_grants(user)
+    grants: tuple[QuerySet[Any], ...] = object_grants(user)
     if "perm_name" in match:
         perm_name = Concat(
             F("content_type__app_label"),
@@ -144,7 +146,7 @@ def objects_with_perm(user: AnyUser, perm: str, queryset: QuerySet[M]) -> QueryS
         grants.filter(**granted)
         .annotate(object_id=Cast("object_pk", BigIntegerField()))
         .values("object_id")
-        for grants in object_grants(user)
+        for grants in object_grants(cast("User", user))
     )
     return queryset.filter(Q(pk__in=to_groups) | Q(pk__in=to_user))
 
@@ -167,7 +169,7 @@ def holds_perm_on(user: AnyUser, perm: str, model: type[Model], pk: int) -> bool
         return target.exists()
     codename = perm.split(".", 1)[-1]
     content_type = ContentType.objects.get_for_model(model)
-    grant = [user.pk, content_type.pk, codename, str(pk)]
+    grant: list[Any] = [user.pk, content_type.pk, codename, str(pk)]
     with connection.cursor() as cursor:
         cursor.execute(_holds_perm_sql(model), [pk, *grant, *grant])
         return bool(cursor.fetchone()[0])

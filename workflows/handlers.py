@@ -336,7 +336,7 @@ def _review(activation: Activation, user: User, payload: dict[str, Any]) -> None
 
 
 def _consult(activation: Activation, user: User, payload: dict[str, Any]) -> None:
-    held_on = payload.get("held_on")
+    held_on: Any = payload.get("held_on")
     if isinstance(held_on, str):
         try:
             held_on = datetime.date.fromisoformat(held_on)

@@ -191,7 +191,7 @@ def agreement_draft(
     )
     commitments = _commitments_checked(commitments)
     dependencies = _commitment_dependencies(commitments)
-    parties = {p.organisation_id: p for p in location.parties.all()}
+    parties: dict[Any, Party] = {p.organisation_id: p for p in location.parties.all()}
     agreement, _created = Agreement.objects.get_or_create(
         location=location, kind=kind, defaults={"title": title, "created_by": actor}
     )
@@ -255,15 +255,16 @@ def agreement_submit(*, version: AgreementVersion, actor) -> AgreementVersion:
         .filter(versions=version_id)
         .values_list("pk", flat=True)
     )
-    version = (
+    locked = (
         AgreementVersion.objects.select_for_update()
         .select_related("agreement__location")
         .filter(pk=version_id)
         .first()
     )
-    if version is None:
+    if locked is None:
         # A newer draft of the same agreement replaced this one in the meantime.
         raise Conflict(_("Dit concept is intussen vervangen door een nieuwer concept."))
+    version = locked
     location = version.agreement.location
     if not has_object_perm(actor, LocationPerm.MANAGE, location):
         raise NotPermitted(
@@ -319,7 +320,9 @@ def approval_record(
     if decision == Decision.REJECT:
         comment = require_text(comment, _("Geef bij afwijzing een toelichting."))
     comment = require_text_within(comment, field=_("Toelichting"), limit=TEXT_MAX)
-    organisation_id = getattr(organisation, "pk", organisation)
+    organisation_id = (
+        organisation.pk if isinstance(organisation, Organisation) else organisation
+    )
     with transaction.atomic():
         # Who may decide, whether the organisation decided already and what the audit
         # row names are asked in the same query that locks the version (one round trip

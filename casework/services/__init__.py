@@ -21,6 +21,8 @@ from .agreements import (
     agreement_draft,
     agreement_submit,
     approval_record,
+    canonical_content,
+    content_hash,
     version_canonical_content,
 )
 from .audit import audit_record
@@ -51,6 +53,8 @@ __all__ = [
     "approval_record",
     "audit_record",
     "bottleneck_create",
+    "canonical_content",
+    "content_hash",
     "deadline_record",
     "deadline_resolve",
     "deadlines_resolve",

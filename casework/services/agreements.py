@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -47,31 +48,69 @@ from .audit import audit_record
 from .locations import _apply_transition
 
 
-def version_canonical_content(version: AgreementVersion) -> bytes:
-    """The canonical JSON of a version's content; its SHA-256 is the version's hash."""
-    agreement = version.agreement
+def canonical_content(
+    *,
+    location_id: int,
+    kind: str,
+    title: str,
+    number: int,
+    text: str,
+    commitments: Iterable[dict[str, Any]],
+) -> bytes:
+    """The canonical JSON of a version's content, from its parts: each commitment a
+    dict of `id`, `owner` (the organisation's slug), `description`, `due_date` (a
+    date) and `depends_on` (the ids it waits for). Its SHA-256 (`content_hash`) is the
+    version's hash."""
     content = {
-        "location": agreement.location_id,
-        "kind": agreement.kind,
-        "title": agreement.title,
-        "version": version.number,
-        "text": version.text,
+        "location": location_id,
+        "kind": kind,
+        "title": title,
+        "version": number,
+        "text": text,
         "commitments": [
             {
-                "id": commitment.pk,
-                "owner": commitment.owner.organisation.slug,
-                "description": commitment.description,
-                "due_date": commitment.due_date.isoformat(),
-                "depends_on": sorted(c.pk for c in commitment.depends_on.all()),
+                "id": commitment["id"],
+                "owner": commitment["owner"],
+                "description": commitment["description"],
+                "due_date": commitment["due_date"].isoformat(),
+                "depends_on": sorted(commitment["depends_on"]),
             }
-            for commitment in version.commitments.select_related("owner__organisation")
-            .prefetch_related("depends_on")
-            .order_by("id")
+            for commitment in sorted(commitments, key=lambda item: item["id"])
         ],
     }
     return json.dumps(
         content, sort_keys=True, ensure_ascii=False, separators=(",", ":")
     ).encode()
+
+
+def content_hash(content: bytes) -> str:
+    """The hash a concluded version is frozen with (its canonical content's SHA-256)."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def version_canonical_content(version: AgreementVersion) -> bytes:
+    """The canonical JSON of a version's content, as stored; its SHA-256 is the
+    version's hash."""
+    agreement = version.agreement
+    return canonical_content(
+        location_id=agreement.location_id,
+        kind=agreement.kind,
+        title=agreement.title,
+        number=version.number,
+        text=version.text,
+        commitments=[
+            {
+                "id": commitment.pk,
+                "owner": commitment.owner.organisation.slug,
+                "description": commitment.description,
+                "due_date": commitment.due_date,
+                "depends_on": [c.pk for c in commitment.depends_on.all()],
+            }
+            for commitment in version.commitments.select_related("owner__organisation")
+            .prefetch_related("depends_on")
+            .order_by("id")
+        ],
+    )
 
 
 def _commitments_checked(commitments: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -405,7 +444,7 @@ def approval_record(
 
 
 def _conclude(*, version: AgreementVersion, location: Location) -> None:
-    version.sha256 = hashlib.sha256(version_canonical_content(version)).hexdigest()
+    version.sha256 = content_hash(version_canonical_content(version))
     kind = version.agreement.kind
     _apply_transition(
         location=location,

@@ -31,6 +31,7 @@ from documents.models import Document
 from permissions.errors import DomainError
 
 from . import handlers, presenters
+from .constants import CONSULT, FINAL_DECISION, INTERVENE, RESUME
 from .deadlines import task_due
 from .forms import (
     ActionReportForm,
@@ -350,7 +351,7 @@ class ConsultationTaskView(EscalationTaskView):
     """The case manager records the administrative consultation."""
 
     form_class = ConsultationForm
-    step = "consult"
+    step = CONSULT
     success_message = _("Het bestuurlijk overleg is vastgelegd.")
 
     def perform(self, form):
@@ -363,7 +364,7 @@ class ResumeTaskView(EscalationTaskView):
     """After a breakthrough in the consultation the ministry resumes the negotiation."""
 
     form_class = ReasonForm
-    step = "resume"
+    step = RESUME
     success_message = _("De onderhandeling is hervat.")
 
     def perform(self, form):
@@ -378,7 +379,7 @@ class InterventionTaskView(EscalationTaskView):
     """The deadlock remains: the ministry decides on intervention."""
 
     form_class = InterventionForm
-    step = "intervene"
+    step = INTERVENE
     success_message = _("Uw besluit over ingrijpen is vastgelegd.")
 
     def perform(self, form):
@@ -391,7 +392,7 @@ class FinalDecisionTaskView(EscalationTaskView):
     """After the consultation period the ministry takes the final decision."""
 
     form_class = FinalDecisionForm
-    step = "decide"
+    step = FINAL_DECISION
     success_message = _("Het besluit is genomen en vastgelegd.")
 
     def perform(self, form):

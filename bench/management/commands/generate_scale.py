@@ -1197,7 +1197,7 @@ class Generator:
                     location_id=plan.version.agreement.location_id,
                     kind="approval",
                     event=event,
-                    reference=f"task:{task.pk}",
+                    reference=deadlines.task_reference(task),
                     organisation_id=party.organisation_id,
                     description=f"{party.organisation.name} besluit over "
                     f"‘{plan.version.agreement.title}’ (versie "

@@ -175,10 +175,12 @@ def holds_perm_on(user: AnyUser, perm: str, model: type[Model], pk: int) -> bool
         return bool(cursor.fetchone()[0])
 
 
-def _guardian_tables() -> dict[str, str]:
-    """The quoted names of the tables behind object permissions, for `holds_perm_on`:
-    guardian's grants to groups and to users, Django's permissions and content types,
-    and the user-to-group table with its two columns."""
+def guardian_tables() -> dict[str, str]:
+    """The quoted names of the tables behind object permissions, for the two checks on
+    hot paths written as SQL (`holds_perm_on`, the menu's counts in `workflows`), each
+    held to its ORM rule by a test: guardian's grants to groups and to users, Django's
+    permissions and content types, and the user-to-group table with its two
+    columns."""
     quote = connection.ops.quote_name
     groups = get_user_model()._meta.get_field("groups")
     return {
@@ -214,7 +216,7 @@ def _holds_perm_sql(model: type[Model]) -> str:
     """.format(
         target=quote(model._meta.db_table),
         target_pk=quote(model._meta.pk.column),
-        **_guardian_tables(),
+        **guardian_tables(),
     )
 
 

@@ -16,22 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.db.models.fields.json import KeyTextTransform
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from casework.access import location_visible, reads_portfolio, require_location_visible
-from permissions.checks import holds_grant
+from permissions.checks import guardian_tables, holds_grant
 from permissions.errors import NotVisible
 
 from .constants import FLOWS, HELD_TASK_STATUSES
@@ -130,34 +127,81 @@ def archive(user, flows: Iterable | None = None) -> QuerySet[Task]:
     )
 
 
-def _count(queryset: QuerySet) -> Subquery:
-    return Subquery(
-        queryset.order_by().values(n=Func(F("pk"), function="COUNT")),
-        output_field=IntegerField(),
-    )
-
-
 def work_counts(user) -> dict[str, int]:
     """The menu's three numbers (inbox, queue, unread notifications) in one statement
-    on every page: the counts of `inbox`, `queue` and the unread notifications, by the
-    same rules (`_may_claim`), as three subqueries of the user's own row."""
-    tasks = Task.objects.filter(
-        process__flow_class__in=list(FLOWS), flow_task_type="HUMAN"
+    on every page: the counts `inbox`, `queue` and the unread notifications would give.
+
+    Written out as SQL, the one hand-written copy of the queue's rule (`_may_claim`),
+    for a measured saving on every page: the same statement through the ORM (three
+    subqueries of the user's row, `_may_claim` inside) took 9–17 ms to build and run
+    against 0.4 ms for this one on SQLite, 19–21 ms against 3 ms on PostgreSQL (20
+    rounds, a signatory and a case manager, 3 December 2026). The same rule, the same
+    tables; `tests/workflows/test_menu_counts.py` holds the two to each other for
+    every kind of person.
+    """
+    quote = connection.ops.quote_name
+    process = Task._meta.get_field("process").related_model
+    tables = {
+        "task": quote(Task._meta.db_table),
+        "process": quote(process._meta.db_table),
+        "notification": quote(Notification._meta.db_table),
+        **guardian_tables(),
+    }
+    flow_field = process._meta.get_field("flow_class")
+    flows = [flow_field.get_prep_value(flow) for flow in FLOWS]
+    human = "t.flow_task_type = %s AND p.flow_class IN ({})".format(
+        ", ".join(["%s"] * len(flows))
     )
-    claimable = tasks.filter(status=STATUS.NEW)
-    if not user.is_superuser:
-        claimable = claimable.filter(_may_claim(user))
-    counts = (
-        get_user_model()
-        ._default_manager.filter(pk=user.pk)
-        .values_list(
-            _count(tasks.filter(owner_id=user.pk, status__in=HELD_TASK_STATUSES)),
-            _count(claimable),
-            _count(Notification.objects.filter(user_id=user.pk, read_at__isnull=True)),
+    human_params = ["HUMAN", *flows]
+    if user.is_superuser:
+        claimable, claimable_params = "", []
+    else:
+        perms = sorted(user.get_all_permissions())
+        granted = """
+            {{table}} x JOIN {permission} ap ON ap.id = x.permission_id
+            JOIN {content_type} ct ON ct.id = ap.content_type_id
+            WHERE x.content_type_id = t.owner_permission_content_type_id
+              AND x.object_pk = t.owner_permission_obj_pk
+              AND ct.app_label || '.' || ap.codename = t.owner_permission
+        """.format(**tables)
+        by_role = (
+            "OR t.owner_permission IN ({})".format(", ".join(["%s"] * len(perms)))
+            if perms
+            else ""
         )
-        .first()
-    )
-    inbox_n, queue_n, unread_n = counts or (0, 0, 0)
+        claimable = """
+            AND (t.owner_permission IS NULL {by_role}
+              OR EXISTS (SELECT 1 FROM {by_group} AND x.group_id IN (
+                SELECT {group_col} FROM {user_groups} WHERE {user_col} = %s))
+              OR EXISTS (SELECT 1 FROM {by_user} AND x.user_id = %s))
+        """.format(
+            by_role=by_role,
+            by_group=granted.format(table=tables["group_perm"]),
+            by_user=granted.format(table=tables["user_perm"]),
+            **tables,
+        )
+        claimable_params = [*perms, user.pk, user.pk]
+    sql = """
+        SELECT
+          (SELECT COUNT(*) FROM {task} t JOIN {process} p ON p.id = t.process_id
+            WHERE {human} AND t.owner_id = %s AND t.status IN (%s, %s)),
+          (SELECT COUNT(*) FROM {task} t JOIN {process} p ON p.id = t.process_id
+            WHERE {human} AND t.status = %s {claimable}),
+          (SELECT COUNT(*) FROM {notification} n
+            WHERE n.user_id = %s AND n.read_at IS NULL)
+    """.format(human=human, claimable=claimable, **tables)
+    params = [
+        *human_params,
+        user.pk,
+        *HELD_TASK_STATUSES,
+        *human_params,
+        STATUS.NEW,
+        *claimable_params,
+        user.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inbox_n, queue_n, unread_n = cursor.fetchone()
     return {"inbox": inbox_n, "queue": queue_n, "unread": unread_n}
 
 

@@ -10,6 +10,10 @@ person.
   inactive person, nobody signed in, and for objects that do not exist.
 - `is_programme_staff` (the ministry or a case manager) says the same model-wide and
   per location, and `locations_staffed_by` lists exactly the locations where it holds.
+
+The other hand-written statement, the menu's counts (`workflows.selectors.work_counts`),
+is held to the lists' ORM rule for every kind of person in
+`tests/workflows/test_menu_counts.py`.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: lint
+	$(BIN)/mypy
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check
 	$(BIN)/python scripts/check_translations.py locale/*/LC_MESSAGES/django.po

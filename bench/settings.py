@@ -1,11 +1,11 @@
-"""Settings of the benchmark runs: the test settings, plus the bench-only app (a bare
-viewflow flow to compare against) and a URLconf that also mounts viewflow's own bare
-inbox. Never used by the application or its tests."""
+"""Settings of the benchmark runs: the test settings (which install the bench-only
+app: `generate_scale` and a bare viewflow flow to compare against), plus a URLconf
+that also mounts viewflow's own bare inbox. Never used by the application or its
+tests."""
 
 from config.settings.test import *  # noqa: F403
-from config.settings.test import ALLOWED_HOSTS, INSTALLED_APPS
+from config.settings.test import ALLOWED_HOSTS
 
-INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 ROOT_URLCONF = "bench.urls"
 # The in-process client's host (the test runner's environment, which would add it,
 # also instruments template rendering: not measured here).

@@ -23,11 +23,18 @@ from permissions.checks import prefetch_object_perms
 from permissions.constants import OrganisationKind
 from permissions.errors import InvalidInput
 
-from . import selectors, services
-from .constants import BottleneckCategory, ImpasseRule, Province, Stage, TransitionName
+from . import access, selectors, services
+from .constants import (
+    BottleneckCategory,
+    ImpasseRule,
+    Instrument,
+    Province,
+    Stage,
+    TransitionName,
+)
 from .dashboard import dashboard_figures
 from .limits import TEXT_MAX
-from .models import Bottleneck, Instrument, Location, Party
+from .models import Bottleneck, Location, Party
 from .validation import DATE_WINDOW_HELP, validate_date_in_window
 
 
@@ -204,7 +211,7 @@ class LocationListAPI(JSONAPIView):
 class LocationDetailAPI(JSONAPIView):
     @extend_schema(responses={200: LocationDetailSerializer, 404: ErrorSerializer})
     def get(self, request, pk: int):
-        location = selectors.access_location(
+        location = access.access_location(
             request.user,
             pk,
             queryset=Location.objects.select_related("programme").prefetch_related(
@@ -226,7 +233,7 @@ class LocationTransitionAPI(JSONAPIView):
         responses={200: TransitionResponseSerializer, **ERRORS},
     )
     def post(self, request, pk: int):
-        location = selectors.access_location(request.user, pk)
+        location = access.access_location(request.user, pk)
         payload = TransitionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
@@ -251,7 +258,7 @@ class LocationBottlenecksAPI(JSONAPIView):
         responses={200: BottleneckSerializer(many=True), 404: ErrorSerializer}
     )
     def get(self, request, pk: int):
-        location = selectors.access_location(request.user, pk)
+        location = access.access_location(request.user, pk)
         return Response(
             BottleneckSerializer(
                 selectors.location_bottlenecks(location), many=True
@@ -263,7 +270,7 @@ class LocationBottlenecksAPI(JSONAPIView):
         responses={201: BottleneckSerializer, **ERRORS},
     )
     def post(self, request, pk: int):
-        location = selectors.access_location(
+        location = access.access_location(
             request.user,
             pk,
             queryset=Location.objects.prefetch_related(

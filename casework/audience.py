@@ -25,9 +25,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from permissions.checks import has_object_perm
-
-from .constants import AuditAction, DeadlineKind, LocationPerm
+from .access import is_programme_staff
+from .constants import AuditAction, DeadlineKind
 from .models import AuditEvent, Location
 
 
@@ -45,11 +44,7 @@ class Audience(enum.Enum):
 def reads_internal(user, location: Location) -> bool:
     """True for the ministry and the case managers of `location` (model-wide roles
     or an object permission on it). Nobody (`None`: a job without a person) is not."""
-    if user is None:
-        return False
-    return has_object_perm(user, LocationPerm.MANAGE, location) or has_object_perm(
-        user, LocationPerm.DIRECT, location
-    )
+    return user is not None and is_programme_staff(user, location)
 
 
 def audience_of(user, location: Location) -> Audience:

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Stage(models.TextChoices):
@@ -204,3 +205,69 @@ class ImpasseRule(models.TextChoices):
     REJECTED_TWICE = "rejected_twice", _("Twee keer afgewezen")
     STAGE_TOO_LONG = "stage_too_long", _("Te lang in dezelfde fase")
     COMMITMENT_CYCLE = "commitment_cycle", _("Afspraken wachten op elkaar")
+
+
+# --- Agreements ---------------------------------------------------------------------
+
+
+class AgreementKind(models.TextChoices):
+    """Kinds of agreement (stable values, design §1)."""
+
+    HEADS_OF_AGREEMENT = "heads_of_agreement", _("Hoofdlijnenakkoord")
+    ADMINISTRATIVE_AGREEMENT = (
+        "administrative_agreement",
+        _("Bestuurlijke overeenkomst"),
+    )
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Concept")
+    IN_APPROVAL = "in_approval", _("Ter goedkeuring")
+    REJECTED = "rejected", _("Afgewezen")
+    CONCLUDED = "concluded", _("Vastgesteld")
+
+
+class CommitmentStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Nagekomen")
+    OVERDUE = "overdue", _("Te laat")
+    WAIVED = "waived", _("Vervallen")
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", _("Goedkeuren")
+    REJECT = "reject", _("Afwijzen")
+
+
+# The stage in which a version of each agreement kind can be submitted, and the
+# transition that concludes it (fired by the system when every party approved).
+AGREEMENT_STAGE: dict[str, Stage] = {
+    AgreementKind.HEADS_OF_AGREEMENT: Stage.NEGOTIATION,
+    AgreementKind.ADMINISTRATIVE_AGREEMENT: Stage.HEADS_OF_AGREEMENT,
+}
+# The kind of agreement a location in each stage works towards.
+AGREEMENT_KIND_FOR_STAGE: dict[str, str] = {
+    stage: kind for kind, stage in AGREEMENT_STAGE.items()
+}
+CONCLUDING_TRANSITION: dict[str, TransitionName] = {
+    AgreementKind.HEADS_OF_AGREEMENT: TransitionName.CONCLUDE_HEADS_OF_AGREEMENT,
+    AgreementKind.ADMINISTRATIVE_AGREEMENT: (
+        TransitionName.CONCLUDE_ADMINISTRATIVE_AGREEMENT
+    ),
+}
+
+
+# --- The escalation branch ----------------------------------------------------------
+
+
+class ConsultationOutcome(models.TextChoices):
+    BREAKTHROUGH = "breakthrough", pgettext_lazy("consultation outcome", "Doorbraak")
+    DEADLOCK_REMAINS = "deadlock_remains", _("Impasse blijft")
+
+
+class Instrument(models.TextChoices):
+    """Omgevingswet instruments for a designation (stable values, design §4)."""
+
+    INSTRUCTION = "instruction", _("Instructie(besluit)")
+    PROJECT_DECISION = "project_decision", _("Projectbesluit")
+    PREPARATORY_DECISION = "preparatory_decision", _("Voorbereidingsbesluit")

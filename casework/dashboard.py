@@ -15,13 +15,11 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from permissions.checks import has_global_perm
-
 from . import charts
-from .constants import MAIN_PATH, BottleneckCategory, LocationPerm, Stage
+from .access import locations_visible_to, reads_portfolio
+from .constants import MAIN_PATH, BottleneckCategory, Stage
 from .models import Location
 from .portfolio import FINAL_STAGES, PortfolioFigures, portfolio_figures
-from .selectors import locations_visible_to
 
 # The page draws the heatmap for the locations with the most unresolved bottlenecks
 # only: a chart of 2,000 rows helps nobody. The API returns every cell.
@@ -36,7 +34,7 @@ def dashboard_figures(user, *, heatmap_limit: int | None = None) -> PortfolioFig
     filter; for a party's people one query more, for the ids of their locations.
     """
     visible = locations_visible_to(user).order_by()
-    if not has_global_perm(user, LocationPerm.VIEW):
+    if not reads_portfolio(user):
         # A party sees its locations through guardian's object permissions: a
         # subquery joining the text `object_pk` to the integer id, which PostgreSQL
         # plans as a nested loop (seconds at 2,000 locations). Evaluate it once, not

@@ -37,15 +37,8 @@ from permissions.services import membership_set, organisation_get_or_create, rol
 
 from . import services
 from .calendar import add_working_days
-from .constants import BottleneckCategory, ListedAs, PartyRole, Stage
-from .models import (
-    AgreementKind,
-    AgreementVersion,
-    Bottleneck,
-    Location,
-    Party,
-    Programme,
-)
+from .constants import AgreementKind, BottleneckCategory, ListedAs, PartyRole, Stage
+from .models import AgreementVersion, Bottleneck, Location, Party, Programme
 from .roles import ensure_roles
 
 CSV_PATH = Path(__file__).parent / "data" / "locations.csv"

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from .constants import AgreementKind, ConsultationOutcome
+
 if TYPE_CHECKING:
     from .models import Location
 
@@ -41,9 +43,7 @@ def has_bottleneck(location: Location) -> bool:
 
 
 def _approved_by_every_party(location: Location, kind: str) -> bool:
-    from .selectors import version_approved_by_every_party
-
-    return version_approved_by_every_party(location=location, kind=kind)
+    return location.version_approved_by_every_party(kind)
 
 
 @guard(
@@ -52,7 +52,7 @@ def _approved_by_every_party(location: Location, kind: str) -> bool:
     )
 )
 def heads_of_agreement_approved(location: Location) -> bool:
-    return _approved_by_every_party(location, "heads_of_agreement")
+    return _approved_by_every_party(location, AgreementKind.HEADS_OF_AGREEMENT)
 
 
 @guard(
@@ -62,7 +62,7 @@ def heads_of_agreement_approved(location: Location) -> bool:
     )
 )
 def administrative_agreement_approved(location: Location) -> bool:
-    return _approved_by_every_party(location, "administrative_agreement")
+    return _approved_by_every_party(location, AgreementKind.ADMINISTRATIVE_AGREEMENT)
 
 
 def _open_escalation(location: Location):
@@ -80,7 +80,10 @@ def consultation_outcome_recorded(location: Location) -> bool:
 )
 def consultation_outcome_deadlock(location: Location) -> bool:
     escalation = _open_escalation(location)
-    return bool(escalation and escalation.consultation_outcome == "deadlock_remains")
+    return bool(
+        escalation
+        and escalation.consultation_outcome == ConsultationOutcome.DEADLOCK_REMAINS
+    )
 
 
 @guard(

@@ -21,17 +21,20 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from .constants import ImpasseRule, Stage
-from .models import (
+from .constants import (
     AgreementKind,
+    CommitmentStatus,
+    ImpasseRule,
+    Stage,
+    VersionStatus,
+)
+from .models import (
     AgreementVersion,
     Approval,
     Commitment,
-    CommitmentStatus,
     DeadlineEvent,
     ImpasseSignal,
     Location,
-    VersionStatus,
 )
 
 logger = logging.getLogger(__name__)

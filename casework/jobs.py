@@ -24,6 +24,11 @@ from functools import partial
 from django.conf import settings
 from django.db import router, transaction
 from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
+
+from .models import Location
 
 logger = logging.getLogger(__name__)
 
@@ -42,18 +47,9 @@ def job_max_attempts() -> int:
 
 def queue_in_database(task) -> bool:
     """Does `task`'s queue live in this database (rows that can share a transaction)?"""
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
     return isinstance(task.get_backend(), DatabaseBackend) and router.db_for_write(
         DBTaskResult
-    ) == router.db_for_write(_casework_model())
-
-
-def _casework_model():
-    from .models import Location
-
-    return Location
+    ) == router.db_for_write(Location)
 
 
 def _enqueue_logged(task, args: tuple) -> None:
@@ -74,8 +70,6 @@ def enqueue_with_transaction(task, *args) -> None:
 
 
 def _results(task, args: tuple):
-    from django_tasks_db.models import DBTaskResult
-
     return DBTaskResult.objects.filter(
         task_path=task.module_path,
         args_kwargs={"args": list(args), "kwargs": {}},
@@ -85,8 +79,6 @@ def _results(task, args: tuple):
 def job_pending(task, *args) -> bool:
     """Is `task(*args)` waiting in the queue or running now? (Always False for a queue
     outside the database: nothing to ask.)"""
-    from django_tasks.base import TaskResultStatus
-
     if not queue_in_database(task):
         return False
     return (
@@ -100,8 +92,6 @@ def job_attempts_failed(task, *args) -> int:
     """How many attempts at `task(*args)` ended in failure: one per worker that took a
     job which then failed (a job given up after its workers died counts each of them).
     0 for a queue outside the database."""
-    from django_tasks.base import TaskResultStatus
-
     if not queue_in_database(task):
         return 0
     return sum(

@@ -8,10 +8,9 @@ import datetime
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from permissions.checks import has_object_perm
@@ -20,18 +19,24 @@ from permissions.models import Organisation
 from .constants import (
     TRANSITION_PERMISSION,
     ActionStatus,
+    AgreementKind,
     AuditAction,
     BottleneckCategory,
     BottleneckStatus,
+    CommitmentStatus,
+    ConsultationOutcome,
     DeadlineEventKind,
     DeadlineKind,
+    Decision,
     ImpasseRule,
+    Instrument,
     ListedAs,
     LocationPerm,
     PartyRole,
     Province,
     Stage,
     TransitionName,
+    VersionStatus,
 )
 from .guards import (
     administrative_agreement_approved,
@@ -337,6 +342,49 @@ class Location(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             )
         )
 
+    # What `casework.selectors` reads once per page and keeps on the location.
+    _agenda: list[Bottleneck]
+    _versions: list[AgreementVersion]
+
+    # The facts the guards of the concluding transitions read (`casework.guards` is
+    # imported by this module, so its queries live here, where their models are).
+
+    def submitted_versions(self, kind: str) -> models.QuerySet[AgreementVersion]:
+        """The location's submitted versions of the agreement of `kind`, newest
+        first."""
+        return (
+            AgreementVersion.objects.filter(
+                agreement__location_id=self.pk, agreement__kind=kind
+            )
+            .exclude(status=VersionStatus.DRAFT)
+            .order_by("-number")
+        )
+
+    def version_approved_by_every_party(self, kind: str) -> bool:
+        """True when the newest submitted version of the location's agreement of
+        `kind` is in approval (or concluded) and every party has approved it: one
+        query (the guard of the concluding transitions, checked on every
+        conclusion)."""
+        parties = Party.objects.filter(location_id=self.pk)
+        approved = Approval.objects.filter(
+            version_id=OuterRef(OuterRef("pk")), decision=Decision.APPROVE
+        ).values("organisation_id")
+        row = (
+            self.submitted_versions(kind)
+            .annotate(
+                has_parties=Exists(parties),
+                party_missing=Exists(parties.exclude(organisation_id__in=approved)),
+            )
+            .values("status", "has_parties", "party_missing")
+            .first()
+        )
+        return bool(
+            row
+            and row["status"] in (VersionStatus.IN_APPROVAL, VersionStatus.CONCLUDED)
+            and row["has_parties"]
+            and not row["party_missing"]
+        )
+
 
 class Party(models.Model):
     """An organisation's participation in one location, with its role there.
@@ -523,19 +571,6 @@ class DeadlineEvent(models.Model):
         return f"{self.get_event_display()}: {self.description}"
 
 
-class ConsultationOutcome(models.TextChoices):
-    BREAKTHROUGH = "breakthrough", pgettext_lazy("consultation outcome", "Doorbraak")
-    DEADLOCK_REMAINS = "deadlock_remains", _("Impasse blijft")
-
-
-class Instrument(models.TextChoices):
-    """Omgevingswet instruments for a designation (stable values, design §4)."""
-
-    INSTRUCTION = "instruction", _("Instructie(besluit)")
-    PROJECT_DECISION = "project_decision", _("Projectbesluit")
-    PREPARATORY_DECISION = "preparatory_decision", _("Voorbereidingsbesluit")
-
-
 class Escalation(models.Model):
     """A deadlock taken to administrative consultation (bestuurlijk overleg).
 
@@ -660,35 +695,6 @@ class DesignationView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submitted_by} ({self.submitted_on:%Y-%m-%d})"
-
-
-class AgreementKind(models.TextChoices):
-    """Kinds of agreement (stable values, design §1)."""
-
-    HEADS_OF_AGREEMENT = "heads_of_agreement", _("Hoofdlijnenakkoord")
-    ADMINISTRATIVE_AGREEMENT = (
-        "administrative_agreement",
-        _("Bestuurlijke overeenkomst"),
-    )
-
-
-class VersionStatus(models.TextChoices):
-    DRAFT = "draft", _("Concept")
-    IN_APPROVAL = "in_approval", _("Ter goedkeuring")
-    REJECTED = "rejected", _("Afgewezen")
-    CONCLUDED = "concluded", _("Vastgesteld")
-
-
-class CommitmentStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    DONE = "done", _("Nagekomen")
-    OVERDUE = "overdue", _("Te laat")
-    WAIVED = "waived", _("Vervallen")
-
-
-class Decision(models.TextChoices):
-    APPROVE = "approve", _("Goedkeuren")
-    REJECT = "reject", _("Afwijzen")
 
 
 class Agreement(models.Model):

@@ -22,7 +22,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Commitment, CommitmentStatus, Location, VersionStatus
+from .constants import CommitmentStatus, VersionStatus
+from .models import Commitment, Location
 
 
 @dataclass(frozen=True)

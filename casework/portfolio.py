@@ -33,7 +33,9 @@ from .constants import (
     ActionStatus,
     BottleneckCategory,
     BottleneckStatus,
+    CommitmentStatus,
     Stage,
+    VersionStatus,
 )
 from .models import (
     AgreementVersion,
@@ -42,12 +44,10 @@ from .models import (
     Bottleneck,
     BottleneckAction,
     Commitment,
-    CommitmentStatus,
     ImpasseSignal,
     Location,
     Party,
     Programme,
-    VersionStatus,
 )
 
 # Planned homes count as "in accelerated planning" from the heads of agreement on.

@@ -1,72 +1,30 @@
 """Reads of the casework domain. Every read that depends on who is asking goes through
-`locations_visible_to` or `access_location`."""
+`casework.access` (`locations_visible_to`, `access_location`)."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from permissions.checks import has_object_perm, holds_perm_on, objects_with_perm
+from permissions.checks import has_object_perm
 from permissions.constants import MembershipRole
-from permissions.errors import InvalidInput, NotPermitted, NotVisible
+from permissions.errors import InvalidInput, NotPermitted
 from permissions.models import Membership
 
+from .access import access_location, is_programme_staff, locations_visible_to
 from .constants import (
     SYSTEM_TRANSITIONS,
     TRANSITION_PERMISSION,
-    LocationPerm,
     TransitionName,
+    VersionStatus,
 )
 from .models import (
     AgreementVersion,
-    Approval,
     Bottleneck,
+    ImpasseSignal,
     Location,
     Party,
-    VersionStatus,
 )
-
-
-def locations_visible_to(
-    user, queryset: QuerySet[Location] | None = None
-) -> QuerySet[Location]:
-    """The locations `user` may see: all of them for the programme-wide roles, else those
-    where one of the user's organisations is a party."""
-    if queryset is None:
-        queryset = Location.objects.all()
-    return objects_with_perm(user, LocationPerm.VIEW, queryset)
-
-
-def access_location(
-    user, location_id: int | str, perm: str | None = None, *, queryset=None
-) -> Location:
-    """The location, if `user` may see it (else `NotVisible`, a 404) and, when `perm` is
-    given, may do that on it (else `NotPermitted`, a 403)."""
-    location = (
-        locations_visible_to(user, queryset)
-        .filter(pk=_location_pk(location_id))
-        .first()
-    )
-    if location is None:
-        raise NotVisible(location=location_id)
-    if perm is not None and not has_object_perm(user, perm, location):
-        raise NotPermitted(_("U heeft geen recht om dit te doen bij deze locatie."))
-    return location
-
-
-def require_location_visible(user, location_id: int | str) -> None:
-    """`access_location` without reading the location: `NotVisible` (a 404) unless
-    `user` may see it."""
-    if not holds_perm_on(user, LocationPerm.VIEW, Location, _location_pk(location_id)):
-        raise NotVisible(location=location_id)
-
-
-def _location_pk(location_id: int | str) -> int:
-    """A location id from a URL or a process's data; not a number is not found."""
-    try:
-        return int(location_id)
-    except (TypeError, ValueError):
-        raise NotVisible(location=location_id) from None
 
 
 def location_list(user, *, stage=None, province=None, programme=None, search=None):
@@ -168,60 +126,15 @@ def available_transitions(user, location: Location) -> list[TransitionName]:
     return result
 
 
-def _submitted_versions(location: Location, kind: str) -> QuerySet[AgreementVersion]:
-    """The location's submitted versions of the agreement of `kind`, newest first."""
-    return (
-        AgreementVersion.objects.filter(
-            agreement__location_id=location.pk, agreement__kind=kind
-        )
-        .exclude(status=VersionStatus.DRAFT)
-        .order_by("-number")
-    )
-
-
 def current_version(location: Location, kind: str) -> AgreementVersion | None:
     """The newest submitted version of the location's agreement of `kind`."""
-    return _submitted_versions(location, kind).first()
-
-
-def version_approved_by_every_party(*, location: Location, kind: str) -> bool:
-    """True when the newest submitted version of the location's agreement of `kind` is in
-    approval (or concluded) and every party has approved it: one query (the guard of the
-    concluding transitions, checked on every conclusion)."""
-    parties = Party.objects.filter(location_id=location.pk)
-    approved = Approval.objects.filter(
-        version_id=OuterRef(OuterRef("pk")), decision="approve"
-    ).values("organisation_id")
-    row = (
-        _submitted_versions(location, kind)
-        .annotate(
-            has_parties=Exists(parties),
-            party_missing=Exists(parties.exclude(organisation_id__in=approved)),
-        )
-        .values("status", "has_parties", "party_missing")
-        .first()
-    )
-    return bool(
-        row
-        and row["status"] in (VersionStatus.IN_APPROVAL, VersionStatus.CONCLUDED)
-        and row["has_parties"]
-        and not row["party_missing"]
-    )
+    return location.submitted_versions(kind).first()
 
 
 def impasse_signals_for(user, *, status: str = "open", location_id=None):
     """Impasse signals are read by the ministry and case managers (design §5); parties see
     that their location is escalated, not the system's suspicions about them."""
-    from django.utils.translation import gettext as _
-
-    from permissions.checks import has_global_perm
-
-    from .models import ImpasseSignal
-
-    if not (
-        has_global_perm(user, LocationPerm.MANAGE)
-        or has_global_perm(user, LocationPerm.DIRECT)
-    ):
+    if not is_programme_staff(user):
         raise NotPermitted(
             _("Impassesignalen zijn er voor het ministerie en procesregisseurs.")
         )

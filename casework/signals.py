@@ -3,10 +3,14 @@
 Casework never imports the workflow layer; a flow that must start or stop when a
 location changes stage listens here instead.
 
-- `location_transitioned(sender=Location, location, transition, actor, reason, data)`:
-  sent inside the transaction of every transition, right after its audit event. A
-  receiver that raises undoes the transition; work that must wait for the commit
-  (starting a flow, rendering a document) belongs in `transaction.on_commit`.
+- `location_transitioned(sender=Location, location, transition, actor, reason, data,
+  from_process)`: sent inside the transaction of every transition, right after its
+  audit event (`casework.services.locations`). A receiver that raises undoes the
+  transition. `from_process` is the id of the workflow process whose task fired the
+  transition (None for a person on the location page or the API, and for the
+  system). The receiver is `workflows.procedures.follow_transition`: it starts and
+  cancels the escalation branch's flows in that same transaction (their documents
+  and e-mails are jobs written in it too: `casework.jobs`).
 """
 
 from django.dispatch import Signal

@@ -28,17 +28,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .audience import Audience, audit_events_for, event_data_for
-from .constants import AuditAction, BottleneckCategory, DeadlineKind, Stage
-from .diagram import StageStep
-from .models import (
-    Agreement,
+from .constants import (
     AgreementKind,
-    AuditEvent,
+    AuditAction,
+    BottleneckCategory,
     ConsultationOutcome,
+    DeadlineKind,
     Decision,
     Instrument,
-    Location,
+    Stage,
 )
+from .diagram import StageStep
+from .models import Agreement, AuditEvent, Location
 
 # What the timeline shows first of each kind of entry (a badge, in words).
 KIND_LABELS = {

@@ -115,3 +115,11 @@ def limit_error_message(form) -> str | None:
                     "error": " ".join(error.messages),
                 }
     return None
+
+
+def require_text(value: Any, message: str) -> str:
+    """`value` stripped, if it is a text with something in it; else InvalidInput with
+    `message` (what to give)."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(message)
+    return value.strip()

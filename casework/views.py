@@ -18,13 +18,15 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from viewflow.urls import Application
 
-from permissions.checks import has_global_perm, has_object_perm, prefetch_object_perms
+from permissions.checks import has_object_perm, prefetch_object_perms
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
-from . import diagram, selectors, services, timeline
+from . import access, diagram, selectors, services, timeline
+from .access import is_programme_staff, reads_portfolio
 from .audience import audience_of
 from .constants import (
     BottleneckCategory,
+    Instrument,
     LocationPerm,
     Province,
     Stage,
@@ -36,7 +38,7 @@ from .dashboard import (
     dashboard_page_context,
 )
 from .limits import SHORT_TEXT_MAX, TEXT_MAX
-from .models import Instrument, Location, Programme
+from .models import Location, Programme
 from .panels import location_panels
 from .validation import (
     DATE_INPUT_ATTRS,
@@ -173,7 +175,7 @@ class LocationDetailView(LoginRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         try:
-            location = selectors.access_location(
+            location = access.access_location(
                 self.request.user,
                 self.kwargs["pk"],
                 queryset=Location.objects.select_related("programme").prefetch_related(
@@ -227,7 +229,7 @@ class LocationTransitionView(LoginRequiredMixin, View):
     def post(self, request, pk: int):
         form = TransitionForm(request.POST)
         try:
-            location = selectors.access_location(request.user, pk)
+            location = access.access_location(request.user, pk)
             if not form.is_valid():
                 raise InvalidInput(
                     str(_("Geef een reden op."))
@@ -262,7 +264,7 @@ class BottleneckCreateView(LoginRequiredMixin, View):
 
     def post(self, request, pk: int):
         try:
-            location = selectors.access_location(request.user, pk)
+            location = access.access_location(request.user, pk)
             form = BottleneckForm(request.POST, location=location)
             if not form.is_valid():
                 raise InvalidInput(
@@ -341,10 +343,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         figures = dashboard_figures(user, heatmap_limit=PAGE_HEATMAP_LOCATIONS)
         context.update(dashboard_page_context(figures))
         context["figures"] = figures
-        context["portfolio_wide"] = has_global_perm(user, LocationPerm.VIEW)
-        context["may_see_impasses"] = has_global_perm(
-            user, LocationPerm.MANAGE
-        ) or has_global_perm(user, LocationPerm.DIRECT)
+        context["portfolio_wide"] = reads_portfolio(user)
+        context["may_see_impasses"] = is_programme_staff(user)
         return context
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 
-from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -13,17 +12,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from casework.access import (
+    access_agreement_version,
+    access_location,
+    locations_visible_to,
+    reads_portfolio,
+)
 from casework.api import ErrorSerializer
-from casework.audience import reads_internal
-from casework.constants import LocationPerm
-from casework.models import AgreementVersion, Location
-from casework.selectors import access_location, locations_visible_to
 from config.api import JSONAPIView
-from permissions.checks import has_global_perm, objects_with_perm
-from permissions.errors import NotPermitted, NotVisible
+from permissions.errors import NotPermitted
 
 from . import services
-from .constants import INTERNAL_KINDS
+from .access import access_document, documents_visible_to
 from .models import Document
 
 # How long a client is asked to wait before asking again for a document being made.
@@ -72,61 +72,6 @@ def pdf_response(document: Document) -> FileResponse:
     response["X-Document-Id"] = str(document.pk)
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def documents_visible_to(user, documents: QuerySet[Document]) -> QuerySet[Document]:
-    """`documents` less what the user may not see: documents of locations they may not
-    see, the portfolio-wide reports unless they hold a programme-wide role, and the
-    internal documents of locations where they are not ministry or case manager."""
-    visible = locations_visible_to(user).values("pk")
-    allowed = documents.filter(location__in=visible)
-    if has_global_perm(user, LocationPerm.VIEW):
-        allowed = allowed | documents.filter(location__isnull=True)
-    if not (
-        has_global_perm(user, LocationPerm.MANAGE)
-        or has_global_perm(user, LocationPerm.DIRECT)
-    ):
-        # Without a role, an object permission on the location would still do.
-        may_read = Q(
-            location__in=objects_with_perm(
-                user, LocationPerm.MANAGE, Location.objects.all()
-            ).values("pk")
-        ) | Q(
-            location__in=objects_with_perm(
-                user, LocationPerm.DIRECT, Location.objects.all()
-            ).values("pk")
-        )
-        allowed = allowed.exclude(Q(kind__in=INTERNAL_KINDS) & ~may_read)
-    return allowed
-
-
-def access_document(user, document_id) -> Document:
-    """The document, if the user may see what it is about (else NotVisible). An
-    internal document is not there for a party of its location (NotVisible too: the
-    parties do not learn it exists)."""
-    document = Document.objects.filter(pk=document_id).first()
-    if document is None:
-        raise NotVisible(document=document_id)
-    if document.location_id is not None:
-        location = access_location(user, document.location_id)
-        if document.kind in INTERNAL_KINDS and not reads_internal(user, location):
-            raise NotVisible(document=document_id)
-    elif not has_global_perm(user, LocationPerm.VIEW):
-        raise NotVisible(document=document_id)
-    return document
-
-
-def access_agreement_version(user, version_id) -> AgreementVersion:
-    """The version, if the user may see its location (else NotVisible)."""
-    version = (
-        AgreementVersion.objects.select_related("agreement")
-        .filter(pk=version_id)
-        .first()
-    )
-    if version is None:
-        raise NotVisible(agreement_version=version_id)
-    access_location(user, version.agreement.location_id)
-    return version
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -242,7 +187,7 @@ class ProgressReportPdfAPI(JSONAPIView):
         """The progress report to parliament over the whole portfolio: for the ministry,
         case managers and programme viewers. Made by a background job when the figures
         changed (202 with `Retry-After` meanwhile)."""
-        if not has_global_perm(request.user, LocationPerm.VIEW):
+        if not reads_portfolio(request.user):
             raise NotPermitted(
                 _(
                     "De voortgangsrapportage is er voor het ministerie en programmalezers."

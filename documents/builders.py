@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.audience import Audience, audit_events_for
-from casework.constants import Stage
+from casework.constants import CommitmentStatus, Instrument, Stage, VersionStatus
 from casework.dashboard import PAGE_HEATMAP_LOCATIONS, dashboard_page_context
 from casework.models import (
     AgreementVersion,
@@ -25,14 +25,11 @@ from casework.models import (
     Bottleneck,
     BottleneckAction,
     Commitment,
-    CommitmentStatus,
     DeadlineEvent,
     Designation,
     Escalation,
     ImpasseSignal,
-    Instrument,
     Location,
-    VersionStatus,
 )
 from casework.panels import open_commitments_by_party
 from casework.portfolio import portfolio_figures

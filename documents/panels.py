@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from casework.audience import is_internal_document, reads_internal
-from casework.models import VersionStatus
+from casework.constants import VersionStatus
 from casework.panels import LocationPanel
 from casework.selectors import location_versions
 

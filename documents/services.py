@@ -4,6 +4,12 @@ A concluded agreement version has exactly one PDF, rendered on first need and se
 stored from then on. A report or dossier whose data has not changed since the last one
 is served again instead of re-rendered (same data, same document); changed data makes a
 new document. Stored documents are never overwritten.
+
+This module renders and stores; it decides nothing. Whoever asks for a frozen document
+of the escalation branch checks what must be checked first and records the document
+on its casework record (the document's hash) in the same `storing()` block: the jobs
+of `documents.tasks` for the evidence dossier and the draft decision, the final
+decision's task (`workflows.handlers`) for the designation decision.
 """
 
 from __future__ import annotations
@@ -25,27 +31,21 @@ from django.utils.translation import gettext as _
 from casework import jobs
 from casework import services as casework
 from casework.audience import audience_of
-from casework.constants import AuditAction
-from casework.models import (
-    AgreementVersion,
-    Designation,
-    Escalation,
-    Location,
-    VersionStatus,
-)
-from permissions.errors import Conflict, InvalidInput
+from casework.constants import AuditAction, VersionStatus
+from casework.models import AgreementVersion, Designation, Escalation, Location
+from permissions.errors import Conflict
 
 from . import builders
 from .constants import DocumentKind
 from .models import DOCUMENTS_DIR, Document
 from .rendering import JSONAttachment, render_pdf
 
-# The files written inside the current `_storing()` block.
+# The files written inside the current `storing()` block.
 _written: ContextVar[list[str] | None] = ContextVar("written", default=None)
 
 
 @contextmanager
-def _storing() -> Iterator[None]:
+def storing() -> Iterator[None]:
     """A transaction that stores document files: if it fails (an error, or the
     database going away before the commit), the files it wrote are removed again, so
     no file is left without its record. A process killed outright cannot clean up:
@@ -88,7 +88,7 @@ def _store(
         content_sha256=content_sha256,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    with _storing():
+    with storing():
         document.file.save(
             f"{slugify(title)[:80] or kind}.pdf", ContentFile(pdf), save=False
         )
@@ -121,7 +121,7 @@ def agreement_document(*, version: AgreementVersion, actor=None) -> Document:
         ],
     )
     try:
-        with _storing():
+        with storing():
             return _store(
                 kind=DocumentKind.AGREEMENT,
                 title=context["title"],
@@ -237,7 +237,7 @@ def _freeze(
     )
 
 
-def _frozen(kind: str, location_id: int, sha256: str) -> Document | None:
+def frozen_document(kind: str, location_id: int, sha256: str) -> Document | None:
     """The document of `kind` already frozen for this record (its hash recorded on
     the record), or None when none was frozen yet."""
     if not sha256:
@@ -248,93 +248,55 @@ def _frozen(kind: str, location_id: int, sha256: str) -> Document | None:
 
 
 def evidence_dossier_document(*, escalation: Escalation, actor) -> Document:
-    """Freeze the evidence dossier of an escalation (once: a second call returns the
-    stored one) and link it to the escalation, with its hash in the audit trail."""
-    existing = _frozen(
-        DocumentKind.EVIDENCE_DOSSIER, escalation.location_id, escalation.dossier_sha256
-    )
-    if existing is not None:
-        return existing
+    """Render and store the evidence dossier of an escalation. The caller links it to
+    the escalation (`casework.services.escalation_record_dossier`) in the same
+    `storing()` block, after asking `frozen_document` whether it was frozen already."""
     context, data = builders.evidence_dossier_context(escalation)
-    with _storing():
-        document = _freeze(
-            kind=DocumentKind.EVIDENCE_DOSSIER,
-            template="documents/evidence_dossier.html",
-            context=context,
-            data=data,
-            actor=actor,
-            location=escalation.location,
-            attachment_name="bewijsdossier.json",
-        )
-        casework.escalation_record_dossier(
-            escalation=escalation,
-            actor=actor,
-            document_id=document.pk,
-            sha256=document.sha256,
-        )
-    return document
+    return _freeze(
+        kind=DocumentKind.EVIDENCE_DOSSIER,
+        template="documents/evidence_dossier.html",
+        context=context,
+        data=data,
+        actor=actor,
+        location=escalation.location,
+        attachment_name="bewijsdossier.json",
+    )
 
 
 def draft_designation_document(*, designation: Designation, actor) -> Document:
-    """Freeze the draft designation decision that lies open for views (once)."""
-    existing = _frozen(
-        DocumentKind.DRAFT_DESIGNATION,
-        designation.location_id,
-        designation.draft_sha256,
-    )
-    if existing is not None:
-        return existing
+    """Render and store the draft designation decision that lies open for views (the
+    caller links it: `casework.services.designation_record_draft`)."""
     context, data = builders.designation_decision_context(designation, final=False)
-    with _storing():
-        document = _freeze(
-            kind=DocumentKind.DRAFT_DESIGNATION,
-            template="documents/designation_decision.html",
-            context=context,
-            data=data,
-            actor=actor,
-            location=designation.location,
-            attachment_name="ontwerpbesluit.json",
-        )
-        casework.designation_record_draft(
-            designation=designation,
-            actor=actor,
-            document_id=document.pk,
-            sha256=document.sha256,
-        )
-    return document
+    return _freeze(
+        kind=DocumentKind.DRAFT_DESIGNATION,
+        template="documents/designation_decision.html",
+        context=context,
+        data=data,
+        actor=actor,
+        location=designation.location,
+        attachment_name="ontwerpbesluit.json",
+    )
 
 
 def final_designation_document(
     *, designation: Designation, actor, response: str
 ) -> Document:
-    """Take the final designation decision: check that the ministry may take it now
-    (after the consultation period, once), freeze its PDF with every view and the
-    response, and record its hash on the designation (what `designate` requires).
-    Raises what `casework.services.designation_record_decision` raises."""
-    if not isinstance(response, str) or not response.strip():
-        raise InvalidInput(_("Geef de reactie op de zienswijzen."))
-    casework.designation_decision_check(location=designation.location, actor=actor)
+    """Render and store the final designation decision with every view and the
+    response to them. The caller has checked that the ministry may take it now
+    (`casework.services.designation_decision_check`) and records it on the
+    designation (`designation_record_decision`) in the same `storing()` block."""
     context, data = builders.designation_decision_context(
-        designation, final=True, response=response.strip()
+        designation, final=True, response=response
     )
-    with _storing():
-        document = _freeze(
-            kind=DocumentKind.FINAL_DESIGNATION,
-            template="documents/designation_decision.html",
-            context=context,
-            data=data,
-            actor=actor,
-            location=designation.location,
-            attachment_name="aanwijzingsbesluit.json",
-        )
-        casework.designation_record_decision(
-            designation=designation,
-            actor=actor,
-            document_id=document.pk,
-            sha256=document.sha256,
-            response=response.strip(),
-        )
-    return document
+    return _freeze(
+        kind=DocumentKind.FINAL_DESIGNATION,
+        template="documents/designation_decision.html",
+        context=context,
+        data=data,
+        actor=actor,
+        location=designation.location,
+        attachment_name="aanwijzingsbesluit.json",
+    )
 
 
 # --- Files without a record --------------------------------------------------------

@@ -25,10 +25,12 @@ from django.contrib.auth import get_user_model
 from django_tasks import task
 
 from casework import jobs
+from casework import services as casework
+from casework.access import locations_visible_to
 from casework.models import AgreementVersion, Designation, Escalation, Location
-from casework.selectors import locations_visible_to
 
 from . import services
+from .constants import DocumentKind
 
 logger = logging.getLogger(__name__)
 
@@ -48,22 +50,54 @@ def render_agreement(version_id: int) -> str:
 
 @task()
 def freeze_evidence_dossier(escalation_id: int, actor_id: int | None) -> str:
-    """Freeze the evidence dossier of an escalation (once) on behalf of the official
-    who escalated; the stored file's SHA-256."""
+    """Freeze the evidence dossier of an escalation (once: a second run returns the
+    stored one) on behalf of the official who escalated, and link it to the
+    escalation, with its hash in the audit trail; the stored file's SHA-256."""
     escalation = Escalation.objects.select_related("location").get(pk=escalation_id)
-    return services.evidence_dossier_document(
-        escalation=escalation, actor=_user(actor_id)
-    ).sha256
+    existing = services.frozen_document(
+        DocumentKind.EVIDENCE_DOSSIER, escalation.location_id, escalation.dossier_sha256
+    )
+    if existing is not None:
+        return existing.sha256
+    actor = _user(actor_id)
+    with services.storing():
+        document = services.evidence_dossier_document(
+            escalation=escalation, actor=actor
+        )
+        casework.escalation_record_dossier(
+            escalation=escalation,
+            actor=actor,
+            document_id=document.pk,
+            sha256=document.sha256,
+        )
+    return document.sha256
 
 
 @task()
 def freeze_draft_designation(designation_id: int, actor_id: int | None) -> str:
     """Freeze the draft designation decision (once) on behalf of the official who
-    started the procedure; the stored file's SHA-256."""
+    started the procedure, and link it to the designation; the stored file's
+    SHA-256."""
     designation = Designation.objects.select_related("location").get(pk=designation_id)
-    return services.draft_designation_document(
-        designation=designation, actor=_user(actor_id)
-    ).sha256
+    existing = services.frozen_document(
+        DocumentKind.DRAFT_DESIGNATION,
+        designation.location_id,
+        designation.draft_sha256,
+    )
+    if existing is not None:
+        return existing.sha256
+    actor = _user(actor_id)
+    with services.storing():
+        document = services.draft_designation_document(
+            designation=designation, actor=actor
+        )
+        casework.designation_record_draft(
+            designation=designation,
+            actor=actor,
+            document_id=document.pk,
+            sha256=document.sha256,
+        )
+    return document.sha256
 
 
 @task()

@@ -9,16 +9,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 
-from casework.constants import LocationPerm
-from casework.selectors import access_location, locations_visible_to
-from permissions.checks import has_global_perm
+from casework.access import (
+    access_agreement_version,
+    access_location,
+    locations_visible_to,
+    reads_portfolio,
+)
 from permissions.errors import Conflict, NotVisible
 
 from . import services
+from .access import access_document
 from .api import (
     RETRY_AFTER_SECONDS,
-    access_agreement_version,
-    access_document,
     failed_message,
     pdf_response,
     pending_message,
@@ -76,7 +78,7 @@ def location_dossier(request, pk: int):
 
 @login_required
 def progress_report(request):
-    if not has_global_perm(request.user, LocationPerm.VIEW):
+    if not reads_portfolio(request.user):
         raise PermissionDenied
     return document_or_pending_page(
         request,

@@ -81,7 +81,7 @@ def lockout_response(request, original_response=None, credentials=None):
         request,
         "registration/locked_out.html",
         {"retry_after": wait, "slowdown": slowdown},
-        status=settings.AXES_HTTP_RESPONSE_CODE,
+        status=settings.AXES_HTTP_RESPONSE_CODE,  # type: ignore[misc]  # axes' own
     )
     if wait:
         response["Retry-After"] = str(wait)

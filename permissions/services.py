@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -11,7 +13,10 @@ from .checks import forget_cached_permissions, grant_to_group
 from .constants import MembershipRole, OrganisationKind, OrganisationPerm, Role
 from .models import Membership, Organisation, UserPreference
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+else:
+    User = get_user_model()
 
 
 @transaction.atomic

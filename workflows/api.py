@@ -30,10 +30,18 @@ from rest_framework.response import Response
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from casework import selectors
 from casework import services as casework
+from casework.access import access_agreement_version, access_location
 from casework.api import ERRORS, ErrorSerializer, NamedSerializer
-from casework.constants import LocationPerm
+from casework.constants import (
+    AgreementKind,
+    CommitmentStatus,
+    ConsultationOutcome,
+    Decision,
+    Instrument,
+    LocationPerm,
+    VersionStatus,
+)
 from casework.limits import (
     AGREEMENT_TEXT_MAX,
     COMMITMENTS_PER_AGREEMENT_MAX,
@@ -41,28 +49,18 @@ from casework.limits import (
     SHORT_TEXT_MAX,
     TEXT_MAX,
 )
-from casework.models import (
-    AgreementKind,
-    AgreementVersion,
-    Approval,
-    Commitment,
-    CommitmentStatus,
-    ConsultationOutcome,
-    Decision,
-    Instrument,
-    Location,
-    Party,
-    VersionStatus,
-)
+from casework.models import AgreementVersion, Approval, Commitment, Location, Party
 from casework.validation import DATE_WINDOW_HELP, validate_date_in_window
 from config.api import BoundedChoiceField, JSONAPIView
 from permissions.checks import has_object_perm
-from permissions.errors import InvalidInput, NotPermitted, NotVisible
+from permissions.errors import InvalidInput, NotPermitted
 from permissions.models import Organisation
 
+from . import forms, services
 from . import selectors as workflow_selectors
-from . import services, views
-from .flows import ApprovalRoundFlow, BottleneckActionFlow
+from .constants import API_KIND, TaskKind
+from .deadlines import task_due
+from .presenters import task_kind, task_overdue
 
 # --- Agreements: representation ------------------------------------------------------------
 
@@ -196,24 +194,10 @@ def agreement_versions():
     )
 
 
-def access_version(user, version_id: int, queryset=None) -> AgreementVersion:
-    """The version, if its location is visible to `user`; else `NotVisible` (404), the
-    same answer as for a version that does not exist."""
-    version = (
-        (agreement_versions() if queryset is None else queryset)
-        .filter(
-            pk=version_id,
-            agreement__location__in=selectors.locations_visible_to(user),
-        )
-        .first()
-    )
-    if version is None:
-        raise NotVisible(agreement_version=version_id)
-    return version
-
-
 def agreement_body(user, version_id: int) -> dict[str, Any]:
-    return AgreementSerializer(access_version(user, version_id)).data
+    return AgreementSerializer(
+        access_agreement_version(user, version_id, agreement_versions())
+    ).data
 
 
 # --- Agreements: views ---------------------------------------------------------------------
@@ -227,7 +211,7 @@ class LocationAgreementsAPI(JSONAPIView):
     def post(self, request, pk: int):
         """Draft a new version of the location's agreement of `kind` (it replaces an
         earlier draft of the same kind)."""
-        location = selectors.access_location(request.user, pk)
+        location = access_location(request.user, pk)
         # Permission before validation: only the case manager learns what is wrong
         # with a draft.
         if not has_object_perm(request.user, LocationPerm.MANAGE, location):
@@ -266,10 +250,10 @@ class AgreementSubmitAPI(JSONAPIView):
     )
     def post(self, request, pk: int):
         """Submit a draft version: its approval round starts, with one task per party."""
-        version = access_version(
+        version = access_agreement_version(
             request.user,
             pk,
-            queryset=AgreementVersion.objects.select_related("agreement__location"),
+            AgreementVersion.objects.select_related("agreement__location"),
         )
         services.approval_round_submit(version=version, actor=request.user)
         return Response(agreement_body(request.user, pk))
@@ -278,41 +262,9 @@ class AgreementSubmitAPI(JSONAPIView):
 # --- Tasks ---------------------------------------------------------------------------------
 
 
-class TaskKind:
-    APPROVAL = "approval"
-    REVISE = "revise"
-    ACTION = "action"
-    ACTION_REVIEW = "action_review"
-    CONSULTATION = "consultation"
-    RESUME = "resume_negotiation"
-    INTERVENTION = "intervention"
-    DESIGNATION_DECISION = "designation_decision"
-
-    choices = [
-        (APPROVAL, "Besluit over een overeenkomst (goedkeuren of afwijzen)"),
-        (REVISE, "Een afgewezen overeenkomst herzien"),
-        (ACTION, "Een actie op de doorbraak-agenda uitvoeren"),
-        (ACTION_REVIEW, "Een gemelde actie beoordelen"),
-        (CONSULTATION, "Het bestuurlijk overleg vastleggen (procesregisseur)"),
-        (RESUME, "Na een doorbraak de onderhandeling hervatten (ministerie)"),
-        (INTERVENTION, "Besluiten over ingrijpen bij een impasse (ministerie)"),
-        (DESIGNATION_DECISION, "Het definitieve aanwijzingsbesluit nemen (ministerie)"),
-    ]
-
-
-def task_kind(task: Task) -> str | None:
-    from .escalation import DesignationFlow, EscalationFlow
-
-    return {
-        ApprovalRoundFlow.instance.approve: TaskKind.APPROVAL,
-        ApprovalRoundFlow.instance.revise: TaskKind.REVISE,
-        BottleneckActionFlow.instance.perform: TaskKind.ACTION,
-        BottleneckActionFlow.instance.review: TaskKind.ACTION_REVIEW,
-        EscalationFlow.instance.consult: TaskKind.CONSULTATION,
-        EscalationFlow.instance.resume: TaskKind.RESUME,
-        EscalationFlow.instance.intervene: TaskKind.INTERVENTION,
-        DesignationFlow.instance.decide: TaskKind.DESIGNATION_DECISION,
-    }.get(task.flow_task)
+def api_task_kind(task: Task) -> str | None:
+    """The kind of the task as the API names it (`constants.TaskKind`)."""
+    return API_KIND.get(task_kind(task))
 
 
 TASK_STATUSES = [
@@ -376,7 +328,7 @@ def task_rows(tasks: list[Task], user) -> list[dict[str, Any]]:
     complete_url = reverse("api:task-complete", args=[0]).replace("/0/", "/{}/")
     rows = []
     for task in tasks:
-        kind = task_kind(task)
+        kind = api_task_kind(task)
         process_data = task.process.data or {}
         data = task.data or {}
         rows.append(
@@ -390,8 +342,8 @@ def task_rows(tasks: list[Task], user) -> list[dict[str, Any]]:
                 "organisation": organisations.get(data.get("organisation"))
                 if kind in (TaskKind.APPROVAL, TaskKind.ACTION)
                 else None,
-                "due_date": workflow_selectors.task_due(task),
-                "overdue": workflow_selectors.task_overdue(task, today),
+                "due_date": task_due(task),
+                "overdue": task_overdue(task, today),
                 "status": _task_status(task, user),
             }
         )
@@ -453,7 +405,7 @@ class ActionReportCompletionSerializer(serializers.Serializer):
 
     kind = _kind_field(TaskKind.ACTION)
     outcome = BoundedChoiceField(
-        choices=_form_choices(views.ActionReportForm, "outcome")
+        choices=_form_choices(forms.ActionReportForm, "outcome")
     )
     report = serializers.CharField(
         help_text="Het bewijs (bij `done`) of de hulpvraag (bij `help`).", **TEXT
@@ -465,7 +417,7 @@ class ActionReviewCompletionSerializer(serializers.Serializer):
 
     kind = _kind_field(TaskKind.ACTION_REVIEW)
     decision = BoundedChoiceField(
-        choices=_form_choices(views.ActionReviewForm, "decision")
+        choices=_form_choices(forms.ActionReviewForm, "decision")
     )
     note = serializers.CharField(
         required=False,
@@ -509,7 +461,7 @@ class InterventionCompletionSerializer(serializers.Serializer):
 
     kind = _kind_field(TaskKind.INTERVENTION)
     decision = BoundedChoiceField(
-        choices=_form_choices(views.InterventionForm, "decision")
+        choices=_form_choices(forms.InterventionForm, "decision")
     )
     reason = serializers.CharField(
         help_text="Komt in de audittrail (de partijen lezen het).", **TEXT
@@ -546,7 +498,7 @@ class FinalDecisionCompletionSerializer(serializers.Serializer):
 
     kind = _kind_field(TaskKind.DESIGNATION_DECISION)
     decision = BoundedChoiceField(
-        choices=_form_choices(views.FinalDecisionForm, "decision")
+        choices=_form_choices(forms.FinalDecisionForm, "decision")
     )
     reason = serializers.CharField(
         help_text="Komt in de audittrail (de partijen lezen het).", **TEXT
@@ -582,7 +534,7 @@ def completion_payload(task: Task, data) -> dict[str, Any]:
     """The body of `POST /tasks/{id}/complete/` for `task`, validated as its kind's
     (400 otherwise). Without `kind` the body is taken as the task's kind (the
     contract's `{"decision", "comment"}` for an approval)."""
-    kind = task_kind(task)
+    kind = api_task_kind(task)
     body = COMPLETION_BODIES.get(kind)
     if body is None:  # pragma: no cover - every human task has a kind
         raise InvalidInput(_("Deze taak doet u op de taakpagina, niet via de API."))
@@ -634,7 +586,7 @@ class TaskCompleteAPI(JSONAPIView):
         see (as one that does not exist), 409 done or its round closed, 403 not
         yours, 400 the body (its shape here; what it means, as on the task page),
         then 409 again where the case has moved on."""
-        task = services.visible_task(request.user, pk)
+        task = workflow_selectors.visible_task(request.user, pk)
         services.task_completion_check(task=task, user=request.user)
         payload = completion_payload(task, request.data)
         task = services.task_complete(

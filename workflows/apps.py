@@ -12,15 +12,13 @@ class WorkflowsConfig(AppConfig):
         from casework.signals import location_transitioned
         from documents.dossier_sections import register_dossier_section
 
-        from .escalation import follow_transition
         from .location_work import DOSSIER_SECTION, ESCALATION_PANEL, PANEL
+        from .procedures import DISPATCH_UID, follow_transition
 
         # 'Who holds the ball' on the location page (casework does not import us)
         # and in the location dossier (documents does not either).
         register_location_panel(PANEL)
         register_location_panel(ESCALATION_PANEL)
         register_dossier_section(DOSSIER_SECTION)
-        # The escalation flows follow the location's stage.
-        location_transitioned.connect(
-            follow_transition, dispatch_uid="workflows.escalation.follow_transition"
-        )
+        # The escalation flows follow the location's stage (workflows.procedures).
+        location_transitioned.connect(follow_transition, dispatch_uid=DISPATCH_UID)

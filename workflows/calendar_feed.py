@@ -29,13 +29,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from icalendar import Calendar, Event
 
-from casework.models import (
-    Commitment,
-    CommitmentStatus,
-    Designation,
-    VersionStatus,
-)
-from casework.selectors import locations_visible_to
+from casework.access import locations_visible_to
+from casework.constants import CommitmentStatus, VersionStatus
+from casework.models import Commitment, Designation
 from casework.validation import clamped_to_window
 from permissions.calendar_tokens import (
     calendar_token_of,
@@ -45,7 +41,8 @@ from permissions.calendar_tokens import (
 from permissions.models import Membership
 
 from . import selectors
-from .selectors import APPROVE, PERFORM, REVIEW, REVISE
+from .constants import APPROVE, PERFORM, REVIEW, REVISE
+from .presenters import describe_tasks
 
 
 @dataclass(frozen=True)
@@ -183,7 +180,7 @@ def deadline_items(user) -> list[DeadlineItem]:
     # shows a location its holder may not see).
     visible_ids = set(visible.filter(pk__in=location_ids).values_list("pk", flat=True))
     items = [
-        *_task_items(selectors.describe_tasks(tasks), visible_ids),
+        *_task_items(describe_tasks(tasks), visible_ids),
         *_commitment_items(user, visible),
         *_consultation_items(visible),
     ]

@@ -17,7 +17,9 @@ from casework import services as casework
 from casework.models import AgreementVersion, Bottleneck, Location, Party
 from permissions.models import Organisation
 
-from . import escalation, services
+from . import procedures, services
+from .constants import OPEN_TASK_STATUSES
+from .escalation import EscalationFlow
 from .flows import ApprovalRoundFlow
 
 
@@ -40,7 +42,7 @@ class FlowDemo:
             flow_task=ApprovalRoundFlow.instance.approve,
             process__artifact_object_id=version.pk,
             data__organisation=organisation.pk,
-            status__in=services.OPEN,
+            status__in=OPEN_TASK_STATUSES,
         )
         services.task_complete(
             task_id=task.pk,
@@ -71,8 +73,8 @@ class FlowDemo:
     # (the queued jobs then find them frozen and change nothing).
 
     def _freeze_branch_documents(self, location: Location) -> None:
-        escalation.ensure_branch_flows(location)
-        escalation.freeze_branch_documents(location)
+        procedures.ensure_branch_flows(location)
+        procedures.freeze_branch_documents(location)
 
     def escalate(self, *, location: Location, actor, reason: str) -> None:
         casework.location_transition(
@@ -84,7 +86,7 @@ class FlowDemo:
         return Task.objects.get(
             flow_task=node,
             process__data__location=location.pk,
-            status__in=services.OPEN,
+            status__in=OPEN_TASK_STATUSES,
         )
 
     def record_consultation(
@@ -97,7 +99,7 @@ class FlowDemo:
         outcome: str,
         summary: str,
     ) -> None:
-        task = self._open_task(location, escalation.EscalationFlow.instance.consult)
+        task = self._open_task(location, EscalationFlow.instance.consult)
         services.task_complete(
             task_id=task.pk,
             user=actor,
@@ -112,7 +114,7 @@ class FlowDemo:
     def decide_intervention(
         self, *, location: Location, actor, decision: str, reason: str, **details
     ) -> None:
-        task = self._open_task(location, escalation.EscalationFlow.instance.intervene)
+        task = self._open_task(location, EscalationFlow.instance.intervene)
         services.task_complete(
             task_id=task.pk,
             user=actor,

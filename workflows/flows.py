@@ -1,75 +1,50 @@
-"""The flows of Doorbraak. Each reads top to bottom like its diagram; every node calls a
-casework service, and gateways read casework state."""
+"""The flows of Doorbraak: the approval round and the breakthrough-agenda action (the
+escalation branch's are in `workflows.escalation`). Each reads top to bottom like its
+diagram; every node calls a casework service, and gateways read casework state.
+
+Keep the flows at their paths and names: viewflow stores `workflows/flows.ApprovalRoundFlow`
+and the node names in the database (`workflows.constants`).
+"""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-from django.urls import NoReverseMatch, get_resolver
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.lock import SelectForUpdateLock
-from viewflow.workflow.status import STATUS
 
 from casework import services as casework
+from casework.access import location_visible, reads_portfolio
 from casework.constants import (
     ActionStatus,
     DeadlineEventKind,
     DeadlineKind,
     LocationPerm,
+    VersionStatus,
 )
-from casework.models import AgreementVersion, BottleneckAction, Location, VersionStatus
-from casework.selectors import locations_visible_to
+from casework.models import AgreementVersion, BottleneckAction
 from documents import tasks as document_tasks
-from permissions.checks import has_global_perm
 from permissions.constants import OrganisationPerm
-from permissions.models import Organisation
 
 from . import deadlines, views
+from .constants import OPEN_TASK_STATUSES
+from .deadlines import DeadlineFacts, action_reference, task_reference
 from .models import ActionProcess, ApprovalRound
-from .nodes import FanOut, OrganisationTask, task_organisation
+from .nodes import (
+    FanOut,
+    OrganisationTask,
+    active_user,
+    location_of,
+    task_organisation,
+)
 from .notifications import date_in_words, notify, people_of, translatable
-
-OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+from .presenters import task_url
 
 # One process row is locked while a task of it changes; waiting (not failing) on the
 # lock lets twenty signatories decide at the same moment without errors.
 PROCESS_LOCK = SelectForUpdateLock(nowait=False, attempts=1)
-
-
-def task_url(task) -> str:
-    """The page of a task. The flows learn their URL namespace when the URLconf is
-    built; outside a request (timers, load_demo) make sure it has been."""
-    get_resolver().url_patterns  # noqa: B018 - imports config.urls once
-    try:
-        return task.flow_task.reverse("index", args=[task.process_id, task.pk])
-    except NoReverseMatch:
-        return ""
-
-
-@dataclass(frozen=True)
-class DeadlineFacts:
-    """What a task's deadline is about, for the record and the message."""
-
-    location: Location
-    kind: str
-    reference: str
-    organisation: Organisation | None
-    description: str
-    reminder_subject: str
-    overdue_subject: str
-
-
-def active_user(pk):
-    return get_user_model()._default_manager.filter(pk=pk, is_active=True).first()
-
-
-def location_of(process) -> Location:
-    """The location a process is about (the object of its case-manager tasks)."""
-    return Location.objects.get(pk=process.data["location"])
 
 
 class DoorbraakFlow(flow.Flow):
@@ -85,11 +60,9 @@ class DoorbraakFlow(flow.Flow):
         if not (user and user.is_authenticated):
             return False
         if obj is None:
-            return has_global_perm(user, LocationPerm.VIEW)
-        location_id = (getattr(obj, "data", None) or {}).get("location")
-        return (
-            location_id is not None
-            and locations_visible_to(user).filter(pk=location_id).exists()
+            return reads_portfolio(user)
+        return location_visible(
+            user, (getattr(obj, "data", None) or {}).get("location")
         )
 
     def shows_tasks_to(self, user, task) -> bool:
@@ -289,7 +262,7 @@ class ApprovalRoundFlow(DoorbraakFlow):
         return DeadlineFacts(
             location=version.agreement.location,
             kind=DeadlineKind.APPROVAL,
-            reference=f"task:{task.pk}",
+            reference=task_reference(task),
             organisation=organisation,
             description=translatable(
                 _(
@@ -325,7 +298,9 @@ class ApprovalRoundFlow(DoorbraakFlow):
         """The round is over: no decision of it is awaited any more."""
         decisions = activation.process.task_set.filter(flow_task=self.approve)
         casework.deadlines_resolve(
-            references=[f"task:{pk}" for pk in decisions.values_list("pk", flat=True)]
+            references=[
+                task_reference(pk) for pk in decisions.values_list("pk", flat=True)
+            ]
         )
 
     def render_agreement_pdf(self, activation):
@@ -417,7 +392,7 @@ class BottleneckActionFlow(DoorbraakFlow):
         return DeadlineFacts(
             location=action.bottleneck.location,
             kind=DeadlineKind.ACTION,
-            reference=f"action:{action.pk}",
+            reference=action_reference(action),
             organisation=organisation,
             description=translatable(
                 _("%(organisation)s voert uiterlijk %(due)s uit: %(action)s"),

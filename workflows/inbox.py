@@ -25,7 +25,7 @@ from viewflow.workflow.flow.views import (
 )
 from viewflow.workflow.flow.views.mixins import StoreRequestPathMixin
 
-from . import selectors
+from . import presenters, selectors
 from .models import Notification
 
 
@@ -56,7 +56,7 @@ class TaskListMixin:
         page = context.get("page_obj")
         tasks = page.object_list if page is not None else context["object_list"]
         context.update(
-            rows=selectors.describe_tasks(tasks),
+            rows=presenters.describe_tasks(tasks),
             list_kind=self.list_kind,
             list_title=self.title,
             empty_text=self.empty_text,

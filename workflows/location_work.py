@@ -6,7 +6,6 @@ casework renders it without importing anything from workflows.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -17,59 +16,31 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from casework import services as casework
+from casework.access import access_location
 from casework.audience import reads_internal
-from casework.constants import BottleneckStatus, LocationPerm, Stage
-from casework.limits import SHORT_TEXT_MAX, TEXT_MAX
-from casework.models import AgreementKind, Location
-from casework.panels import LocationPanel
-from casework.selectors import access_location, location_agenda
-from casework.validation import (
-    DATE_INPUT_ATTRS,
-    limit_error_message,
-    validate_date_in_window,
+from casework.constants import (
+    AGREEMENT_KIND_FOR_STAGE,
+    AgreementKind,
+    BottleneckStatus,
+    LocationPerm,
+    Stage,
 )
+from casework.models import Location
+from casework.panels import LocationPanel
+from casework.selectors import location_agenda
+from casework.validation import (
+    limit_error_message,
+)
+from documents.constants import INTERNAL_KINDS, DocumentKind
 from documents.dossier_sections import DossierSection
+from documents.models import Document
 from permissions.checks import has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
-from . import selectors, services
-from .views import CommitmentFormSet, ReviseForm
+from . import presenters, services
+from .forms import ActionStartForm, CommitmentFormSet, DesignationViewForm, ReviseForm
 
 CLOSED_STAGES = (Stage.DESIGNATED, Stage.WITHDRAWN)
-
-
-class ActionStartForm(forms.Form):
-    bottleneck = forms.TypedChoiceField(label=_("Knelpunt"), coerce=int)
-    party = forms.TypedChoiceField(label=_("Partij die de actie uitvoert"), coerce=int)
-    description = forms.CharField(
-        label=_("Actie"),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Wat moet de partij doen, en wat levert zij op als bewijs?"),
-    )
-    due_on = forms.DateField(
-        label=_("Uiterste datum"),
-        validators=[validate_date_in_window],
-        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
-    )
-
-    def __init__(self, *args, location: Location, bottlenecks, **kwargs):
-        # Unique ids on a page that has other forms too.
-        kwargs.setdefault("auto_id", "id_actie_%s")
-        super().__init__(*args, **kwargs)
-        self.fields["bottleneck"].choices = [
-            (
-                bottleneck.pk,
-                f"{bottleneck.get_category_display()}: {bottleneck.description[:80]}",
-            )
-            for bottleneck in bottlenecks
-        ]
-        self.fields["party"].choices = [
-            (party.organisation_id, party.organisation.name)
-            for party in sorted(
-                location.parties.all(), key=lambda party: party.organisation.name
-            )
-        ]
 
 
 def _open_bottlenecks(location: Location):
@@ -86,7 +57,7 @@ def may_start_action(user, location: Location) -> bool:
 
 def panel_context(request, location: Location) -> dict:
     context = {
-        "work": selectors.location_work(location),
+        "work": presenters.location_work(location),
         "action_form": None,
         "agreement_kind": agreement_to_draft(request.user, location),
     }
@@ -118,7 +89,7 @@ PANEL = LocationPanel(
 def dossier_work_context(location: Location) -> dict:
     """'Who holds the ball' for the dossier: the page panel's selector, without the
     forms and links of the page."""
-    return {"work": selectors.location_work(location)}
+    return {"work": presenters.location_work(location)}
 
 
 def dossier_work_data(context: dict) -> dict:
@@ -213,13 +184,6 @@ class ActionStartView(LoginRequiredMixin, View):
                 % {"organisation": party.organisation.name},
             )
         return HttpResponseRedirect(back)
-
-
-# The kind of agreement a location in each stage works towards.
-AGREEMENT_KIND_FOR_STAGE = {
-    Stage.NEGOTIATION: "heads_of_agreement",
-    Stage.HEADS_OF_AGREEMENT: "administrative_agreement",
-}
 
 
 def agreement_to_draft(user, location: Location) -> str | None:
@@ -326,39 +290,12 @@ class AgreementCreateView(LoginRequiredMixin, View):
 # --- The escalation branch on the location page ------------------------------------
 
 
-class DesignationViewForm(forms.Form):
-    submitted_by = forms.CharField(
-        label=_("Indiener"),
-        max_length=SHORT_TEXT_MAX,
-        help_text=_("Wie de zienswijze indiende (organisatie of persoon)."),
-    )
-    submitted_on = forms.DateField(
-        label=_("Ingediend op"),
-        validators=[validate_date_in_window],
-        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
-    )
-    summary = forms.CharField(
-        label=_("Samenvatting"),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "id_zienswijze_%s")
-        super().__init__(*args, **kwargs)
-
-
 def escalation_panel_context(request, location: Location) -> dict | None:
     """What everyone who sees the location learns of its escalation (the stage, the
     consultation, the designation procedure, the views, the documents meant for
     them) and what only the ministry and case managers see (the evidence dossier,
     the impasse signals, the open tasks, the internal deliberation)."""
-    from documents.constants import INTERNAL_KINDS, DocumentKind
-    from documents.models import Document
-
-    from .escalation import escalation_facts
-
-    facts = escalation_facts(location)
+    facts = presenters.escalation_facts(location)
     if facts.escalation is None:
         return None
     user = request.user
@@ -398,7 +335,7 @@ def escalation_panel_context(request, location: Location) -> dict | None:
         "internal": internal,
         "documents": documents,
         "being_made": being_made,
-        "open_tasks": selectors.describe_tasks(facts.open_tasks) if internal else [],
+        "open_tasks": presenters.describe_tasks(facts.open_tasks) if internal else [],
         "view_form": DesignationViewForm() if may_record_view else None,
         "location": location,
     }

@@ -7,18 +7,32 @@
   data). Only people holding an object permission on that organisation may claim and do
   it; the permission is stored on the task so viewflow's queue shows it to them and to
   nobody else.
+- `RoleTask`: a human task for a programme-wide role (the case manager, the ministry)
+  at one location.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow.nodes import Split, View
 from viewflow.workflow.nodes.split import SplitActivation
 
-from permissions.checks import holds_perm_on
+from casework.models import Location
+from permissions.checks import has_object_perm, holds_perm_on
 from permissions.models import Organisation
+
+
+def active_user(pk):
+    """The active user with this primary key, or None."""
+    return get_user_model()._default_manager.filter(pk=pk, is_active=True).first()
+
+
+def location_of(process) -> Location:
+    """The location a process is about (the object of its case-manager tasks)."""
+    return Location.objects.get(pk=process.data["location"])
 
 
 class FanOutActivation(SplitActivation):
@@ -90,6 +104,59 @@ class OrganisationTask(View):
             return False
         return holds_perm_on(
             user, self._organisation_permission, Organisation, task.data["organisation"]
+        )
+
+    def can_assign(self, user, task):
+        return not task.owner_id and self.may_act(user, task)
+
+    def can_execute(self, user, task):
+        return task.owner_id == getattr(user, "pk", None) and self.may_act(user, task)
+
+
+def role_holders(perm: str):
+    """Active users holding `perm` model-wide (a programme-wide role)."""
+    app_label, codename = perm.split(".", 1)
+    granted = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    ) | Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    )
+    return (
+        get_user_model()
+        ._default_manager.filter(granted, is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+class RoleTask(View):
+    """A task for a programme-wide role at one location: the case manager
+    (`manage_location`) or the ministry (`direct_location`).
+
+    The task asks for that permission on the location, so viewflow's queue shows it
+    to every holder of the role and to nobody else (not to the parties). With exactly
+    one holder it is assigned to them at once; whoever does it must still hold the
+    permission then.
+    """
+
+    def __init__(self, view, permission: str, **kwargs):
+        super().__init__(view, **kwargs)
+        self._role_permission = permission
+        self.Permission(permission, obj=location_of)
+
+    @property
+    def role_permission(self) -> str:
+        return self._role_permission
+
+    def calc_owner(self, activation):
+        holders = list(role_holders(self._role_permission)[:2])
+        return holders[0] if len(holders) == 1 else None
+
+    def may_act(self, user, task) -> bool:
+        return bool(user and user.is_authenticated) and has_object_perm(
+            user, self._role_permission, location_of(task.process)
         )
 
     def can_assign(self, user, task):

@@ -37,16 +37,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+from viewflow.workflow.models import Process
 
 from casework import jobs
 from casework import services as casework
-from casework.constants import AuditAction, Stage
-from casework.models import AgreementVersion, Designation, Escalation, VersionStatus
+from casework.constants import AuditAction, Stage, VersionStatus
+from casework.models import AgreementVersion, Designation, Escalation
 from documents import services as documents
 from documents import tasks as document_tasks
 from documents.constants import DocumentKind
 
-from . import escalation as branch
+from . import procedures
+from .escalation import DesignationFlow, EscalationFlow
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +91,8 @@ def _repaired(*, location=None, reason: str, **data) -> None:
 def branch_flows_repair(repairs: Repairs) -> None:
     """Start the missing escalation and designation flows (few locations are in the
     branch at a time: each is looked at, its lock taken only to start one)."""
-    from viewflow.workflow.models import Process
-
     started = set(
-        Process.objects.filter(flow_class=branch.EscalationFlow).values_list(
+        Process.objects.filter(flow_class=EscalationFlow).values_list(
             "data__escalation", flat=True
         )
     )
@@ -100,7 +101,7 @@ def branch_flows_repair(repairs: Repairs) -> None:
     ).exclude(pk__in=[pk for pk in started if isinstance(pk, int)])
     for escalation in escalations.select_related("location").order_by("pk"):
         with transaction.atomic():
-            process = branch._start_escalation_flow(
+            process = procedures.start_escalation_flow(
                 escalation.pk, escalation.opened_by_id
             )
             if process is not None:
@@ -114,7 +115,7 @@ def branch_flows_repair(repairs: Repairs) -> None:
                 repairs.flows_started.append(process.pk)
                 repairs.started_for.add(("escalation", escalation.pk))
     started = set(
-        Process.objects.filter(flow_class=branch.DesignationFlow).values_list(
+        Process.objects.filter(flow_class=DesignationFlow).values_list(
             "data__designation", flat=True
         )
     )
@@ -123,8 +124,8 @@ def branch_flows_repair(repairs: Repairs) -> None:
     ).exclude(pk__in=[pk for pk in started if isinstance(pk, int)])
     for designation in designations.select_related("location").order_by("pk"):
         with transaction.atomic():
-            process = branch._start_designation_flow(
-                designation.pk, branch.designation_started_by(designation.location)
+            process = procedures.start_designation_flow(
+                designation.pk, procedures.designation_started_by(designation.location)
             )
             if process is not None:
                 _repaired(
@@ -180,7 +181,10 @@ def documents_repair(repairs: Repairs) -> None:
         _queue_missing(
             repairs,
             task=document_tasks.freeze_draft_designation,
-            args=(designation.pk, branch.designation_started_by(designation.location)),
+            args=(
+                designation.pk,
+                procedures.designation_started_by(designation.location),
+            ),
             location=designation.location,
             what=_("ontwerp-aanwijzingsbesluit"),
         )
@@ -201,8 +205,6 @@ def documents_repair(repairs: Repairs) -> None:
 
 def stale_jobs_repair(repairs: Repairs) -> None:
     """Queue again (or give up on) the jobs whose worker died while running them."""
-    from django_tasks_db.models import DBTaskResult
-
     if not jobs.queue_in_database(document_tasks.render_agreement):
         return
     max_attempts = jobs.job_max_attempts()

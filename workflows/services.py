@@ -1,5 +1,5 @@
 """Writes that drive the flows: start a round or an action, and do a human task from
-code (the API) with the same checks the task pages apply.
+code (the API) with the same checks and handlers the task pages use.
 
 Every function checks before it acts: a task you may not see is `NotVisible` (404), a
 task of another organisation `NotPermitted` (403), a task already done or a round
@@ -17,47 +17,39 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import services as casework
-from casework.models import AgreementVersion, Bottleneck, BottleneckAction, Party
-from casework.selectors import require_location_visible
-from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
+from casework.models import AgreementVersion, Bottleneck, Party
+from permissions.errors import Conflict, InvalidInput, NotPermitted
 
-OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+from . import handlers
+from .constants import OPEN_TASK_STATUSES
+from .escalation import DesignationFlow, EscalationFlow
+from .flows import ApprovalRoundFlow, BottleneckActionFlow
+from .presenters import task_kind
+from .selectors import visible_task
+
+# The open statuses under the name this module's callers (the tests' helpers) use.
+OPEN = OPEN_TASK_STATUSES
+
+# Every flow of the workflow app (`constants.FLOWS` names them by reference).
+FLOW_CLASSES = (
+    ApprovalRoundFlow,
+    BottleneckActionFlow,
+    EscalationFlow,
+    DesignationFlow,
+)
+
+
+def flow_classes() -> tuple:
+    return FLOW_CLASSES
 
 
 def approval_round_submit(*, version: AgreementVersion, actor):
     """Submit a draft version: casework opens its round, viewflow starts the approval
     process (one task per party), and an open 'revise' task of the same agreement is
     done by this very submission."""
-    from .flows import ApprovalRoundFlow
-
-    with transaction.atomic():
-        version = casework.agreement_submit(version=version, actor=actor)
-        process = ApprovalRoundFlow.start.run(version=version, actor=actor)
-    _finish_open_revisions(version=version, actor=actor)
-    return process
-
-
-def _finish_open_revisions(*, version: AgreementVersion, actor) -> None:
-    from .flows import ApprovalRoundFlow
-
-    flow = ApprovalRoundFlow.instance
-    open_revisions = Task.objects.filter(
-        flow_task=flow.revise,
-        status__in=OPEN,
-        process__data__location=version.agreement.location_id,
-    ).exclude(process__artifact_object_id=version.pk)
-    for task in open_revisions:
-        with task.activation() as activation:
-            if activation.task.status not in OPEN:
-                continue
-            if activation.task.status == STATUS.NEW:
-                activation.assign(actor)
-            elif activation.task.owner_id != actor.pk:
-                activation.reassign(actor)
-            if activation.task.status != STATUS.STARTED:
-                activation.start(None)
-            activation.task.data["revised_by_version"] = version.pk
-            activation.execute()
+    return handlers.submit_round(
+        flow_class=ApprovalRoundFlow, version=version, actor=actor
+    )
 
 
 def action_start(
@@ -69,8 +61,6 @@ def action_start(
     due_on: datetime.date,
 ):
     """Assign a breakthrough-agenda action and start its flow."""
-    from .flows import BottleneckActionFlow
-
     with transaction.atomic():
         action = casework.action_assign(
             bottleneck=bottleneck,
@@ -82,99 +72,15 @@ def action_start(
         return BottleneckActionFlow.start.run(action=action, actor=actor)
 
 
-# --- What doing each kind of task means (shared by the task pages and the API) ------
+# --- Doing a task from code -------------------------------------------------------------
+
+# What doing each kind of human task (its node's name) means, for a body of fields:
+# the one table, built once, of the handlers the task pages call too.
+TASK_HANDLERS: dict[str, handlers.Handler] = handlers.FROM_PAYLOAD
 
 
-def decide_approval(activation, *, user, decision: str, comment: str) -> None:
-    # By key: approval_record reads what it needs of both while locking the version.
-    casework.approval_record(
-        version=activation.process.data["version"],
-        organisation=activation.task.data["organisation"],
-        actor=user,
-        decision=decision,
-        comment=comment or "",
-    )
-    casework.deadline_resolve(reference=f"task:{activation.task.pk}")
-    activation.task.data["decision"] = decision
-    activation.execute()
-
-
-def report_action(activation, *, user, outcome: str, report: str) -> None:
-    action = activation.process.action
-    casework.action_report(action=action, actor=user, outcome=outcome, report=report)
-    casework.deadline_resolve(reference=f"action:{action.pk}")
-    activation.task.data["outcome"] = outcome
-    activation.execute()
-
-
-def review_action(activation, *, user, decision: str, note: str) -> None:
-    action: BottleneckAction = activation.process.action
-    casework.action_review(action=action, actor=user, decision=decision, note=note)
-    activation.task.data["decision"] = decision
-    activation.execute()
-
-
-def revise_agreement(
-    activation, *, user, title: str, text: str, commitments: list[dict[str, Any]]
-) -> AgreementVersion:
-    """The case manager revises the rejected version of the task's round: a new draft
-    of the same agreement, submitted at once (a new round). Submitting does every open
-    revision task of the agreement, this one included. Returns the new version."""
-    version = activation.process.version
-    draft = casework.agreement_draft(
-        location=version.agreement.location,
-        actor=user,
-        kind=version.agreement.kind,
-        title=title,
-        text=text,
-        commitments=commitments,
-    )
-    approval_round_submit(version=draft, actor=user)
-    activation.task.refresh_from_db()
-    if activation.task.status != STATUS.DONE:  # pragma: no cover - defensive
-        activation.task.data["revised_by_version"] = draft.pk
-        activation.execute()
-    return draft
-
-
-def task_location_id(task) -> int | None:
-    return (task.process.data or {}).get("location")
-
-
-def visible_task(user, task_id: int, *, flows=None) -> Task:
-    """The human task (of one of `flows`, when given) with its process, if `user` may
-    see its location and its flow shows the user its tasks (the escalation branch's
-    only to the ministry and case managers); else `NotVisible` (a 404), the answer for
-    a task that does not exist."""
-    tasks = Task.objects.select_related("process").filter(
-        pk=task_id, flow_task_type="HUMAN"
-    )
-    if flows is not None:
-        tasks = tasks.filter(process__flow_class__in=flows)
-    task = tasks.first()
-    location_id = task_location_id(task) if task is not None else None
-    if location_id is None:
-        raise NotVisible(task=task_id)
-    try:
-        require_location_visible(user, location_id)
-    except NotVisible:
-        raise NotVisible(task=task_id) from None
-    if not task.flow_task.flow_class.instance.shows_tasks_to(user, task):
-        raise NotVisible(task=task_id)
-    return task
-
-
-def _handlers() -> dict:
-    from .escalation import task_handlers
-    from .flows import ApprovalRoundFlow, BottleneckActionFlow
-
-    return {
-        ApprovalRoundFlow.instance.approve: _complete_approval,
-        ApprovalRoundFlow.instance.revise: _complete_revision,
-        BottleneckActionFlow.instance.perform: _complete_perform,
-        BottleneckActionFlow.instance.review: _complete_review,
-        **task_handlers(),
-    }
+def _handler(task) -> handlers.Handler | None:
+    return TASK_HANDLERS.get(task_kind(task))
 
 
 def task_completion_check(*, task, user) -> None:
@@ -182,9 +88,9 @@ def task_completion_check(*, task, user) -> None:
     body is read: Conflict (the task is done, or its round closed), NotPermitted (not
     the user's or their organisation's task). A visible task is checked, so this says
     nothing about tasks the user may not see."""
-    if task.flow_task not in _handlers():
+    if _handler(task) is None:
         raise InvalidInput(_("Deze taak doet u op de taakpagina, niet via de API."))
-    if task.status not in OPEN:
+    if task.status not in OPEN_TASK_STATUSES:
         raise Conflict(_closed_message(task))
     if not _may_do(task.flow_task, user, task):
         raise NotPermitted(_("Dit is geen taak van u of uw organisatie."))
@@ -202,16 +108,16 @@ def task_complete(
     `task_id`, or the `task` `visible_task` returned (not read or checked twice;
     `checked` when the caller ran `task_completion_check` on it already).
     Raises what `visible_task` and `task_completion_check` raise, then what doing the
-    task raises (the same functions as its page: `payload` holds the page's fields);
+    task raises (the same handlers as its page: `payload` holds the page's fields);
     a refusal leaves everything as it was."""
     if task is None:
         task = visible_task(user, task_id)
     if not checked:
         task_completion_check(task=task, user=user)
-    handler = _handlers()[task.flow_task]
+    handler = _handler(task)
     with transaction.atomic(), task.activation() as activation:
         task = activation.task
-        if task.status not in OPEN:
+        if task.status not in OPEN_TASK_STATUSES:
             raise Conflict(_closed_message(task))
         if task.status == STATUS.NEW:
             activation.assign(user)
@@ -236,40 +142,3 @@ def _closed_message(task) -> str:
     if task.status == STATUS.CANCELED:
         return _("De ronde van deze taak is gesloten.")
     return _("Deze taak is al gedaan.")
-
-
-def _complete_approval(activation, user, payload):
-    decide_approval(
-        activation,
-        user=user,
-        decision=payload.get("decision", ""),
-        comment=payload.get("comment", ""),
-    )
-
-
-def _complete_revision(activation, user, payload):
-    revise_agreement(
-        activation,
-        user=user,
-        title=payload.get("title", ""),
-        text=payload.get("text", ""),
-        commitments=payload.get("commitments", []),
-    )
-
-
-def _complete_perform(activation, user, payload):
-    report_action(
-        activation,
-        user=user,
-        outcome=payload.get("outcome", ""),
-        report=payload.get("report", ""),
-    )
-
-
-def _complete_review(activation, user, payload):
-    review_action(
-        activation,
-        user=user,
-        decision=payload.get("decision", ""),
-        note=payload.get("note", ""),
-    )

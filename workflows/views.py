@@ -1,15 +1,18 @@
 """Task pages: what the task is about, what the decision means, and a form.
 
-Each view validates the form, calls the same function the API calls
-(`workflows.services`), and lets viewflow move on. A domain error becomes a message on
-the form; nothing is half done. After the task the person goes back to the inbox.
+Each view validates its form (`workflows.forms`), calls the task's handler
+(`workflows.handlers`, the same the API calls), which lets viewflow move on
+(`activation.execute()`). A domain error becomes a message on the form; nothing is half
+done. After the task the person goes back to the inbox.
+
+Views stand below the flows: a flow names its views, a view never imports a flow (the
+revise page starts the new round of its own flow, `activation.flow_class`).
 """
 
 from __future__ import annotations
 
 from itertools import groupby
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -17,47 +20,31 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from viewflow.workflow.flow.views.mixins import TaskSuccessUrlMixin
 
-from casework.constants import ActionStatus
-from casework.limits import (
-    AGREEMENT_TEXT_MAX,
-    COMMITMENTS_PER_AGREEMENT_MAX,
-    SHORT_TEXT_MAX,
-    TEXT_MAX,
-)
-from casework.models import (
+from casework.constants import (
+    ActionStatus,
     AgreementKind,
-    ConsultationOutcome,
     Decision,
-    Instrument,
-    Location,
 )
-from casework.validation import DATE_INPUT_ATTRS, validate_date_in_window
+from casework.models import Location
+from documents.constants import DocumentKind
+from documents.models import Document
 from permissions.errors import DomainError
 
-from . import selectors, services
+from . import handlers, presenters
+from .constants import CONSULT, FINAL_DECISION, INTERVENE, RESUME
+from .deadlines import task_due
+from .forms import (
+    ActionReportForm,
+    ActionReviewForm,
+    CommitmentFormSet,
+    ConsultationForm,
+    DecisionForm,
+    FinalDecisionForm,
+    InterventionForm,
+    ReasonForm,
+    ReviseForm,
+)
 from .nodes import task_organisation
-
-
-class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("Besluit"), choices=Decision.choices, widget=forms.RadioSelect
-    )
-    comment = forms.CharField(
-        label=_("Toelichting"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Verplicht bij afwijzen: waarom, en wat er anders moet."),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if (
-            data.get("decision") == Decision.REJECT
-            and not data.get("comment", "").strip()
-        ):
-            self.add_error("comment", _("Geef bij afwijzing een toelichting."))
-        return data
 
 
 class TaskView(TaskSuccessUrlMixin, FormView):
@@ -94,8 +81,8 @@ class TaskView(TaskSuccessUrlMixin, FormView):
         task = activation.task
         context["task"] = task
         context["process"] = activation.process
-        context["due"] = selectors.task_due(task)
-        context["overdue"] = selectors.task_overdue(task)
+        context["due"] = task_due(task)
+        context["overdue"] = presenters.task_overdue(task)
         return context
 
 
@@ -108,7 +95,7 @@ class ApprovalTaskView(TaskView):
     def get_success_message(self) -> str:
         version = self.request.activation.process.version
         decision = self.request.activation.task.data.get("decision")
-        label = selectors.version_label(version)
+        label = presenters.version_label(version)
         if decision == Decision.APPROVE:
             return str(_("Uw goedkeuring van %(label)s is vastgelegd.")) % {
                 "label": label
@@ -149,7 +136,7 @@ class ApprovalTaskView(TaskView):
                 (
                     party.organisation,
                     approvals.get(party.organisation_id),
-                    selectors.decision_label(
+                    presenters.decision_label(
                         getattr(approvals.get(party.organisation_id), "decision", "")
                     ),
                 )
@@ -161,53 +148,12 @@ class ApprovalTaskView(TaskView):
         return context
 
     def perform(self, form):
-        services.decide_approval(
+        handlers.decide_approval(
             self.request.activation,
             user=self.request.user,
             decision=form.cleaned_data["decision"],
             comment=form.cleaned_data["comment"],
         )
-
-
-class CommitmentForm(forms.Form):
-    party = forms.TypedChoiceField(label=_("Partij"), coerce=int)
-    description = forms.CharField(
-        label=_("Afspraak"),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    due_date = forms.DateField(
-        label=_("Uiterste datum"),
-        validators=[validate_date_in_window],
-        # An HTML date input only takes ISO dates, whatever the interface language.
-        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
-    )
-
-    def __init__(self, *args, parties=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        # An empty first choice: an untouched extra row is left out, not refused.
-        self.fields["party"].choices = [("", _("Kies een partij")), *parties]
-
-
-class ReviseForm(forms.Form):
-    title = forms.CharField(label=_("Titel"), max_length=SHORT_TEXT_MAX)
-    text = forms.CharField(
-        label=_("Tekst"),
-        max_length=AGREEMENT_TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 10}),
-    )
-
-
-CommitmentFormSet = forms.formset_factory(
-    CommitmentForm,
-    extra=1,
-    can_delete=True,
-    # No more rows than an agreement may have commitments; rows beyond that are not
-    # even built (absolute_max), and the formset says what the maximum is.
-    max_num=COMMITMENTS_PER_AGREEMENT_MAX,
-    validate_max=True,
-    absolute_max=COMMITMENTS_PER_AGREEMENT_MAX,
-)
 
 
 class ReviseTaskView(TaskView):
@@ -286,7 +232,7 @@ class ReviseTaskView(TaskView):
             if item and not item.get("DELETE")
         ]
         try:
-            draft = services.revise_agreement(
+            draft = handlers.revise_agreement(
                 self.request.activation,
                 user=self.request.user,
                 title=form.cleaned_data["title"],
@@ -305,23 +251,6 @@ class ReviseTaskView(TaskView):
             )
         ) % {"number": draft.number}
         return self.done()
-
-
-class ActionReportForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=_("Melding"),
-        choices=[("done", _("Gereed (met bewijs)")), ("help", _("Hulp nodig"))],
-        widget=forms.RadioSelect,
-    )
-    report = forms.CharField(
-        label=_("Bewijs of hulpvraag"),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_(
-            "Bij gereed: wat is er gedaan en waar staat het bewijs. Bij hulp: waarmee "
-            "en van wie."
-        ),
-    )
 
 
 class ActionPerformTaskView(TaskView):
@@ -358,36 +287,12 @@ class ActionPerformTaskView(TaskView):
         return context
 
     def perform(self, form):
-        services.report_action(
+        handlers.report_action(
             self.request.activation,
             user=self.request.user,
             outcome=form.cleaned_data["outcome"],
             report=form.cleaned_data["report"],
         )
-
-
-class ActionReviewForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("Besluit"),
-        choices=[
-            ("accept", _("Accepteren (actie afgerond)")),
-            ("return", _("Terug naar de partij")),
-        ],
-        widget=forms.RadioSelect,
-    )
-    note = forms.CharField(
-        label=_("Toelichting"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Verplicht bij terugsturen: wat moet de partij nog doen?"),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == "return" and not data.get("note", "").strip():
-            self.add_error("note", _("Geef aan wat de partij nog moet doen."))
-        return data
 
 
 class ActionReviewTaskView(ActionPerformTaskView):
@@ -402,154 +307,12 @@ class ActionReviewTaskView(ActionPerformTaskView):
         return str(_("De actie is teruggestuurd naar de partij."))
 
     def perform(self, form):
-        services.review_action(
+        handlers.review_action(
             self.request.activation,
             user=self.request.user,
             decision=form.cleaned_data["decision"],
             note=form.cleaned_data["note"],
         )
-
-
-# --- The escalation branch (workflows.escalation) -----------------------------------
-
-
-class ConsultationForm(forms.Form):
-    held_on = forms.DateField(
-        label=_("Datum van het overleg"),
-        validators=[validate_date_in_window],
-        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
-    )
-    participants = forms.CharField(
-        label=_("Deelnemers"),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Wie namens welke organisatie aan tafel zat."),
-    )
-    outcome = forms.ChoiceField(
-        label=_("Uitkomst"),
-        choices=ConsultationOutcome.choices,
-        widget=forms.RadioSelect,
-    )
-    summary = forms.CharField(
-        label=_("Wat is besproken"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
-        ),
-    )
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reden"),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
-        ),
-    )
-
-
-class InterventionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("Besluit"),
-        choices=[
-            ("start_designation", _("Aanwijzingsprocedure starten")),
-            ("resume_negotiation", _("Onderhandeling hervatten")),
-            ("withdraw", _("Locatie afvoeren")),
-        ],
-        widget=forms.RadioSelect,
-    )
-    reason = forms.CharField(
-        label=_("Reden"),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
-        ),
-    )
-    instrument = forms.ChoiceField(
-        label=_("Instrument"),
-        required=False,
-        choices=[("", _("Kies een instrument")), *Instrument.choices],
-        help_text=_("Alleen bij het starten van de aanwijzingsprocedure."),
-    )
-    legal_basis = forms.CharField(
-        label=_("Wettelijke grondslag"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    national_interest = forms.CharField(
-        label=_("Nationaal belang"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    note = forms.CharField(
-        label=_("Interne afweging"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "Alleen zichtbaar voor het ministerie en de procesregisseurs, niet voor de "
-            "partijen."
-        ),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == "start_designation":
-            for name in ("instrument", "legal_basis", "national_interest"):
-                if not (data.get(name) or "").strip():
-                    self.add_error(
-                        name,
-                        _("Verplicht bij het starten van de aanwijzingsprocedure."),
-                    )
-        return data
-
-
-class FinalDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("Besluit"),
-        choices=[
-            ("designate", _("Aanwijzen (definitief besluit nemen)")),
-            (
-                "resume_negotiation",
-                _("Afzien van aanwijzing: onderhandeling hervatten"),
-            ),
-            ("withdraw", _("Afzien van aanwijzing: locatie afvoeren")),
-        ],
-        widget=forms.RadioSelect,
-    )
-    response = forms.CharField(
-        label=_("Reactie op de zienswijzen"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_(
-            "Verplicht bij aanwijzen: komt in het besluit, bij de zienswijzen."
-        ),
-    )
-    reason = forms.CharField(
-        label=_("Reden"),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
-        ),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if (
-            data.get("decision") == "designate"
-            and not (data.get("response") or "").strip()
-        ):
-            self.add_error("response", _("Geef de reactie op de zienswijzen."))
-        return data
 
 
 class EscalationTaskView(TaskView):
@@ -561,15 +324,10 @@ class EscalationTaskView(TaskView):
     step = ""
 
     def get_context_data(self, **kwargs):
-        from documents.constants import DocumentKind
-        from documents.models import Document
-
-        from .escalation import escalation_facts
-
         context = super().get_context_data(**kwargs)
         process = self.request.activation.process
         location = Location.objects.get(pk=process.data["location"])
-        facts = escalation_facts(location)
+        facts = presenters.escalation_facts(location)
         context.update(
             step=self.step,
             location=location,
@@ -593,13 +351,11 @@ class ConsultationTaskView(EscalationTaskView):
     """The case manager records the administrative consultation."""
 
     form_class = ConsultationForm
-    step = "consult"
+    step = CONSULT
     success_message = _("Het bestuurlijk overleg is vastgelegd.")
 
     def perform(self, form):
-        from .escalation import record_consultation
-
-        record_consultation(
+        handlers.record_consultation(
             self.request.activation, user=self.request.user, **form.cleaned_data
         )
 
@@ -608,13 +364,11 @@ class ResumeTaskView(EscalationTaskView):
     """After a breakthrough in the consultation the ministry resumes the negotiation."""
 
     form_class = ReasonForm
-    step = "resume"
+    step = RESUME
     success_message = _("De onderhandeling is hervat.")
 
     def perform(self, form):
-        from .escalation import resume_negotiation
-
-        resume_negotiation(
+        handlers.resume_negotiation(
             self.request.activation,
             user=self.request.user,
             reason=form.cleaned_data["reason"],
@@ -625,13 +379,11 @@ class InterventionTaskView(EscalationTaskView):
     """The deadlock remains: the ministry decides on intervention."""
 
     form_class = InterventionForm
-    step = "intervene"
+    step = INTERVENE
     success_message = _("Uw besluit over ingrijpen is vastgelegd.")
 
     def perform(self, form):
-        from .escalation import decide_intervention
-
-        decide_intervention(
+        handlers.decide_intervention(
             self.request.activation, user=self.request.user, **form.cleaned_data
         )
 
@@ -640,12 +392,10 @@ class FinalDecisionTaskView(EscalationTaskView):
     """After the consultation period the ministry takes the final decision."""
 
     form_class = FinalDecisionForm
-    step = "decide"
+    step = FINAL_DECISION
     success_message = _("Het besluit is genomen en vastgelegd.")
 
     def perform(self, form):
-        from .escalation import take_final_decision
-
-        take_final_decision(
+        handlers.take_final_decision(
             self.request.activation, user=self.request.user, **form.cleaned_data
         )

@@ -4,10 +4,8 @@ cached permissions), and the numbers of the dashboard's tables."""
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
-from permissions.checks import has_global_perm
-
+from ..access import is_programme_staff, reads_portfolio
 from ..charts import grouped as grouped_number
-from ..constants import LocationPerm
 
 register = template.Library()
 
@@ -18,9 +16,8 @@ def portfolio_menu(context):
     if not user.is_authenticated:
         return {}
     return {
-        "may_read_portfolio": has_global_perm(user, LocationPerm.VIEW),
-        "may_see_impasses": has_global_perm(user, LocationPerm.MANAGE)
-        or has_global_perm(user, LocationPerm.DIRECT),
+        "may_read_portfolio": reads_portfolio(user),
+        "may_see_impasses": is_programme_staff(user),
     }
 
 

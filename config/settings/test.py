@@ -6,6 +6,11 @@ os.environ.setdefault("SECRET_KEY", "test-only-insecure-key")
 os.environ.setdefault("DEBUG", "false")
 
 from .base import *  # noqa: F403
+from .base import INSTALLED_APPS
+
+# The bench-only app: `manage.py generate_scale` (a portfolio at scale, for the
+# benchmarks and their test) and a bare viewflow flow to compare against.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -15,6 +15,7 @@ from django.db import connection, connections
 from casework import services
 from casework.constants import PartyRole, Stage, TransitionName
 from casework.models import AgreementKind, Escalation, Location, VersionStatus
+from casework.services import locations as location_services
 from permissions.constants import Role
 
 from ..conftest import token_client, transition_events
@@ -115,7 +116,7 @@ def test_escalate_and_withdraw_at_once(
     stage `negotiation`: the worst interleaving, every iteration. The optimistic lock
     on the stage lets exactly one of them write."""
     checked = threading.Barrier(2)
-    original = services.transition_blocker
+    original = location_services.transition_blocker
     main = threading.main_thread()
 
     def blocker_then_wait(location, name):
@@ -124,7 +125,7 @@ def test_escalate_and_withdraw_at_once(
             checked.wait(timeout=TIMEOUT)
         return result
 
-    monkeypatch.setattr(services, "transition_blocker", blocker_then_wait)
+    monkeypatch.setattr(location_services, "transition_blocker", blocker_then_wait)
     escalator, withdrawer = token_client(world.ministry), token_client(second_ministry)
     for iteration in range(ITERATIONS):
         checked.reset()

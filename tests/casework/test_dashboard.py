@@ -17,7 +17,8 @@ from viewflow.workflow.models import Task
 from casework.dashboard import dashboard_figures
 from casework.models import Location
 from permissions.constants import Role
-from workflows.selectors import OPEN, task_overdue
+from workflows.constants import OPEN_TASK_STATUSES as OPEN
+from workflows.presenters import task_overdue
 
 from ..factories import user_with_role
 from .dashboard_portfolio import build_dashboard_portfolio

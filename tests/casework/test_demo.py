@@ -13,6 +13,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 from viewflow.workflow.timers import fire_due_timers
 
+from casework.access import locations_visible_to
 from casework.constants import MAIN_PATH, ActionStatus, Stage
 from casework.demo import CSV_PATH
 from casework.models import (
@@ -27,7 +28,6 @@ from casework.models import (
     Party,
     VersionStatus,
 )
-from casework.selectors import locations_visible_to
 from permissions.models import Membership, Organisation
 from workflows.flows import ApprovalRoundFlow, BottleneckActionFlow
 from workflows.services import task_complete

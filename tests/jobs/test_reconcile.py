@@ -14,7 +14,8 @@ from casework.models import AuditEvent, Escalation
 from casework.signals import location_transitioned
 from documents.constants import DocumentKind
 from documents.models import Document
-from workflows.escalation import EscalationFlow, follow_transition
+from workflows.escalation import EscalationFlow
+from workflows.procedures import follow_transition
 from workflows.reconcile import reconcile
 
 from ..escalation.helpers import fire

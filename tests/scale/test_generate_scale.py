@@ -17,6 +17,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 from viewflow.workflow.timers import fire_due_timers
 
+from casework.access import locations_visible_to
 from casework.constants import Stage
 from casework.models import (
     Agreement,
@@ -28,7 +29,6 @@ from casework.models import (
     Party,
     VersionStatus,
 )
-from casework.selectors import locations_visible_to
 from casework.services import version_canonical_content
 from permissions.constants import MembershipRole
 from permissions.models import Membership, Organisation

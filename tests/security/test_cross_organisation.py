@@ -37,9 +37,9 @@ from config.urls import api_v1
 from documents import services as documents
 from documents.models import Document
 from workflows import services as workflows
-from workflows.escalation import ensure_branch_flows, freeze_branch_documents
 from workflows.flows import ApprovalRoundFlow
 from workflows.models import Notification
+from workflows.procedures import ensure_branch_flows, freeze_branch_documents
 
 from ..conftest import forget_world_caches, new_world, token_client
 from ..documents.pdf import text_of

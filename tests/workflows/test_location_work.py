@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from casework.constants import ActionStatus
 from workflows import services as workflows
-from workflows.location_work import ActionStartForm
+from workflows.forms import ActionStartForm
 
 from ..scenarios import add_bottleneck
 from .pages import approval_task, negotiating, open_task, revise_task, submit

@@ -23,10 +23,11 @@ from casework.models import (
 )
 from documents.constants import DocumentKind
 from documents.models import Document
-from workflows.api import COMPLETION_BODIES, TaskKind, task_kind
+from workflows.api import COMPLETION_BODIES, TaskKind
+from workflows.api import api_task_kind as task_kind
 from workflows.escalation import DesignationFlow, EscalationFlow
 from workflows.flows import BottleneckActionFlow
-from workflows.selectors import flow_classes
+from workflows.services import flow_classes
 
 from ..conftest import token_client
 from ..escalation.helpers import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.functional import cached_property
 
-from .. import selectors
+from .. import presenters, selectors
 
 register = template.Library()
 
@@ -49,8 +49,8 @@ def work_menu(context) -> WorkMenu | None:
 
 
 @register.simple_tag
-def describe_task(task) -> selectors.TaskRow | None:
+def describe_task(task) -> presenters.TaskRow | None:
     if task is None:
         return None
-    rows = selectors.describe_tasks([task])
+    rows = presenters.describe_tasks([task])
     return rows[0] if rows else None

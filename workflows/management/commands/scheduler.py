@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django_tasks import default_task_backend
+from django_tasks_db.backend import DatabaseBackend
 
 logger = logging.getLogger("doorbraak.scheduler")
 
@@ -50,9 +52,6 @@ JOBS = (
 
 
 def _runs_here(job: PeriodicJob) -> bool:
-    from django_tasks import default_task_backend
-    from django_tasks_db.backend import DatabaseBackend
-
     return not job.needs_database_queue or isinstance(
         default_task_backend, DatabaseBackend
     )

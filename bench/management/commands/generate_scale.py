@@ -18,14 +18,15 @@ table, written in bulk. Transition audit events go through `casework.services.
 audit_record` so that the audit trail stays what the application writes.
 
 Deterministic: the same `--seed` and sizes give the same portfolio (names, stages,
-decisions, dates relative to now). Not for production databases.
+decisions, dates relative to now). Not for production databases: the command belongs
+to the bench-only app (`bench`, installed by the test and bench settings), and a
+concluded version is hashed by the application's own function
+(`casework.services.canonical_content`).
 """
 
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 import random
 import sys
 import time
@@ -46,36 +47,36 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.calendar import add_working_days
 from casework.constants import (
+    AgreementKind,
     AuditAction,
     BottleneckCategory,
     BottleneckStatus,
+    CommitmentStatus,
+    ConsultationOutcome,
+    Decision,
+    Instrument,
     LocationPerm,
     PartyRole,
     Province,
     Stage,
     TransitionName,
+    VersionStatus,
 )
 from casework.models import (
     Agreement,
-    AgreementKind,
     AgreementVersion,
     Approval,
     Bottleneck,
     Commitment,
-    CommitmentStatus,
-    ConsultationOutcome,
     DeadlineEvent,
-    Decision,
     Designation,
     Escalation,
-    Instrument,
     Location,
     Party,
     Programme,
-    VersionStatus,
 )
 from casework.roles import PARTY_PERMISSIONS, ensure_roles
-from casework.services import audit_record
+from casework.services import audit_record, canonical_content, content_hash
 from permissions.constants import (
     MembershipRole,
     OrganisationKind,
@@ -913,7 +914,7 @@ class Generator:
         # Concluded versions: frozen, with the hash of their canonical content.
         concluded = [v for v in self.versions if v._outcome == "concluded"]
         for version in concluded:
-            version.sha256 = hashlib.sha256(self.canonical(version)).hexdigest()
+            version.sha256 = content_hash(self.canonical(version))
             version.status = VersionStatus.CONCLUDED
             version.concluded_at = version.submitted_at + datetime.timedelta(days=5)
         AgreementVersion.objects.bulk_update(
@@ -925,28 +926,26 @@ class Generator:
         AgreementVersion.objects.bulk_update(rejected, ["status"], batch_size=BATCH)
 
     def canonical(self, version: AgreementVersion) -> bytes:
-        """`casework.services.version_canonical_content`, from what is in memory."""
+        """The version's canonical content (`casework.services.canonical_content`,
+        the application's own), from what is in memory."""
         agreement = version.agreement
-        content = {
-            "location": agreement.location_id,
-            "kind": agreement.kind,
-            "title": agreement.title,
-            "version": version.number,
-            "text": version.text,
-            "commitments": [
+        return canonical_content(
+            location_id=agreement.location_id,
+            kind=agreement.kind,
+            title=agreement.title,
+            number=version.number,
+            text=version.text,
+            commitments=[
                 {
                     "id": c.pk,
                     "owner": c.owner.organisation.slug,
                     "description": c.description,
-                    "due_date": c.due_date.isoformat(),
-                    "depends_on": sorted(self.depends.get(c.pk, [])),
+                    "due_date": c.due_date,
+                    "depends_on": self.depends.get(c.pk, []),
                 }
-                for c in sorted(self.commitments_of[version.pk], key=lambda c: c.pk)
+                for c in self.commitments_of[version.pk]
             ],
-        }
-        return json.dumps(
-            content, sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        ).encode()
+        )
 
     # --- viewflow rows ------------------------------------------------------------
 
@@ -1198,7 +1197,7 @@ class Generator:
                     location_id=plan.version.agreement.location_id,
                     kind="approval",
                     event=event,
-                    reference=f"task:{task.pk}",
+                    reference=deadlines.task_reference(task),
                     organisation_id=party.organisation_id,
                     description=f"{party.organisation.name} besluit over "
                     f"‘{plan.version.agreement.title}’ (versie "

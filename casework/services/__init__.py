@@ -1,0 +1,74 @@
+"""Writes of the casework domain.
+
+Every change goes through a function here: it checks what it must, runs in one
+transaction, and writes the audit event in that same transaction. Views, the API, the
+workflows and the demo loader call these; none of them sets a stage or writes an audit row
+itself.
+
+One module per part of the domain; every public name is re-exported here, so callers
+write `from casework import services` and `services.location_transition(...)`:
+
+- `audit`: `audit_record`, the trail every service writes to;
+- `locations`: locations, parties, and the state machine (`location_transition`);
+- `agenda`: the breakthrough agenda (bottlenecks and their actions);
+- `agreements`: drafts, approval rounds, decisions, conclusion;
+- `escalation`: the consultation, the designation procedure and their documents' hashes;
+- `deadlines`: reminders and overdue marks as casework facts.
+"""
+
+from .agenda import action_assign, action_report, action_review, bottleneck_create
+from .agreements import (
+    agreement_draft,
+    agreement_submit,
+    approval_record,
+    canonical_content,
+    content_hash,
+    version_canonical_content,
+)
+from .audit import audit_record
+from .deadlines import deadline_record, deadline_resolve, deadlines_resolve
+from .escalation import (
+    designation_consultation_closed,
+    designation_decision_check,
+    designation_record_decision,
+    designation_record_draft,
+    designation_record_view,
+    escalation_record_consultation,
+    escalation_record_dossier,
+    procedure_ended_record,
+)
+from .locations import (
+    location_create,
+    location_record_criteria,
+    location_transition,
+    party_add,
+)
+
+__all__ = [
+    "action_assign",
+    "action_report",
+    "action_review",
+    "agreement_draft",
+    "agreement_submit",
+    "approval_record",
+    "audit_record",
+    "bottleneck_create",
+    "canonical_content",
+    "content_hash",
+    "deadline_record",
+    "deadline_resolve",
+    "deadlines_resolve",
+    "designation_consultation_closed",
+    "designation_decision_check",
+    "designation_record_decision",
+    "designation_record_draft",
+    "designation_record_view",
+    "escalation_record_consultation",
+    "escalation_record_dossier",
+    "location_create",
+    "location_record_criteria",
+    "location_transition",
+    "party_add",
+    "procedure_ended_record",
+    "version_canonical_content",
+]

@@ -1,0 +1,319 @@
+"""The forms of the task pages and of the workflow's sections on the location page.
+
+Their choices and limits are the services' (`casework.limits`); the API's bodies take
+their choices from here (`workflows.api`), so a page and the API accept the same.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casework.constants import ConsultationOutcome, Decision, Instrument
+from casework.limits import (
+    AGREEMENT_TEXT_MAX,
+    COMMITMENTS_PER_AGREEMENT_MAX,
+    SHORT_TEXT_MAX,
+    TEXT_MAX,
+)
+from casework.models import Location
+from casework.validation import DATE_INPUT_ATTRS, validate_date_in_window
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Besluit"), choices=Decision.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Toelichting"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Verplicht bij afwijzen: waarom, en wat er anders moet."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("decision") == Decision.REJECT
+            and not data.get("comment", "").strip()
+        ):
+            self.add_error("comment", _("Geef bij afwijzing een toelichting."))
+        return data
+
+
+class CommitmentForm(forms.Form):
+    party = forms.TypedChoiceField(label=_("Partij"), coerce=int)
+    description = forms.CharField(
+        label=_("Afspraak"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    due_date = forms.DateField(
+        label=_("Uiterste datum"),
+        validators=[validate_date_in_window],
+        # An HTML date input only takes ISO dates, whatever the interface language.
+        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, parties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # An empty first choice: an untouched extra row is left out, not refused.
+        self.fields["party"].choices = [("", _("Kies een partij")), *parties]
+
+
+class ReviseForm(forms.Form):
+    title = forms.CharField(label=_("Titel"), max_length=SHORT_TEXT_MAX)
+    text = forms.CharField(
+        label=_("Tekst"),
+        max_length=AGREEMENT_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+
+
+CommitmentFormSet = forms.formset_factory(
+    CommitmentForm,
+    extra=1,
+    can_delete=True,
+    # No more rows than an agreement may have commitments; rows beyond that are not
+    # even built (absolute_max), and the formset says what the maximum is.
+    max_num=COMMITMENTS_PER_AGREEMENT_MAX,
+    validate_max=True,
+    absolute_max=COMMITMENTS_PER_AGREEMENT_MAX,
+)
+
+
+class ActionReportForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Melding"),
+        choices=[("done", _("Gereed (met bewijs)")), ("help", _("Hulp nodig"))],
+        widget=forms.RadioSelect,
+    )
+    report = forms.CharField(
+        label=_("Bewijs of hulpvraag"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Bij gereed: wat is er gedaan en waar staat het bewijs. Bij hulp: waarmee "
+            "en van wie."
+        ),
+    )
+
+
+class ActionReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Besluit"),
+        choices=[
+            ("accept", _("Accepteren (actie afgerond)")),
+            ("return", _("Terug naar de partij")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Toelichting"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Verplicht bij terugsturen: wat moet de partij nog doen?"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "return" and not data.get("note", "").strip():
+            self.add_error("note", _("Geef aan wat de partij nog moet doen."))
+        return data
+
+
+class ConsultationForm(forms.Form):
+    held_on = forms.DateField(
+        label=_("Datum van het overleg"),
+        validators=[validate_date_in_window],
+        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
+    )
+    participants = forms.CharField(
+        label=_("Deelnemers"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Wie namens welke organisatie aan tafel zat."),
+    )
+    outcome = forms.ChoiceField(
+        label=_("Uitkomst"),
+        choices=ConsultationOutcome.choices,
+        widget=forms.RadioSelect,
+    )
+    summary = forms.CharField(
+        label=_("Wat is besproken"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
+        ),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reden"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
+        ),
+    )
+
+
+class InterventionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Besluit"),
+        choices=[
+            ("start_designation", _("Aanwijzingsprocedure starten")),
+            ("resume_negotiation", _("Onderhandeling hervatten")),
+            ("withdraw", _("Locatie afvoeren")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reden"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
+        ),
+    )
+    instrument = forms.ChoiceField(
+        label=_("Instrument"),
+        required=False,
+        choices=[("", _("Kies een instrument")), *Instrument.choices],
+        help_text=_("Alleen bij het starten van de aanwijzingsprocedure."),
+    )
+    legal_basis = forms.CharField(
+        label=_("Wettelijke grondslag"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    national_interest = forms.CharField(
+        label=_("Nationaal belang"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    note = forms.CharField(
+        label=_("Interne afweging"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Alleen zichtbaar voor het ministerie en de procesregisseurs, niet voor de "
+            "partijen."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "start_designation":
+            for name in ("instrument", "legal_basis", "national_interest"):
+                if not (data.get(name) or "").strip():
+                    self.add_error(
+                        name,
+                        _("Verplicht bij het starten van de aanwijzingsprocedure."),
+                    )
+        return data
+
+
+class FinalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Besluit"),
+        choices=[
+            ("designate", _("Aanwijzen (definitief besluit nemen)")),
+            (
+                "resume_negotiation",
+                _("Afzien van aanwijzing: onderhandeling hervatten"),
+            ),
+            ("withdraw", _("Afzien van aanwijzing: locatie afvoeren")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    response = forms.CharField(
+        label=_("Reactie op de zienswijzen"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Verplicht bij aanwijzen: komt in het besluit, bij de zienswijzen."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Reden"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("decision") == "designate"
+            and not (data.get("response") or "").strip()
+        ):
+            self.add_error("response", _("Geef de reactie op de zienswijzen."))
+        return data
+
+
+class ActionStartForm(forms.Form):
+    bottleneck = forms.TypedChoiceField(label=_("Knelpunt"), coerce=int)
+    party = forms.TypedChoiceField(label=_("Partij die de actie uitvoert"), coerce=int)
+    description = forms.CharField(
+        label=_("Actie"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Wat moet de partij doen, en wat levert zij op als bewijs?"),
+    )
+    due_on = forms.DateField(
+        label=_("Uiterste datum"),
+        validators=[validate_date_in_window],
+        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, location: Location, bottlenecks, **kwargs):
+        # Unique ids on a page that has other forms too.
+        kwargs.setdefault("auto_id", "id_actie_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["bottleneck"].choices = [
+            (
+                bottleneck.pk,
+                f"{bottleneck.get_category_display()}: {bottleneck.description[:80]}",
+            )
+            for bottleneck in bottlenecks
+        ]
+        self.fields["party"].choices = [
+            (party.organisation_id, party.organisation.name)
+            for party in sorted(
+                location.parties.all(), key=lambda party: party.organisation.name
+            )
+        ]
+
+
+class DesignationViewForm(forms.Form):
+    submitted_by = forms.CharField(
+        label=_("Indiener"),
+        max_length=SHORT_TEXT_MAX,
+        help_text=_("Wie de zienswijze indiende (organisatie of persoon)."),
+    )
+    submitted_on = forms.DateField(
+        label=_("Ingediend op"),
+        validators=[validate_date_in_window],
+        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
+    )
+    summary = forms.CharField(
+        label=_("Samenvatting"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_zienswijze_%s")
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,396 @@
+"""What doing each human task means: the one place for it, called by the task pages
+(`workflows.views`, after their form) and by the API (`workflows.services.task_complete`,
+through `from_payload`).
+
+Each handler asks casework to change (the services check who may and what is
+possible, and write the audit trail), resolves the task's deadline, records on the
+task what was decided, and lets viewflow move on (`activation.execute()`). A handler
+never imports a flow: a flow names its views, and a view's activation knows its flow
+(`activation.flow_class`).
+
+- the approval round: `decide_approval` (a signatory decides for the organisation),
+  `revise_agreement` (the case manager's new version opens a new round);
+- the breakthrough-agenda action: `report_action`, `review_action`;
+- the escalation branch: `record_consultation`, `resume_negotiation`,
+  `decide_intervention`, `take_final_decision`. A transition fired from a task of the
+  branch names its process (`from_process`), so that the procedure that follows the
+  stage (`workflows.procedures`) does not cancel the task that is being done.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils.translation import gettext
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from casework import services as casework
+from casework.constants import TransitionName
+from casework.limits import TEXT_MAX
+from casework.models import AgreementVersion, Location
+from casework.validation import require_text, require_text_within
+from documents import services as documents
+from permissions.errors import InvalidInput
+
+from .constants import (
+    APPROVE,
+    CONSULT,
+    FINAL_DECISION,
+    FINAL_DECISIONS,
+    INTERVENE,
+    INTERVENTIONS,
+    OPEN_TASK_STATUSES,
+    PERFORM,
+    RESUME,
+    REVIEW,
+    REVISE,
+)
+from .deadlines import action_reference, task_reference
+
+# An activation of viewflow (untyped): the task being done, its process and flow.
+Activation = Any
+
+
+# --- The approval round -------------------------------------------------------------
+
+
+def submit_round(*, flow_class: Any, version: AgreementVersion, actor: User) -> Any:
+    """Submit a draft version: casework opens its round, `flow_class` (the approval
+    round) starts its process (one task per party), and an open 'revise' task of the
+    same agreement is done by this very submission. The new process."""
+    with transaction.atomic():
+        version = casework.agreement_submit(version=version, actor=actor)
+        process = flow_class.start.run(version=version, actor=actor)
+    _finish_open_revisions(flow_class=flow_class, version=version, actor=actor)
+    return process
+
+
+def _finish_open_revisions(
+    *, flow_class: Any, version: AgreementVersion, actor: User
+) -> None:
+    open_revisions = Task.objects.filter(
+        flow_task=flow_class.instance.revise,
+        status__in=OPEN_TASK_STATUSES,
+        process__data__location=version.agreement.location_id,
+    ).exclude(process__artifact_object_id=version.pk)
+    for task in open_revisions:
+        with task.activation() as activation:
+            if activation.task.status not in OPEN_TASK_STATUSES:
+                continue
+            if activation.task.status == STATUS.NEW:
+                activation.assign(actor)
+            elif activation.task.owner_id != actor.pk:
+                activation.reassign(actor)
+            if activation.task.status != STATUS.STARTED:
+                activation.start(None)
+            activation.task.data["revised_by_version"] = version.pk
+            activation.execute()
+
+
+def decide_approval(
+    activation: Activation, *, user: User, decision: str, comment: str
+) -> None:
+    # By key: approval_record reads what it needs of both while locking the version.
+    casework.approval_record(
+        version=activation.process.data["version"],
+        organisation=activation.task.data["organisation"],
+        actor=user,
+        decision=decision,
+        comment=comment or "",
+    )
+    casework.deadline_resolve(reference=task_reference(activation.task))
+    activation.task.data["decision"] = decision
+    activation.execute()
+
+
+def revise_agreement(
+    activation: Activation,
+    *,
+    user: User,
+    title: str,
+    text: str,
+    commitments: list[dict[str, Any]],
+) -> AgreementVersion:
+    """The case manager revises the rejected version of the task's round: a new draft
+    of the same agreement, submitted at once (a new round of the task's own flow).
+    Submitting does every open revision task of the agreement, this one included.
+    Returns the new version."""
+    version = activation.process.version
+    draft = casework.agreement_draft(
+        location=version.agreement.location,
+        actor=user,
+        kind=version.agreement.kind,
+        title=title,
+        text=text,
+        commitments=commitments,
+    )
+    submit_round(flow_class=activation.flow_class, version=draft, actor=user)
+    activation.task.refresh_from_db()
+    if activation.task.status != STATUS.DONE:  # pragma: no cover - defensive
+        activation.task.data["revised_by_version"] = draft.pk
+        activation.execute()
+    return draft
+
+
+# --- The breakthrough-agenda action -------------------------------------------------
+
+
+def report_action(
+    activation: Activation, *, user: User, outcome: str, report: str
+) -> None:
+    action = activation.process.action
+    casework.action_report(action=action, actor=user, outcome=outcome, report=report)
+    casework.deadline_resolve(reference=action_reference(action))
+    activation.task.data["outcome"] = outcome
+    activation.execute()
+
+
+def review_action(
+    activation: Activation, *, user: User, decision: str, note: str
+) -> None:
+    action = activation.process.action
+    casework.action_review(action=action, actor=user, decision=decision, note=note)
+    activation.task.data["decision"] = decision
+    activation.execute()
+
+
+# --- The escalation branch ------------------------------------------------------------
+
+
+def _location(activation: Activation) -> Location:
+    return Location.objects.get(pk=activation.process.data["location"])
+
+
+def _done(activation: Activation, **data: Any) -> None:
+    casework.deadline_resolve(reference=task_reference(activation.task))
+    activation.task.data.update(data)
+    activation.execute()
+
+
+def record_consultation(
+    activation: Activation,
+    *,
+    user: User,
+    held_on: datetime.date,
+    participants: str,
+    outcome: str,
+    summary: str = "",
+) -> None:
+    casework.escalation_record_consultation(
+        location=_location(activation),
+        actor=user,
+        held_on=held_on,
+        participants=participants,
+        outcome=outcome,
+        summary=summary,
+    )
+    _done(activation, outcome=outcome)
+
+
+def resume_negotiation(activation: Activation, *, user: User, reason: str) -> None:
+    casework.location_transition(
+        location=_location(activation),
+        transition=TransitionName.RESUME_NEGOTIATION,
+        actor=user,
+        reason=reason,
+        from_process=activation.process.pk,
+    )
+    _done(activation, decision=TransitionName.RESUME_NEGOTIATION)
+
+
+def decide_intervention(
+    activation: Activation,
+    *,
+    user: User,
+    decision: str,
+    reason: str,
+    note: str = "",
+    **designation: Any,
+) -> None:
+    """The ministry decides what follows a deadlock. `note` is its internal
+    deliberation: kept on the task, shown to the ministry and case managers only."""
+    if decision not in INTERVENTIONS:
+        raise InvalidInput(
+            gettext("Kies: %(choices)s.") % {"choices": ", ".join(INTERVENTIONS)}
+        )
+    extra = designation if decision == TransitionName.START_DESIGNATION else {}
+    note = require_text_within(
+        note or "", field=gettext("Interne afweging"), limit=TEXT_MAX
+    )
+    casework.location_transition(
+        location=_location(activation),
+        transition=decision,
+        actor=user,
+        reason=reason,
+        from_process=activation.process.pk,
+        **extra,
+    )
+    _done(activation, decision=decision, note=(note or "").strip())
+
+
+def take_final_decision(
+    activation: Activation,
+    *,
+    user: User,
+    decision: str,
+    reason: str,
+    response: str = "",
+) -> None:
+    """The ministry decides after the consultation period: designate (the final
+    decision's PDF is frozen with the views and `response`, its hash recorded on the
+    designation, then `designate` fires), or refrain (resume the negotiation, or
+    withdraw)."""
+    if decision not in FINAL_DECISIONS:
+        raise InvalidInput(
+            gettext("Kies: %(choices)s.") % {"choices": ", ".join(FINAL_DECISIONS)}
+        )
+    location = _location(activation)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(gettext("Geef een reden op."))
+    # Before the decision's PDF is rendered: its texts are within their limits.
+    require_text_within(reason, field=gettext("Reden"), limit=TEXT_MAX)
+    require_text_within(
+        response, field=gettext("Reactie op de zienswijzen"), limit=TEXT_MAX
+    )
+    data: dict[str, Any] = {"decision": decision}
+    if decision == TransitionName.DESIGNATE:
+        data["document"] = _final_designation(activation, user=user, response=response)
+    casework.location_transition(
+        location=location,
+        transition=decision,
+        actor=user,
+        reason=reason,
+        from_process=activation.process.pk,
+    )
+    _done(activation, **data)
+
+
+def _final_designation(activation: Activation, *, user: User, response: Any) -> int:
+    """Take the final designation decision: the ministry may take it now (after the
+    consultation period, once), its PDF is frozen with every view and the response,
+    and its hash recorded on the designation (what `designate` requires). The id of
+    the document."""
+    response = require_text(response, gettext("Geef de reactie op de zienswijzen."))
+    designation = activation.process.designation
+    casework.designation_decision_check(location=designation.location, actor=user)
+    with documents.storing():
+        document = documents.final_designation_document(
+            designation=designation, actor=user, response=response
+        )
+        casework.designation_record_decision(
+            designation=designation,
+            actor=user,
+            document_id=document.pk,
+            sha256=document.sha256,
+            response=response,
+        )
+    return document.pk
+
+
+# --- The same, from a body of fields (the API) ----------------------------------------
+
+Handler = Callable[[Activation, User, dict[str, Any]], None]
+
+
+def _approve(activation: Activation, user: User, payload: dict[str, Any]) -> None:
+    decide_approval(
+        activation,
+        user=user,
+        decision=payload.get("decision", ""),
+        comment=payload.get("comment", ""),
+    )
+
+
+def _revise(activation: Activation, user: User, payload: dict[str, Any]) -> None:
+    revise_agreement(
+        activation,
+        user=user,
+        title=payload.get("title", ""),
+        text=payload.get("text", ""),
+        commitments=payload.get("commitments", []),
+    )
+
+
+def _perform(activation: Activation, user: User, payload: dict[str, Any]) -> None:
+    report_action(
+        activation,
+        user=user,
+        outcome=payload.get("outcome", ""),
+        report=payload.get("report", ""),
+    )
+
+
+def _review(activation: Activation, user: User, payload: dict[str, Any]) -> None:
+    review_action(
+        activation,
+        user=user,
+        decision=payload.get("decision", ""),
+        note=payload.get("note", ""),
+    )
+
+
+def _consult(activation: Activation, user: User, payload: dict[str, Any]) -> None:
+    held_on: Any = payload.get("held_on")
+    if isinstance(held_on, str):
+        try:
+            held_on = datetime.date.fromisoformat(held_on)
+        except ValueError:
+            raise InvalidInput(
+                gettext("Ongeldige datum: ‘%(value)s’.") % {"value": held_on}
+            ) from None
+    record_consultation(
+        activation,
+        user=user,
+        held_on=held_on,
+        participants=payload.get("participants", ""),
+        outcome=payload.get("outcome", ""),
+        summary=payload.get("summary", ""),
+    )
+
+
+def _resume(activation: Activation, user: User, payload: dict[str, Any]) -> None:
+    resume_negotiation(activation, user=user, reason=payload.get("reason", ""))
+
+
+def _intervene(activation: Activation, user: User, payload: dict[str, Any]) -> None:
+    decide_intervention(
+        activation,
+        user=user,
+        decision=payload.get("decision", ""),
+        reason=payload.get("reason", ""),
+        note=payload.get("note", ""),
+        **{
+            key: payload.get(key, "")
+            for key in ("instrument", "legal_basis", "national_interest")
+        },
+    )
+
+
+def _decide(activation: Activation, user: User, payload: dict[str, Any]) -> None:
+    take_final_decision(
+        activation,
+        user=user,
+        decision=payload.get("decision", ""),
+        reason=payload.get("reason", ""),
+        response=payload.get("response", ""),
+    )
+
+
+# What doing each kind of human task (the node's name) with a body of fields means:
+# the page's fields, with the same handler as the page.
+FROM_PAYLOAD: dict[str, Handler] = {
+    APPROVE: _approve,
+    REVISE: _revise,
+    PERFORM: _perform,
+    REVIEW: _review,
+    CONSULT: _consult,
+    RESUME: _resume,
+    INTERVENE: _intervene,
+    FINAL_DECISION: _decide,
+}

@@ -14,6 +14,7 @@ from viewflow.workflow import flow
 from viewflow.workflow.lock import SelectForUpdateLock
 from viewflow.workflow.status import STATUS
 
+from accounts.constants import NotificationKind
 from casework import services as casework
 from casework.constants import (
     ActionStatus,
@@ -128,6 +129,7 @@ class DoorbraakFlow(flow.Flow):
             message=message,
             url=task_url(task),
             internal_to=location if self.internal else None,
+            kind=NotificationKind.NEW_TASK,
         )
 
     def claimants(self, task) -> list:
@@ -197,6 +199,9 @@ class DoorbraakFlow(flow.Flow):
                 ),
                 url=f"/locations/{facts.location.pk}/",
                 internal_to=facts.location if self.internal else None,
+                kind=NotificationKind.REMINDER
+                if event == DeadlineEventKind.REMINDER
+                else NotificationKind.OVERDUE,
             )
 
     def has_manage_permission(self, user, obj=None):

@@ -13,9 +13,7 @@ from . import views
 overrides = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
-    path(
-        "password_reset/", views.PasswordResetView.as_view(), name="password_reset"
-    ),
+    path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password_reset/done/",
         views.PasswordResetDoneView.as_view(),

@@ -125,6 +125,7 @@ def notify(
         readers[language_by_user[user.pk]].append(user)
     notifications, mails = [], []
     link = absolute_url(url)
+    held = _mail_held.get()
     for language, group in readers.items():
         with translation.override(language):
             subject_text, message_text = str(subject), str(message)
@@ -132,18 +133,10 @@ def notify(
                 Notification(user=user, message=message_text[:500], url=url)
                 for user in group
             ]
-            mails += [
-                _mail(
-                    user, subject=subject_text, message=message_text, link=link, kind=kind
-                )
-                for user in (
-                    []
-                    if _mail_held.get()
-                    else mail_now(
-                        group, kind=kind, subject=subject_text, message=message_text, url=url
-                    )
-                )
-            ]
+            texts = {"subject": subject_text, "message": message_text}
+            # Who is e-mailed now: each person's choice for this kind (accounts).
+            mailed = [] if held else mail_now(group, kind=kind, url=url, **texts)
+            mails += [_mail(user, link=link, kind=kind, **texts) for user in mailed]
     Notification.objects.bulk_create(notifications)
     if mails:
         jobs.enqueue_with_transaction(

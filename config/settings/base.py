@@ -421,7 +421,9 @@ for _provider in env_list("OIDC_PROVIDERS"):
         if not os.environ.get(_prefix + key)
     ]
     if _missing:
-        raise ImproperlyConfigured(f"Single sign-on {_provider}: set {', '.join(_missing)}.")
+        raise ImproperlyConfigured(
+            f"Single sign-on {_provider}: set {', '.join(_missing)}."
+        )
     OIDC_PROVIDERS.append(
         {
             "name": _provider.lower(),

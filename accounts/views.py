@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from joserfc.errors import JoseError
 from requests import RequestException
 from viewflow.contrib.auth import AuthenticationForm
 
@@ -129,7 +130,13 @@ def sso_callback(request, name: str):
         user = sso.sign_on(provider=provider, claims=claims)
     except sso.SignOnRefused as refused:
         return _sso_refused(request, refused.message, status=403)
-    except (AuthlibBaseError, RequestException, KeyError, ValueError) as error:
+    except (
+        AuthlibBaseError,
+        JoseError,
+        RequestException,
+        KeyError,
+        ValueError,
+    ) as error:
         logger.warning("Single sign-on with %s failed: %r", name, error)
         return _sso_refused(
             request,
@@ -149,12 +156,12 @@ def sso_callback(request, name: str):
 
 
 def _sso_refused(request, message: str, status: int = 400):
-    return render(
-        request,
-        "accounts/sso_refused.html",
-        {"message": message},
-        status=status,
+    response = render(
+        request, "accounts/sso_refused.html", {"message": message}, status=status
     )
+    # Not turned into the login page (config.middleware): it is the login's answer.
+    response.answers_a_login = True
+    return response
 
 
 # --- Second factor -----------------------------------------------------------------------

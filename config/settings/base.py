@@ -438,6 +438,12 @@ for _provider in env_list("OIDC_PROVIDERS"):
             "label": os.environ.get(_prefix + "LABEL", _provider),
         }
     )
+# Logging out after single sign-on posts the logout form and is redirected to the
+# provider's end-session page: the browser allows that redirect only to origins named in
+# the policy's form-action (the issuer's origin; its end-session endpoint lives there).
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+    {"/".join(provider["issuer"].split("/")[:3]) for provider in OIDC_PROVIDERS}
+)
 # Seconds the discovery document of a provider is trusted before it is read again.
 OIDC_METADATA_MAX_AGE = int(os.environ.get("OIDC_METADATA_MAX_AGE", "3600"))
 # A second factor (TOTP app) for local accounts with a programme role, a ministry

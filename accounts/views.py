@@ -184,7 +184,8 @@ def second_factor_view(request):
     form = SecondFactorForm(request.POST or None)
     status = 200
     retry_after = second_factor.retry_after_seconds(device)
-    if request.method == "POST" and retry_after is None and form.is_valid():
+    checked = request.method == "POST" and retry_after is None
+    if checked and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             if setting_up:
                 device.confirmed = True
@@ -194,7 +195,8 @@ def second_factor_view(request):
             return HttpResponseRedirect(second_factor.safe_next(request))
         form.add_error("code", _("Deze code klopt niet. Probeer het opnieuw."))
         retry_after = second_factor.retry_after_seconds(device)
-    if request.method == "POST" and retry_after is not None:
+    if request.method == "POST" and not checked:
+        # Refused unchecked: the wait after the last wrong code is not over.
         status = 429
     context = {
         "form": form,

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import remove_perm
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
@@ -43,7 +43,7 @@ from permissions.constants import MembershipRole, OrganisationPerm
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 from permissions.models import Membership, Organisation
 from permissions.selectors import language_of
-from permissions.services import membership_set
+from permissions.services import administrator_grant, membership_set
 
 from .constants import InvitationStatus
 from .models import Invitation
@@ -107,7 +107,7 @@ def administrator_set(
         _check_manager(actor, organisation)
     _membership(organisation, user)
     if is_administrator:
-        assign_perm(OrganisationPerm.MANAGE_MEMBERS, user, organisation)
+        administrator_grant(user=user, organisation=organisation)
     else:
         if administrator_ids(organisation) == {user.pk}:
             raise Conflict(_("De laatste beheerder van de organisatie kan niet weg."))
@@ -238,8 +238,7 @@ def invitation_accept(*, token: str, user) -> Membership:
         user=user, organisation=organisation, role=invitation.role
     )
     if invitation.make_administrator:
-        assign_perm(OrganisationPerm.MANAGE_MEMBERS, user, organisation)
-        forget_cached_permissions(user)
+        administrator_grant(user=user, organisation=organisation)
     invitation.status = InvitationStatus.ACCEPTED
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user

@@ -57,3 +57,19 @@ def test_a_provider_without_its_secret_refuses_to_start():
     result = run_manage("check", **env)
     assert result.returncode != 0
     assert "OIDC_RIJK_CLIENT_SECRET" in result.stderr
+
+
+def test_development_prints_mail_on_the_console():
+    """`make run` (config.settings.dev, no EMAIL_BACKEND set): mail to the demo users'
+    addresses appears where the server and the worker run."""
+    code = (
+        "from django.core.mail import send_mail; "
+        "send_mail('Uitnodiging voor Doorbraak', 'Tekst', None, "
+        "['gemeente-breda@demo.doorbraak.invalid'])"
+    )
+    result = run_manage(
+        "shell", "-c", code, DJANGO_SETTINGS_MODULE="config.settings.dev"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Subject: Uitnodiging voor Doorbraak" in result.stdout
+    assert "To: gemeente-breda@demo.doorbraak.invalid" in result.stdout

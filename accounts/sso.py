@@ -99,7 +99,10 @@ def claims_of(provider: Provider, token: dict) -> dict:
     endpoint when the ID token lacks the organisation or e-mail claim (providers
     differ in what they put where)."""
     claims = dict(token.get("userinfo") or {})
-    if not claims.get("sub"):
+    # Authlib checked `iss` against the discovery document; that document must be the
+    # configured issuer's (a provider cannot speak for another).
+    issuer = str(claims.get("iss", "")).rstrip("/")
+    if not claims.get("sub") or issuer != provider.issuer:
         raise SignOnRefused(_("De identiteitsprovider gaf geen geldig ID-token."))
     if not claims.get(provider.organisation_claim) or not claims.get(
         provider.email_claim

@@ -16,7 +16,9 @@ from accounts.models import OrganisationClaim
 from permissions.models import Membership
 
 from ..oidc.server import start_provider
-from .pages import main_menu
+from .axe import axe_audit
+from .pages import PASSWORD as PASSWORD_OF_PAGES
+from .pages import main_menu, with_password
 
 pytestmark = pytest.mark.browser
 
@@ -87,3 +89,41 @@ def test_an_unmapped_organisation_is_refused_in_the_browser(sso, open_context):
     page.goto("/locations/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
     assert not User.objects.filter(email="bert@elders.example").exists()
+
+
+def test_the_account_pages_pass_axe(world, settings, open_context):
+    """The organisation's people, the notification preferences, the second factor
+    and the password reset page: no serious or critical axe violation."""
+    from accounts import members
+
+    members.administrator_set(
+        organisation=world.org_a, user=world.a_signatory, is_administrator=True
+    )
+    pages = {
+        "mensen van de organisatie": (
+            world.a_signatory,
+            f"/accounts/organisaties/{world.org_a.pk}/",
+        ),
+        "meldingsvoorkeuren": (world.a_signatory, "/accounts/meldingen/"),
+        "wachtwoord vergeten": (None, "/accounts/password_reset/"),
+    }
+    blocking = {}
+    for name, (user, url) in pages.items():
+        page = open_context(user)
+        response = page.goto(url)
+        assert response is not None and response.status == 200, name
+        summary = axe_audit(page, name)
+        if summary.blocking():
+            blocking[name] = summary.details
+    settings.TWO_FACTOR_REQUIRED = True
+    page = open_context()
+    page.goto("/accounts/login/")
+    page.get_by_label("Gebruikersnaam").fill(with_password(world.ministry).username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD_OF_PAGES)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page).to_have_url(re.compile(r"/accounts/tweede-factor/"))
+    expect(page.locator("figure svg")).to_be_visible()  # the QR code to scan
+    summary = axe_audit(page, "tweede factor")
+    if summary.blocking():
+        blocking["tweede factor"] = summary.details
+    assert not blocking, blocking

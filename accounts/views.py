@@ -336,7 +336,9 @@ def _managed_organisation(request, pk: int) -> Organisation:
     if members.may_manage(request.user, organisation):
         return organisation
     if Membership.objects.filter(user=request.user, organisation=organisation).exists():
-        raise NotPermitted("not an administrator")
+        raise NotPermitted(
+            _("Alleen een beheerder van de organisatie kan haar mensen beheren.")
+        )
     raise Http404
 
 

@@ -172,6 +172,11 @@ class AuditAction(models.TextChoices):
     PROCEDURE_ENDED = "procedure_ended", _("Lopende taken vervallen")
     # `manage.py reconcile` repaired what an interrupted process left undone.
     REPAIRED = "repaired", _("Hersteld na een onderbreking")
+    # The people of an organisation (accounts.members); no location.
+    MEMBER_INVITED = "member_invited", _("Uitnodiging verstuurd")
+    MEMBER_JOINED = "member_joined", _("Lid geworden van een organisatie")
+    MEMBER_ROLE_CHANGED = "member_role_changed", _("Rol in een organisatie gewijzigd")
+    MEMBER_REMOVED = "member_removed", _("Uit een organisatie verwijderd")
 
 
 class DeadlineKind(models.TextChoices):

@@ -33,7 +33,12 @@ from django.utils.text import slugify
 
 from permissions.constants import MembershipRole, OrganisationKind, Role
 from permissions.models import Organisation
-from permissions.services import membership_set, organisation_get_or_create, role_grant
+from permissions.services import (
+    administrator_grant,
+    membership_set,
+    organisation_get_or_create,
+    role_grant,
+)
 
 from . import services
 from .calendar import add_working_days
@@ -369,6 +374,8 @@ class DemoLoader:
         membership_set(
             user=user, organisation=organisation, role=MembershipRole.SIGNATORY
         )
+        # Each organisation's demo signatory also manages its people (accounts).
+        administrator_grant(user=user, organisation=organisation)
         return user
 
     def _parties_for(self, row: DemoRow) -> list[tuple[Organisation, str]]:

@@ -111,6 +111,8 @@ class LoginInsteadOfForbiddenMiddleware:
             and request.method in ("GET", "HEAD")
             and not request.path.startswith("/api/")
             and not request.user.is_authenticated
+            # A refusal that is itself the answer to a login (accounts.sso).
+            and not getattr(response, "answers_a_login", False)
         ):
             return redirect_to_login(request.get_full_path())
         return response

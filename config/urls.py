@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
+from accounts import urls as accounts_urls
 from casework import api as casework_api
 from casework.views import DashboardApplication, LocationsApplication
 from config.api import SchemaView, SwaggerUIView, api_not_found
@@ -101,6 +102,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Before viewflow's AuthViewset: login, logout and password reset of our own.
+    path("accounts/", include(accounts_urls.overrides)),
+    path("accounts/", include(accounts_urls)),
     path(
         "accounts/",
         AuthViewset(with_profile_view=False, allow_password_change=True).urls,

@@ -37,3 +37,4 @@ class OrganisationPerm:
 
     SIGN = "permissions.sign_for_organisation"
     ACT = "permissions.act_for_organisation"
+    MANAGE_MEMBERS = "permissions.manage_members"

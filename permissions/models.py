@@ -47,6 +47,9 @@ class Organisation(models.Model):
             # workflow tasks "for this organisation" are claimable with them.
             ("sign_for_organisation", _("Tekenen namens de organisatie")),
             ("act_for_organisation", _("Handelen namens de organisatie")),
+            # Granted per person (accounts.members): invite, change and remove the
+            # organisation's people.
+            ("manage_members", _("Mensen van de organisatie beheren")),
         ]
         constraints = [
             models.CheckConstraint(

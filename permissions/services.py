@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from guardian.shortcuts import assign_perm
 
 from .checks import forget_cached_permissions, grant_to_group
 from .constants import MembershipRole, OrganisationKind, OrganisationPerm, Role
@@ -67,6 +68,13 @@ def membership_set(
         user.groups.remove(organisation.signatories_group)
     forget_cached_permissions(user)
     return membership
+
+
+def administrator_grant(*, user: User, organisation: Organisation) -> None:
+    """Let `user` manage the organisation's people (accounts.members audits the
+    changes people make; this is the bare grant, for load_demo and operators)."""
+    assign_perm(OrganisationPerm.MANAGE_MEMBERS, user, organisation)
+    forget_cached_permissions(user)
 
 
 def role_group(role: Role | str) -> Group:

@@ -15,6 +15,7 @@ from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.lock import SelectForUpdateLock
 
+from accounts.constants import NotificationKind
 from casework import services as casework
 from casework.access import location_visible, reads_portfolio
 from casework.constants import (
@@ -101,6 +102,7 @@ class DoorbraakFlow(flow.Flow):
             message=message,
             url=task_url(task),
             internal_to=location if self.internal else None,
+            kind=NotificationKind.NEW_TASK,
         )
 
     def claimants(self, task) -> list:
@@ -170,6 +172,9 @@ class DoorbraakFlow(flow.Flow):
                 ),
                 url=f"/locations/{facts.location.pk}/",
                 internal_to=facts.location if self.internal else None,
+                kind=NotificationKind.REMINDER
+                if event == DeadlineEventKind.REMINDER
+                else NotificationKind.OVERDUE,
             )
 
     def has_manage_permission(self, user, obj=None):

@@ -26,6 +26,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.functional import lazy
 
+from accounts.notification_preferences import mail_now, unsubscribe_url
 from casework import jobs
 from casework.audience import reads_internal
 from casework.models import Location
@@ -80,9 +81,12 @@ def people_of(organisation: Organisation, *, signatories_only: bool) -> list:
     return list(get_user_model()._default_manager.filter(groups=group, is_active=True))
 
 
-def _mail(user, *, subject: str, message: str, link: str) -> EmailMultiAlternatives:
+def _mail(
+    user, *, subject: str, message: str, link: str, kind: str | None = None
+) -> EmailMultiAlternatives:
     """One recipient's e-mail, in the language active now."""
     context = {"user": user, "message": message, "link": link, "subject": subject}
+    context["unsubscribe"] = unsubscribe_url(user, kind)
     mail = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("workflows/email/notification.txt", context),
@@ -102,12 +106,14 @@ def notify(
     message: str,
     url: str = "",
     internal_to: Location | None = None,
+    kind: str | None = None,
 ) -> None:
     """Add `message` to each user's notification list and e-mail those with an address,
     after the current transaction commits; each in the user's own language. A message
     about internal facts of a location (`internal_to`: the escalation branch's tasks
     and deadlines) reaches only those who may know them (casework.audience), whoever
-    else was named."""
+    else was named. `kind` (accounts.constants.NotificationKind): how each person
+    chose to receive that kind (accounts.notification_preferences)."""
     users = [user for user in users if user is not None]
     if internal_to is not None:
         users = [user for user in users if reads_internal(user, internal_to)]
@@ -119,6 +125,7 @@ def notify(
         readers[language_by_user[user.pk]].append(user)
     notifications, mails = [], []
     link = absolute_url(url)
+    held = _mail_held.get()
     for language, group in readers.items():
         with translation.override(language):
             subject_text, message_text = str(subject), str(message)
@@ -126,11 +133,10 @@ def notify(
                 Notification(user=user, message=message_text[:500], url=url)
                 for user in group
             ]
-            mails += [
-                _mail(user, subject=subject_text, message=message_text, link=link)
-                for user in group
-                if user.email and not _mail_held.get()
-            ]
+            texts = {"subject": subject_text, "message": message_text}
+            # Who is e-mailed now: each person's choice for this kind (accounts).
+            mailed = [] if held else mail_now(group, kind=kind, url=url, **texts)
+            mails += [_mail(user, link=link, kind=kind, **texts) for user in mailed]
     Notification.objects.bulk_create(notifications)
     if mails:
         jobs.enqueue_with_transaction(

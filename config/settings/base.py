@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "casework",
     "documents",
     "workflows",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "accounts",
 ]
 
 # Background jobs (documents.tasks): a queue in the database, worked by
@@ -92,6 +95,8 @@ MIDDLEWARE = [
     "viewflow.middleware.HotwireTurboMiddleware",
     # Last, so that a locked-out login answers before any view runs.
     "axes.middleware.AxesMiddleware",
+    # After the login: someone who still owes their second factor reaches only its pages.
+    "accounts.second_factor.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,8 +146,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, refusing passwords when LOCAL_LOGIN is off.
+    "accounts.backends.LocalPasswordBackend",
     "guardian.backends.ObjectPermissionBackend",
+    # Keeps a person signed in after single sign-on (accounts.sso); checks no password.
+    "accounts.backends.SingleSignOnBackend",
 ]
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
@@ -394,3 +402,61 @@ DESIGNATION_CONSULTATION_DAYS = int(
     os.environ.get("DESIGNATION_CONSULTATION_DAYS", "42")
 )
 AXES_VERBOSE = False
+
+# --- Identities (accounts) ---------------------------------------------------------------
+# Password login with a local account [true]; off: only single sign-on (and API tokens).
+LOCAL_LOGIN = env_bool("LOCAL_LOGIN", True)
+# Single sign-on with OpenID Connect: OIDC_PROVIDERS names the providers (comma-separated,
+# e.g. "rijk,provincie"); per name NAME the variables OIDC_NAME_ISSUER, OIDC_NAME_CLIENT_ID,
+# OIDC_NAME_CLIENT_SECRET (required), OIDC_NAME_SCOPES ["openid email profile"],
+# OIDC_NAME_ORGANISATION_CLAIM ["organisation"], OIDC_NAME_EMAIL_CLAIM ["email"] and
+# OIDC_NAME_LABEL (the button: "Inloggen met ..."). A claim value reaches an organisation
+# only through a mapping kept in the admin (accounts.OrganisationClaim).
+OIDC_PROVIDERS = []
+for _provider in env_list("OIDC_PROVIDERS"):
+    _prefix = f"OIDC_{_provider.upper().replace('-', '_')}_"
+    _missing = [
+        _prefix + key
+        for key in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET")
+        if not os.environ.get(_prefix + key)
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"Single sign-on {_provider}: set {', '.join(_missing)}."
+        )
+    OIDC_PROVIDERS.append(
+        {
+            "name": _provider.lower(),
+            "issuer": os.environ[_prefix + "ISSUER"].rstrip("/"),
+            "client_id": os.environ[_prefix + "CLIENT_ID"],
+            "client_secret": os.environ[_prefix + "CLIENT_SECRET"],
+            "scopes": os.environ.get(_prefix + "SCOPES", "openid email profile"),
+            "organisation_claim": os.environ.get(
+                _prefix + "ORGANISATION_CLAIM", "organisation"
+            ),
+            "email_claim": os.environ.get(_prefix + "EMAIL_CLAIM", "email"),
+            "label": os.environ.get(_prefix + "LABEL", _provider),
+        }
+    )
+# Logging out after single sign-on posts the logout form and is redirected to the
+# provider's end-session page: the browser allows that redirect only to origins named in
+# the policy's form-action (the issuer's origin; its end-session endpoint lives there).
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+    {"/".join(provider["issuer"].split("/")[:3]) for provider in OIDC_PROVIDERS}
+)
+# Seconds the discovery document of a provider is trusted before it is read again.
+OIDC_METADATA_MAX_AGE = int(os.environ.get("OIDC_METADATA_MAX_AGE", "3600"))
+# A second factor (TOTP app) for local accounts with a programme role, a ministry
+# membership or staff rights [false].
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", False)
+OTP_TOTP_ISSUER = "Doorbraak"
+# Invitations to join an organisation stay valid this many days [7].
+INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "7"))
+# Password reset: requests per address and per client address within the window [3, 10
+# per hour]; a reset link is valid PASSWORD_RESET_TIMEOUT seconds [Django: 3 days; 1 h].
+PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_PER_ADDRESS", "3"))
+PASSWORD_RESET_PER_CLIENT = int(os.environ.get("PASSWORD_RESET_PER_CLIENT", "10"))
+PASSWORD_RESET_WINDOW_SECONDS = int(
+    os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", "3600")
+)
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", "3600"))

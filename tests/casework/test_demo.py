@@ -335,3 +335,14 @@ def test_the_escalation_branch_is_in_the_demo():
     assert open_signals > 0
     again = detect_impasses()
     assert (again.opened, again.closed, again.open_total) == (0, 0, open_signals)
+
+
+def test_every_demo_organisation_has_an_administrator_for_its_people():
+    from accounts.members import may_manage, organisations_managed_by
+
+    load()
+    breda = User.objects.get(username="gemeente-breda")
+    assert [o.slug for o in organisations_managed_by(breda)] == ["gemeente-breda"]
+    for organisation in Organisation.objects.all():
+        signatory = User.objects.get(username=organisation.slug)
+        assert may_manage(signatory, organisation), organisation.slug

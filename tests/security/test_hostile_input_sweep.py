@@ -44,6 +44,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern
 from viewflow.workflow.models import Task
 
+from accounts.members import invitation_token
+from accounts.models import Invitation
+from accounts.notification_preferences import unsubscribe_token
 from casework.limits import (
     AGREEMENT_TEXT_MAX,
     COMMITMENTS_PER_AGREEMENT_MAX,
@@ -140,6 +143,8 @@ class Objects:
     users: dict
     calendar_token: str
     location_type: int
+    unsubscribe_token: str = ""
+    invitation_token: str = ""
 
     def first_pk(self, app_label: str, model_name: str) -> str:
         model = ContentType.objects.get(app_label=app_label, model=model_name)
@@ -156,11 +161,19 @@ def objects(shared):  # noqa: F811 - the module-scoped world of test_cross_organ
     users = {name: getattr(world, name) for name in USERS[1:-1]}
     users["anonymous"] = None
     users["superuser"] = superuser
+    invitation = Invitation.objects.create(
+        organisation=world.org_a,
+        email="uitgenodigd@example.org",
+        role="member",
+        nonce="sweep",
+    )
     return Objects(
         victim=victim,
         users=users,
         calendar_token=calendar_token_regenerate(user=world.a_signatory),
         location_type=ContentType.objects.get_for_model(Location).pk,
+        unsubscribe_token=unsubscribe_token(world.a_signatory, "reminder"),
+        invitation_token=invitation_token(invitation),
     )
 
 
@@ -186,7 +199,17 @@ def real_value(route: str, name: str, objects: Objects) -> str:
     if name == "token":
         if route.startswith("agenda/"):
             return objects.calendar_token
+        if route.startswith("accounts/afmelden/"):
+            return objects.unsubscribe_token
+        if route.startswith("accounts/uitnodiging/"):
+            return objects.invitation_token
         return "set-password"
+    if name == "name":  # a single sign-on provider (none is configured here)
+        return "test"
+    if name == "user_id":
+        return str(objects.users["a_signatory"].pk)
+    if name == "invitation_id":
+        return objects.first_pk("accounts", "invitation")
     if name == "uidb64":
         return "MQ"
     if name == "content_type_id":

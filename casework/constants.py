@@ -171,6 +171,10 @@ class AuditAction(models.TextChoices):
     PROCEDURE_ENDED = "procedure_ended", _("Lopende taken vervallen")
     # `manage.py reconcile` repaired what an interrupted process left undone.
     REPAIRED = "repaired", _("Hersteld na een onderbreking")
+    # Steps of the interface (casework.services_extra).
+    LOCATION_CREATED = "location_created", _("Locatie aangemaakt")
+    FACTS_UPDATED = "facts_updated", _("Gegevens bijgewerkt")
+    PARTY_REMOVED = "party_removed", _("Partij verwijderd")
 
 
 class DeadlineKind(models.TextChoices):

@@ -5,6 +5,7 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
 from casework import api as casework_api
+from casework.pages.about import AboutApplication
 from casework.views import DashboardApplication, LocationsApplication
 from config.api import SchemaView, SwaggerUIView, api_not_found
 from documents import api as documents_api
@@ -16,7 +17,12 @@ from workflows.viewsets import workflow_app
 
 site = Site(
     title="Doorbraak",
-    viewsets=[DashboardApplication(), LocationsApplication(), workflow_app()],
+    viewsets=[
+        DashboardApplication(),
+        LocationsApplication(),
+        workflow_app(),
+        AboutApplication(),
+    ],
     # The application menu lists the same links; one menu is enough.
     menu_template_name=None,
     primary_color="#01689b",

@@ -24,6 +24,7 @@ from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 from . import diagram, selectors, services, timeline
 from .audience import audience_of
 from .constants import (
+    TRANSITION_PERMISSION,
     BottleneckCategory,
     LocationPerm,
     Province,
@@ -37,6 +38,8 @@ from .dashboard import (
 )
 from .limits import SHORT_TEXT_MAX, TEXT_MAX
 from .models import Instrument, Location, Programme
+from .pages import locations as location_pages
+from .pages.steps import IRREVERSIBLE, location_steps
 from .panels import location_panels
 from .validation import (
     DATE_INPUT_ATTRS,
@@ -93,6 +96,9 @@ class TransitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    # The second look at a step that cannot be undone (IRREVERSIBLE).
+    confirm = forms.BooleanField(required=False)
+
     DESIGNATION_FIELDS = ("instrument", "legal_basis", "national_interest")
 
     def extra(self) -> dict[str, str]:
@@ -114,7 +120,7 @@ class BottleneckForm(forms.Form):
         label=_("Eigenaar"), coerce=int, required=False, empty_value=None
     )
     deadline = forms.DateField(
-        label=_("Deadline"),
+        label=_("Uiterste datum"),
         required=False,
         validators=[validate_date_in_window],
         widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
@@ -164,6 +170,7 @@ class LocationListView(LoginRequiredMixin, ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["filter_query"] = query.urlencode()
+        context["may_propose"] = location_pages.may_propose(self.request.user)
         return context
 
 
@@ -177,7 +184,7 @@ class LocationDetailView(LoginRequiredMixin, DetailView):
                 self.request.user,
                 self.kwargs["pk"],
                 queryset=Location.objects.select_related("programme").prefetch_related(
-                    selectors.parties_with_signatories()
+                    location_pages.parties_with_removal_blockers()
                 ),
             )
         except NotVisible as exc:
@@ -193,6 +200,21 @@ class LocationDetailView(LoginRequiredMixin, DetailView):
             (name, TransitionName(name).label)
             for name in selectors.available_transitions(user, location)
         ]
+        context["steps"] = steps = location_steps(user, location)
+        others: dict[str, list[str]] = {}
+        for step in steps:
+            if step.who and not step.blocker:
+                others.setdefault(step.who, []).append(step.label)
+        context["others_steps"] = list(others.items())
+        context["irreversible"] = IRREVERSIBLE
+        context["may_steer"] = location_pages.may_steer(user, location)
+        context["may_change_parties"] = location_pages.may_change_parties(
+            user, location
+        )
+        if context["may_change_parties"]:
+            for party in location.parties.all():
+                party.removal_blocker = location_pages.removal_blocker(party)
+        context["versions"] = location_pages.location_agreement_versions(location)
         context["bottlenecks"] = selectors.location_agenda(location)
         # The state machine with the path taken, and everything that happened.
         path = diagram.stage_path(location.stage, timeline.stage_steps(location))
@@ -228,6 +250,27 @@ class LocationTransitionView(LoginRequiredMixin, View):
         form = TransitionForm(request.POST)
         try:
             location = selectors.access_location(request.user, pk)
+            if (
+                form.is_valid()
+                and form.cleaned_data["transition"] in IRREVERSIBLE
+                and not form.cleaned_data["confirm"]
+            ):
+                name = form.cleaned_data["transition"]
+                if not has_object_perm(
+                    request.user, TRANSITION_PERMISSION[name], location
+                ):
+                    raise NotPermitted(
+                        str(_("U heeft geen recht om dit te doen bij deze locatie."))
+                    )
+                raise InvalidInput(
+                    str(
+                        _(
+                            "‘%(label)s’ kan niet ongedaan worden gemaakt: vink aan dat "
+                            "u dat begrijpt, en kies dan opnieuw ‘%(label)s’."
+                        )
+                    )
+                    % {"label": TransitionName(name).label}
+                )
             if not form.is_valid():
                 raise InvalidInput(
                     str(_("Geef een reden op."))
@@ -327,6 +370,30 @@ class LocationsApplication(Application):
     )
     bottleneck_path = path(
         "<int:pk>/knelpunten/", BottleneckCreateView.as_view(), name="bottleneck_create"
+    )
+    create_path = path(
+        "nieuw/", location_pages.LocationCreateView.as_view(), name="create"
+    )
+    criteria_path = path(
+        "<int:pk>/selectiecriteria/",
+        location_pages.CriteriaView.as_view(),
+        name="criteria",
+    )
+    facts_path = path(
+        "<int:pk>/gegevens/", location_pages.FactsView.as_view(), name="facts"
+    )
+    party_add_path = path(
+        "<int:pk>/partijen/", location_pages.PartyAddPage.as_view(), name="party_add"
+    )
+    party_remove_path = path(
+        "<int:pk>/partijen/verwijderen/",
+        location_pages.PartyRemoveView.as_view(),
+        name="party_remove",
+    )
+    version_path = path(
+        "<int:pk>/overeenkomsten/<int:version_pk>/",
+        location_pages.VersionDetailView.as_view(),
+        name="version",
     )
 
 

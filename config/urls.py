@@ -12,6 +12,7 @@ from documents import api as documents_api
 from documents import views as documents_views
 from permissions import views as permissions_views
 from workflows import api as workflows_api
+from workflows.agreement_pages import AgreementsApplication
 from workflows.calendar_feed import calendar_feed
 from workflows.viewsets import workflow_app
 
@@ -21,6 +22,7 @@ site = Site(
         DashboardApplication(),
         LocationsApplication(),
         workflow_app(),
+        AgreementsApplication(),
         AboutApplication(),
     ],
     # The application menu lists the same links; one menu is enough.

@@ -11,7 +11,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.db.models import Case, F, IntegerField, Value, When
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -50,6 +51,7 @@ from .validation import (
 
 class LocationFilterForm(forms.Form):
     q = forms.CharField(label=_("Zoeken"), required=False, max_length=SHORT_TEXT_MAX)
+    sort = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
     stage = forms.ChoiceField(
         label=_("Fase"), required=False, choices=[("", _("Alle fasen")), *Stage.choices]
     )
@@ -144,10 +146,66 @@ def _domain_error_to_http(exc: Exception) -> None:
         raise PermissionDenied(exc.message) from exc
 
 
+# The sortable columns of the location list: the key in `?sort=` and its ordering.
+STAGE_ORDER = Case(
+    *(When(stage=stage, then=Value(index)) for index, stage in enumerate(Stage)),
+    output_field=IntegerField(),
+)
+# key: (first ordering ascending, first ordering descending, then).
+SORTS = {
+    "name": ("name", "-name", ("id",)),
+    "municipality": ("municipality", "-municipality", ("name", "id")),
+    "province": ("province", "-province", ("name", "id")),
+    "stage": (STAGE_ORDER.asc(), STAGE_ORDER.desc(), ("name", "id")),
+    "planned_homes": (
+        F("planned_homes").asc(nulls_last=True),
+        F("planned_homes").desc(nulls_last=True),
+        ("name", "id"),
+    ),
+    "programme": ("programme__name", "-programme__name", ("name", "id")),
+}
+SORT_COLUMNS = [
+    ("name", _("Naam")),
+    ("municipality", _("Gemeente(n)")),
+    ("province", _("Provincie")),
+    ("stage", _("Fase")),
+    ("planned_homes", _("Geplande woningen")),
+    ("programme", _("Programma")),
+]
+# Where the list's last filters and order are kept, so that they stay when one comes
+# back to the list (from a location, or the menu).
+LIST_SESSION_KEY = "location_list_query"
+LIST_KEYS = ("q", "stage", "province", "programme", "sort")
+
+
+def _ordering(sort: str) -> tuple:
+    ascending, descending, then = SORTS.get(sort.lstrip("-"), SORTS["name"])
+    return (descending if sort.startswith("-") else ascending, *then)
+
+
 class LocationListView(LoginRequiredMixin, ListView):
     template_name = "casework/location_list.html"
     paginate_by = 50
     context_object_name = "locations"
+
+    def get(self, request, *args, **kwargs):
+        session = request.session
+        if "wissen" in request.GET:
+            session.pop(LIST_SESSION_KEY, None)
+            return HttpResponseRedirect(reverse("locations:index"))
+        wanted = {key: request.GET[key] for key in LIST_KEYS if request.GET.get(key)}
+        if not request.GET and session.get(LIST_SESSION_KEY):
+            # Back to the list: the filters and order of last time.
+            return HttpResponseRedirect(
+                reverse("locations:index") + "?" + session[LIST_SESSION_KEY]
+            )
+        saved = QueryDict(mutable=True)
+        saved.update(wanted)
+        if wanted and session.get(LIST_SESSION_KEY) != saved.urlencode():
+            session[LIST_SESSION_KEY] = saved.urlencode()
+        elif not wanted and LIST_SESSION_KEY in session:
+            session.pop(LIST_SESSION_KEY)
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         self.filter_form = LocationFilterForm(self.request.GET or None)
@@ -156,13 +214,16 @@ class LocationListView(LoginRequiredMixin, ListView):
             # A wrong value in one filter must not drop the others: keep the valid ones.
             self.filter_form.is_valid()
             filters = self.filter_form.cleaned_data
+        self.sort = self.request.GET.get("sort", "name")
+        if self.sort.lstrip("-") not in SORTS:
+            self.sort = "name"
         return selectors.location_list(
             self.request.user,
             stage=filters.get("stage"),
             province=filters.get("province"),
             programme=filters.get("programme"),
             search=filters.get("q"),
-        )
+        ).order_by(*_ordering(self.sort))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -170,6 +231,25 @@ class LocationListView(LoginRequiredMixin, ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["filter_query"] = query.urlencode()
+        query.pop("sort", None)
+        base = query.urlencode()
+        columns = []
+        for key, label in SORT_COLUMNS:
+            current = self.sort.lstrip("-") == key
+            descending = current and self.sort.startswith("-")
+            target = f"-{key}" if current and not descending else key
+            columns.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "url": "?" + (f"{base}&" if base else "") + f"sort={target}",
+                    "aria_sort": ("descending" if descending else "ascending")
+                    if current
+                    else "",
+                }
+            )
+        context["columns"] = columns
+        context["sort"] = self.sort
         context["may_propose"] = location_pages.may_propose(self.request.user)
         return context
 

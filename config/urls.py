@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
@@ -14,6 +13,8 @@ from permissions import views as permissions_views
 from workflows import api as workflows_api
 from workflows.agreement_pages import AgreementsApplication
 from workflows.calendar_feed import calendar_feed
+from workflows.my_work import MyWorkApplication, home
+from workflows.search import SearchApplication
 from workflows.viewsets import workflow_app
 
 site = Site(
@@ -23,6 +24,8 @@ site = Site(
         LocationsApplication(),
         workflow_app(),
         AgreementsApplication(),
+        MyWorkApplication(),
+        SearchApplication(),
         AboutApplication(),
     ],
     # The application menu lists the same links; one menu is enough.
@@ -140,7 +143,8 @@ urlpatterns = [
     ),
     # The deadlines feed: a private token instead of a session (calendar apps).
     path("agenda/<str:token>.ics", calendar_feed, name="calendar-feed"),
-    path("", RedirectView.as_view(pattern_name="dashboard:index"), name="home"),
+    # A party lands on its work, the programme-wide roles on the dashboard.
+    path("", home, name="home"),
     path("", site.urls),
 ]
 

@@ -263,6 +263,20 @@ class AgreementFormView(LoginRequiredMixin, View):
                 )
                 % {"stage": location.get_stage_display()},
             )
+        elif AgreementVersion.objects.filter(
+            agreement__location=location,
+            agreement__kind=kind,
+            status__in=(VersionStatus.IN_APPROVAL, VersionStatus.CONCLUDED),
+        ).exists():
+            messages.error(
+                request,
+                _(
+                    "Er loopt al een goedkeuringsronde over deze overeenkomst, of zij "
+                    "is vastgesteld: er komt pas een nieuwe versie als een partij de "
+                    "lopende versie afwijst."
+                ),
+            )
+            kind = None
         return location, kind
 
     def render(self, request, location, kind, form, formset, draft=None):

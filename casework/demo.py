@@ -320,7 +320,9 @@ class DemoLoader:
             )
             self._user("kijker", "Programmalezer", role=Role.VIEWER)
             for slug, name in UMBRELLAS:
-                organisation = self._organisation(slug, name, OrganisationKind.UMBRELLA)
+                organisation = self._organisation(
+                    slug, name, OrganisationKind.UMBRELLA, title="Programmalezer"
+                )
                 # Umbrella organisations read the programme: viewers, not signatories.
                 self._signatory(organisation, role=Role.VIEWER, title="Programmalezer")
         for row in read_rows():
@@ -366,12 +368,20 @@ class DemoLoader:
             role_grant(user=user, role=role)
         return user
 
-    def _organisation(self, slug: str, name: str, kind: str, *, demo: bool = False):
+    def _organisation(
+        self,
+        slug: str,
+        name: str,
+        kind: str,
+        *,
+        demo: bool = False,
+        title: str = "Ondertekenaar",
+    ):
         organisation = organisation_get_or_create(
             slug=slug, name=name, kind=kind, is_demo=demo
         )
         if not organisation.memberships.exists():
-            self._signatory(organisation)
+            self._signatory(organisation, title=title)
         return organisation
 
     def _signatory(

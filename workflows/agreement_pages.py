@@ -28,6 +28,8 @@ from casework import services as casework
 from casework.constants import LocationPerm
 from casework.limits import COMMITMENTS_PER_AGREEMENT_MAX, TEXT_MAX
 from casework.models import AgreementKind, AgreementVersion, Location, VersionStatus
+from casework.pages.locations import location_agreement_versions
+from casework.panels import LocationPanel
 from casework.selectors import access_location, locations_visible_to
 from casework.validation import DATE_INPUT_ATTRS, validate_date_in_window
 from permissions.checks import has_object_perm
@@ -361,7 +363,7 @@ class AgreementFormView(LoginRequiredMixin, View):
                 % {"number": draft.number},
             )
             return HttpResponseRedirect(
-                reverse("locations:version", args=[location.pk, draft.pk])
+                reverse("locations:detail", args=[location.pk]) + "#concepten"
             )
         return submit_and_return(request, draft)
 
@@ -379,7 +381,7 @@ def submit_and_return(request, draft: AgreementVersion):
             % {"reason": exc.message},
         )
         return HttpResponseRedirect(
-            reverse("locations:version", args=[location.pk, draft.pk])
+            reverse("locations:detail", args=[location.pk]) + "#concepten"
         )
     messages.success(
         request,
@@ -410,6 +412,35 @@ class DraftSubmitView(LoginRequiredMixin, View):
         if draft is None:
             raise Http404
         return submit_and_return(request, draft)
+
+
+def drafts_panel_context(request, location: Location) -> dict | None:
+    """The location's drafts, made here or through the API, on the location page:
+    everyone who sees the location reads them; the case manager edits and submits the
+    one of the agreement the location works towards."""
+    drafts = [
+        version
+        for version in location_agreement_versions(location)
+        if version.status == VersionStatus.DRAFT
+    ]
+    if not drafts:
+        return None
+    kind_now = agreement_to_draft(request.user, location)
+    return {
+        "drafts": [
+            {"version": draft, "actionable": draft.agreement.kind == kind_now}
+            for draft in drafts
+        ],
+        "location": location,
+    }
+
+
+DRAFTS_PANEL = LocationPanel(
+    name="drafts",
+    template_name="workflows/agreement_drafts.html",
+    context=drafts_panel_context,
+    order=11,
+)
 
 
 class AgreementsApplication(Application):

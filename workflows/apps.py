@@ -12,6 +12,7 @@ class WorkflowsConfig(AppConfig):
         from casework.signals import location_transitioned
         from documents.dossier_sections import register_dossier_section
 
+        from .agreement_pages import DRAFTS_PANEL
         from .escalation import follow_transition
         from .location_work import DOSSIER_SECTION, ESCALATION_PANEL, PANEL
 
@@ -19,6 +20,7 @@ class WorkflowsConfig(AppConfig):
         # and in the location dossier (documents does not either).
         register_location_panel(PANEL)
         register_location_panel(ESCALATION_PANEL)
+        register_location_panel(DRAFTS_PANEL)
         register_dossier_section(DOSSIER_SECTION)
         # The escalation flows follow the location's stage.
         location_transitioned.connect(

@@ -366,13 +366,16 @@ class PartyAddPage(_LocationFormView):
 
 def location_agreement_versions(location: Location) -> list[AgreementVersion]:
     """Every version of the location's agreements, drafts included (the API shows
-    them too), newest first per kind: one query."""
-    return list(
-        AgreementVersion.objects.filter(agreement__location=location)
-        .select_related("agreement")
-        .defer("text")
-        .order_by("agreement__kind", "-number")
-    )
+    them too), newest first per kind: one query, read once per page (the section of
+    versions, and the panels that offer a draft's next step)."""
+    if not hasattr(location, "_all_versions"):
+        location._all_versions = list(
+            AgreementVersion.objects.filter(agreement__location=location)
+            .select_related("agreement")
+            .defer("text")
+            .order_by("agreement__kind", "-number")
+        )
+    return location._all_versions
 
 
 class VersionDetailView(LoginRequiredMixin, View):

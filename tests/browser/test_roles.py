@@ -113,11 +113,18 @@ def test_case_manager_drafts_keeps_and_submits_an_agreement(
     expect(page.get_by_role("status").first).to_contain_text(
         "Het concept is opgeslagen"
     )
+    heading(page, journeys.own.name)
+    drafts = page.locator("#concepten")
+    expect(drafts).to_contain_text("versie 1")
+    drafts.get_by_role("link", name=re.compile("versie 1")).click()
     heading(page, "versie 1")
     check_page(page, "concept", folder)
     expect(page.get_by_text("afspraak 1 (Gemeente A)")).to_be_visible()
+    page.goto(reverse("locations:detail", args=[journeys.own.pk]))
 
-    page.get_by_role("button", name="Ter goedkeuring aanbieden").click()
+    submit = page.get_by_role("button", name="Versie 1 ter goedkeuring aanbieden")
+    assert_readable(submit)
+    submit.click()
     expect(page.get_by_role("status").first).to_contain_text(
         "ter goedkeuring aangeboden"
     )

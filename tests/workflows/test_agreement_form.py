@@ -156,18 +156,19 @@ def test_save_as_draft_then_read_it_and_submit_it_from_its_page(client, world):
     )
     draft = AgreementVersion.objects.get(agreement__location=location)
     assert draft.status == VersionStatus.DRAFT
+    detail_url = reverse("locations:detail", args=[location.pk])
+    assert response.url == detail_url + "#concepten"
     version_url = reverse("locations:version", args=[location.pk, draft.pk])
-    assert response.url == version_url
-    detail = client.get(
-        reverse("locations:detail", args=[location.pk])
-    ).content.decode()
-    assert version_url in detail and "Concept" in detail
+    submit_url = reverse("agreements:submit", args=[draft.pk])
+    detail = client.get(detail_url).content.decode()
+    assert version_url in detail and "Concepten" in detail
+    assert submit_url in detail and "Versie 1 ter goedkeuring aanbieden" in detail
     page = client.get(version_url).content.decode()
-    assert "Gemeente A levert." in page and "Ter goedkeuring aanbieden" in page
+    assert "Gemeente A levert." in page and "Dit is een concept" in page
     # The form opens with the draft in it.
     assert "Gemeente A levert." in client.get(form_url(location)).content.decode()
 
-    response = client.post(reverse("agreements:submit", args=[draft.pk]))
+    response = client.post(submit_url)
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.status == VersionStatus.IN_APPROVAL
@@ -206,6 +207,7 @@ def test_a_draft_made_through_the_api_is_on_the_page(client, world):
     ).content.decode()
     url = reverse("locations:version", args=[location.pk, version_id])
     assert url in detail
+    assert reverse("agreements:submit", args=[version_id]) in detail
     page = client.get(url).content.decode()
     assert "Tekst uit een ander systeem." in page
     # "B daarna" waits for commitment 1, by number and party.
@@ -214,7 +216,8 @@ def test_a_draft_made_through_the_api_is_on_the_page(client, world):
     client.force_login(world.a_signatory)
     page = client.get(url).content.decode()
     assert "Tekst uit een ander systeem." in page
-    assert reverse("agreements:submit", args=[version_id]) not in page
+    detail = client.get(reverse("locations:detail", args=[location.pk])).content
+    assert reverse("agreements:submit", args=[version_id]) not in detail.decode()
     assert (
         client.post(reverse("agreements:submit", args=[version_id])).status_code == 403
     )

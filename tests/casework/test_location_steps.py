@@ -351,3 +351,43 @@ def test_a_party_posting_a_withdrawal_is_refused_as_before(client, world):
         {"transition": "withdraw", "reason": "x"},
     )
     assert response.status_code == 403
+
+
+def test_designating_says_from_when_it_can_and_asks_to_confirm(client, world):
+    from django.utils.formats import date_format
+
+    from casework.models import Designation
+
+    location = bring_to(
+        world.own,
+        Stage.DESIGNATION_PROCEDURE,
+        case_manager=world.case_manager,
+        ministry=world.ministry,
+    )
+    ends = Designation.objects.get(location=location).consultation_ends_on
+    html = page(client, world.ministry, location)
+    assert f"Aanwijzen kan na {date_format(ends, 'j F Y')}" in html
+    assert 'data-transition="designate"' not in html
+    # The case manager reads it too, and who designates.
+    html = page(client, world.case_manager, location)
+    assert "Aanwijzen kan na" in html and "Dit doet het ministerie." in html
+
+
+def test_designating_cannot_be_done_without_confirming(client, world):
+    from ..scenarios import make_designation_decidable
+
+    location = bring_to(
+        world.own,
+        Stage.DESIGNATION_PROCEDURE,
+        case_manager=world.case_manager,
+        ministry=world.ministry,
+    )
+    make_designation_decidable(location)
+    html = page(client, world.ministry, location)
+    start = html.index('data-transition="designate"')
+    form = html[html.rindex("<form", 0, start) : start + 40]
+    assert "dk-button--danger" in form and 'name="confirm"' in form
+    url = reverse("locations:transition", args=[location.pk])
+    client.post(url, {"transition": "designate", "reason": "Besluit genomen."})
+    location.refresh_from_db()
+    assert location.stage == Stage.DESIGNATION_PROCEDURE

@@ -224,25 +224,38 @@ def _require_open_without_round(location: Location) -> None:
         )
 
 
-def party_removal_blocker(party: Party) -> str | None:
-    """Why `party` cannot leave its location now (a Dutch sentence), or None: what it
-    owns stays on the record (commitments, bottlenecks, actions)."""
-    if Commitment.objects.filter(owner=party).exists():
+def removal_blocker_message(
+    party: Party, *, commitments: bool, bottlenecks: bool, actions: bool
+) -> str | None:
+    """Why `party` must stay on its location, in words, from what it owns (what it
+    owns stays on the record: commitments, bottlenecks, actions); None if nothing."""
+    name = party.organisation.name
+    if commitments:
         return _(
             "%(organisation)s heeft afspraken in een overeenkomst of concept; die "
             "blijven staan, dus de partij ook."
-        ) % {"organisation": party.organisation.name}
-    if Bottleneck.objects.filter(owner=party).exists():
+        ) % {"organisation": name}
+    if bottlenecks:
         return _(
             "%(organisation)s is eigenaar van een knelpunt; die blijft staan, dus de "
             "partij ook."
-        ) % {"organisation": party.organisation.name}
-    if BottleneckAction.objects.filter(assignee=party).exists():
+        ) % {"organisation": name}
+    if actions:
         return _(
             "%(organisation)s heeft acties op de doorbraak-agenda; die blijven staan, "
             "dus de partij ook."
-        ) % {"organisation": party.organisation.name}
+        ) % {"organisation": name}
     return None
+
+
+def party_removal_blocker(party: Party) -> str | None:
+    """Why `party` cannot leave its location now (a Dutch sentence), or None."""
+    return removal_blocker_message(
+        party,
+        commitments=Commitment.objects.filter(owner=party).exists(),
+        bottlenecks=Bottleneck.objects.filter(owner=party).exists(),
+        actions=BottleneckAction.objects.filter(assignee=party).exists(),
+    )
 
 
 @transaction.atomic

@@ -311,23 +311,15 @@ def parties_with_removal_blockers() -> Prefetch:
 
 def removal_blocker(party) -> str:
     """Why `party` (from `parties_with_removal_blockers`) must stay, or ""."""
-    name = party.organisation.name
-    if party.owns_commitments:
-        return _(
-            "%(organisation)s heeft afspraken in een overeenkomst of concept; die "
-            "blijven staan, dus de partij ook."
-        ) % {"organisation": name}
-    if party.owns_bottlenecks:
-        return _(
-            "%(organisation)s is eigenaar van een knelpunt; die blijft staan, dus de "
-            "partij ook."
-        ) % {"organisation": name}
-    if party.owns_actions:
-        return _(
-            "%(organisation)s heeft acties op de doorbraak-agenda; die blijven staan, "
-            "dus de partij ook."
-        ) % {"organisation": name}
-    return ""
+    return (
+        services_extra.removal_blocker_message(
+            party,
+            commitments=party.owns_commitments,
+            bottlenecks=party.owns_bottlenecks,
+            actions=party.owns_actions,
+        )
+        or ""
+    )
 
 
 class PartyAddPage(_LocationFormView):
@@ -428,7 +420,6 @@ class VersionDetailView(LoginRequiredMixin, View):
             )
         )
         is_draft = version.status == VersionStatus.DRAFT
-        may_manage = has_object_perm(request.user, LocationPerm.MANAGE, location)
         return render(
             request,
             "casework/agreement_version.html",
@@ -442,7 +433,6 @@ class VersionDetailView(LoginRequiredMixin, View):
                     for party in parties
                 ],
                 "is_draft": is_draft,
-                "may_manage": may_manage,
                 "kind_label": AgreementKind(version.agreement.kind).label,
             },
         )

@@ -19,6 +19,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py demo_logins
 	@$(MAKE) --no-print-directory serve HOST=$(HOST) PORT=$(PORT)
 
 # The server, with the job worker (documents, e-mails) and the scheduler (deadline

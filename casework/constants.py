@@ -177,6 +177,10 @@ class AuditAction(models.TextChoices):
     MEMBER_JOINED = "member_joined", _("Lid geworden van een organisatie")
     MEMBER_ROLE_CHANGED = "member_role_changed", _("Rol in een organisatie gewijzigd")
     MEMBER_REMOVED = "member_removed", _("Uit een organisatie verwijderd")
+    # Steps of the interface (casework.services.location_steps).
+    LOCATION_CREATED = "location_created", _("Locatie aangemaakt")
+    FACTS_UPDATED = "facts_updated", _("Gegevens bijgewerkt")
+    PARTY_REMOVED = "party_removed", _("Partij verwijderd")
 
 
 class DeadlineKind(models.TextChoices):

@@ -52,6 +52,10 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 User = get_user_model()
 
 MINISTRY = ("ministerie-vro", "Ministerie van Volkshuisvesting en Ruimtelijke Ordening")
+# Every demo user's e-mail address is in this reserved domain (`manage.py demo_logins`
+# lists them by it).
+DEMO_EMAIL_DOMAIN = "demo.doorbraak.invalid"
+
 UMBRELLAS = [
     ("vng", "Vereniging van Nederlandse Gemeenten (VNG)"),
     ("ipo", "Interprovinciaal Overleg (IPO)"),
@@ -314,8 +318,11 @@ class DemoLoader:
             )
             self._user("kijker", "Programmalezer", role=Role.VIEWER)
             for slug, name in UMBRELLAS:
-                organisation = self._organisation(slug, name, OrganisationKind.UMBRELLA)
-                self._signatory(organisation, role=Role.VIEWER)
+                organisation = self._organisation(
+                    slug, name, OrganisationKind.UMBRELLA, title="Programmalezer"
+                )
+                # Umbrella organisations read the programme: viewers, not signatories.
+                self._signatory(organisation, role=Role.VIEWER, title="Programmalezer")
         for row in read_rows():
             with transaction.atomic():
                 self._location(row)
@@ -340,7 +347,7 @@ class DemoLoader:
 
     def _user(self, username: str, full_name: str, *, role: Role | None = None):
         # A reserved domain (RFC 2606): the console shows the mail, no server delivers it.
-        email = f"{username}@demo.doorbraak.invalid"
+        email = f"{username}@{DEMO_EMAIL_DOMAIN}"
         user, created = User.objects.get_or_create(
             username=username, defaults={"first_name": full_name, "email": email}
         )
@@ -359,18 +366,30 @@ class DemoLoader:
             role_grant(user=user, role=role)
         return user
 
-    def _organisation(self, slug: str, name: str, kind: str, *, demo: bool = False):
+    def _organisation(
+        self,
+        slug: str,
+        name: str,
+        kind: str,
+        *,
+        demo: bool = False,
+        title: str = "Ondertekenaar",
+    ):
         organisation = organisation_get_or_create(
             slug=slug, name=name, kind=kind, is_demo=demo
         )
         if not organisation.memberships.exists():
-            self._signatory(organisation)
+            self._signatory(organisation, title=title)
         return organisation
 
-    def _signatory(self, organisation: Organisation, *, role: Role | None = None):
-        user = self._user(
-            organisation.slug, f"Ondertekenaar {organisation.name}", role=role
-        )
+    def _signatory(
+        self,
+        organisation: Organisation,
+        *,
+        role: Role | None = None,
+        title: str = "Ondertekenaar",
+    ):
+        user = self._user(organisation.slug, f"{title} {organisation.name}", role=role)
         membership_set(
             user=user, organisation=organisation, role=MembershipRole.SIGNATORY
         )

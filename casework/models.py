@@ -443,7 +443,7 @@ class Bottleneck(models.Model):
         choices=BottleneckStatus.choices,
         default=BottleneckStatus.OPEN,
     )
-    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    deadline = models.DateField(_("uiterste datum"), null=True, blank=True)
     created_at = models.DateTimeField(_("geregistreerd op"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,7 +11,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.db.models import Case, F, IntegerField, Value, When
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -25,6 +26,7 @@ from . import access, diagram, selectors, services, timeline
 from .access import is_programme_staff, reads_portfolio
 from .audience import audience_of
 from .constants import (
+    TRANSITION_PERMISSION,
     BottleneckCategory,
     Instrument,
     LocationPerm,
@@ -39,6 +41,8 @@ from .dashboard import (
 )
 from .limits import SHORT_TEXT_MAX, TEXT_MAX
 from .models import Location, Programme
+from .pages import locations as location_pages
+from .pages.steps import IRREVERSIBLE, location_steps
 from .panels import location_panels
 from .validation import (
     DATE_INPUT_ATTRS,
@@ -49,6 +53,7 @@ from .validation import (
 
 class LocationFilterForm(forms.Form):
     q = forms.CharField(label=_("Zoeken"), required=False, max_length=SHORT_TEXT_MAX)
+    sort = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
     stage = forms.ChoiceField(
         label=_("Fase"), required=False, choices=[("", _("Alle fasen")), *Stage.choices]
     )
@@ -95,6 +100,9 @@ class TransitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    # The second look at a step that cannot be undone (IRREVERSIBLE).
+    confirm = forms.BooleanField(required=False)
+
     DESIGNATION_FIELDS = ("instrument", "legal_basis", "national_interest")
 
     def extra(self) -> dict[str, str]:
@@ -116,7 +124,7 @@ class BottleneckForm(forms.Form):
         label=_("Eigenaar"), coerce=int, required=False, empty_value=None
     )
     deadline = forms.DateField(
-        label=_("Deadline"),
+        label=_("Uiterste datum"),
         required=False,
         validators=[validate_date_in_window],
         widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
@@ -140,10 +148,66 @@ def _domain_error_to_http(exc: Exception) -> None:
         raise PermissionDenied(exc.message) from exc
 
 
+# The sortable columns of the location list: the key in `?sort=` and its ordering.
+STAGE_ORDER = Case(
+    *(When(stage=stage, then=Value(index)) for index, stage in enumerate(Stage)),
+    output_field=IntegerField(),
+)
+# key: (first ordering ascending, first ordering descending, then).
+SORTS = {
+    "name": ("name", "-name", ("id",)),
+    "municipality": ("municipality", "-municipality", ("name", "id")),
+    "province": ("province", "-province", ("name", "id")),
+    "stage": (STAGE_ORDER.asc(), STAGE_ORDER.desc(), ("name", "id")),
+    "planned_homes": (
+        F("planned_homes").asc(nulls_last=True),
+        F("planned_homes").desc(nulls_last=True),
+        ("name", "id"),
+    ),
+    "programme": ("programme__name", "-programme__name", ("name", "id")),
+}
+SORT_COLUMNS = [
+    ("name", _("Naam")),
+    ("municipality", _("Gemeente(n)")),
+    ("province", _("Provincie")),
+    ("stage", _("Fase")),
+    ("planned_homes", _("Geplande woningen")),
+    ("programme", _("Programma")),
+]
+# Where the list's last filters and order are kept, so that they stay when one comes
+# back to the list (from a location, or the menu).
+LIST_SESSION_KEY = "location_list_query"
+LIST_KEYS = ("q", "stage", "province", "programme", "sort")
+
+
+def _ordering(sort: str) -> tuple:
+    ascending, descending, then = SORTS.get(sort.lstrip("-"), SORTS["name"])
+    return (descending if sort.startswith("-") else ascending, *then)
+
+
 class LocationListView(LoginRequiredMixin, ListView):
     template_name = "casework/location_list.html"
     paginate_by = 50
     context_object_name = "locations"
+
+    def get(self, request, *args, **kwargs):
+        session = request.session
+        if "wissen" in request.GET:
+            session.pop(LIST_SESSION_KEY, None)
+            return HttpResponseRedirect(reverse("locations:index"))
+        wanted = {key: request.GET[key] for key in LIST_KEYS if request.GET.get(key)}
+        if not request.GET and session.get(LIST_SESSION_KEY):
+            # Back to the list: the filters and order of last time.
+            return HttpResponseRedirect(
+                reverse("locations:index") + "?" + session[LIST_SESSION_KEY]
+            )
+        saved = QueryDict(mutable=True)
+        saved.update(wanted)
+        if wanted and session.get(LIST_SESSION_KEY) != saved.urlencode():
+            session[LIST_SESSION_KEY] = saved.urlencode()
+        elif not wanted and LIST_SESSION_KEY in session:
+            session.pop(LIST_SESSION_KEY)
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         self.filter_form = LocationFilterForm(self.request.GET or None)
@@ -152,13 +216,16 @@ class LocationListView(LoginRequiredMixin, ListView):
             # A wrong value in one filter must not drop the others: keep the valid ones.
             self.filter_form.is_valid()
             filters = self.filter_form.cleaned_data
+        self.sort = self.request.GET.get("sort", "name")
+        if self.sort.lstrip("-") not in SORTS:
+            self.sort = "name"
         return selectors.location_list(
             self.request.user,
             stage=filters.get("stage"),
             province=filters.get("province"),
             programme=filters.get("programme"),
             search=filters.get("q"),
-        )
+        ).order_by(*_ordering(self.sort))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -166,6 +233,26 @@ class LocationListView(LoginRequiredMixin, ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["filter_query"] = query.urlencode()
+        query.pop("sort", None)
+        base = query.urlencode()
+        columns = []
+        for key, label in SORT_COLUMNS:
+            current = self.sort.lstrip("-") == key
+            descending = current and self.sort.startswith("-")
+            target = f"-{key}" if current and not descending else key
+            columns.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "url": "?" + (f"{base}&" if base else "") + f"sort={target}",
+                    "aria_sort": ("descending" if descending else "ascending")
+                    if current
+                    else "",
+                }
+            )
+        context["columns"] = columns
+        context["sort"] = self.sort
+        context["may_propose"] = location_pages.may_propose(self.request.user)
         return context
 
 
@@ -179,7 +266,7 @@ class LocationDetailView(LoginRequiredMixin, DetailView):
                 self.request.user,
                 self.kwargs["pk"],
                 queryset=Location.objects.select_related("programme").prefetch_related(
-                    selectors.parties_with_signatories()
+                    location_pages.parties_with_removal_blockers()
                 ),
             )
         except NotVisible as exc:
@@ -195,6 +282,21 @@ class LocationDetailView(LoginRequiredMixin, DetailView):
             (name, TransitionName(name).label)
             for name in selectors.available_transitions(user, location)
         ]
+        context["steps"] = steps = location_steps(user, location)
+        others: dict[str, list[str]] = {}
+        for step in steps:
+            if step.who and not step.blocker:
+                others.setdefault(step.who, []).append(step.label)
+        context["others_steps"] = list(others.items())
+        context["irreversible"] = IRREVERSIBLE
+        context["may_steer"] = location_pages.may_steer(user, location)
+        context["may_change_parties"] = location_pages.may_change_parties(
+            user, location
+        )
+        if context["may_change_parties"]:
+            for party in location.parties.all():
+                party.removal_blocker = location_pages.removal_blocker(party)
+        context["versions"] = location_pages.location_agreement_versions(location)
         context["bottlenecks"] = selectors.location_agenda(location)
         # The state machine with the path taken, and everything that happened.
         path = diagram.stage_path(location.stage, timeline.stage_steps(location))
@@ -230,6 +332,27 @@ class LocationTransitionView(LoginRequiredMixin, View):
         form = TransitionForm(request.POST)
         try:
             location = access.access_location(request.user, pk)
+            if (
+                form.is_valid()
+                and form.cleaned_data["transition"] in IRREVERSIBLE
+                and not form.cleaned_data["confirm"]
+            ):
+                name = form.cleaned_data["transition"]
+                if not has_object_perm(
+                    request.user, TRANSITION_PERMISSION[name], location
+                ):
+                    raise NotPermitted(
+                        str(_("U heeft geen recht om dit te doen bij deze locatie."))
+                    )
+                raise InvalidInput(
+                    str(
+                        _(
+                            "‘%(label)s’ kan niet ongedaan worden gemaakt: vink aan dat "
+                            "u dat begrijpt, en kies dan opnieuw ‘%(label)s’."
+                        )
+                    )
+                    % {"label": TransitionName(name).label}
+                )
             if not form.is_valid():
                 raise InvalidInput(
                     str(_("Geef een reden op."))
@@ -329,6 +452,30 @@ class LocationsApplication(Application):
     )
     bottleneck_path = path(
         "<int:pk>/knelpunten/", BottleneckCreateView.as_view(), name="bottleneck_create"
+    )
+    create_path = path(
+        "nieuw/", location_pages.LocationCreateView.as_view(), name="create"
+    )
+    criteria_path = path(
+        "<int:pk>/selectiecriteria/",
+        location_pages.CriteriaView.as_view(),
+        name="criteria",
+    )
+    facts_path = path(
+        "<int:pk>/gegevens/", location_pages.FactsView.as_view(), name="facts"
+    )
+    party_add_path = path(
+        "<int:pk>/partijen/", location_pages.PartyAddPage.as_view(), name="party_add"
+    )
+    party_remove_path = path(
+        "<int:pk>/partijen/verwijderen/",
+        location_pages.PartyRemoveView.as_view(),
+        name="party_remove",
+    )
+    version_path = path(
+        "<int:pk>/overeenkomsten/<int:version_pk>/",
+        location_pages.VersionDetailView.as_view(),
+        name="version",
     )
 
 

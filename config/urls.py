@@ -1,23 +1,34 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
 from accounts import urls as accounts_urls
 from casework import api as casework_api
+from casework.pages.about import AboutApplication
 from casework.views import DashboardApplication, LocationsApplication
 from config.api import SchemaView, SwaggerUIView, api_not_found
 from documents import api as documents_api
 from documents import views as documents_views
 from permissions import views as permissions_views
 from workflows import api as workflows_api
+from workflows.agreement_pages import AgreementsApplication
 from workflows.calendar_feed import calendar_feed
+from workflows.my_work import MyWorkApplication, home
+from workflows.search import SearchApplication
 from workflows.viewsets import workflow_app
 
 site = Site(
     title="Doorbraak",
-    viewsets=[DashboardApplication(), LocationsApplication(), workflow_app()],
+    viewsets=[
+        DashboardApplication(),
+        LocationsApplication(),
+        workflow_app(),
+        AgreementsApplication(),
+        MyWorkApplication(),
+        SearchApplication(),
+        AboutApplication(),
+    ],
     # The application menu lists the same links; one menu is enough.
     menu_template_name=None,
     primary_color="#01689b",
@@ -136,7 +147,8 @@ urlpatterns = [
     ),
     # The deadlines feed: a private token instead of a session (calendar apps).
     path("agenda/<str:token>.ics", calendar_feed, name="calendar-feed"),
-    path("", RedirectView.as_view(pattern_name="dashboard:index"), name="home"),
+    # A party lands on its work, the programme-wide roles on the dashboard.
+    path("", home, name="home"),
     path("", site.urls),
 ]
 

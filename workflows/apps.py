@@ -12,6 +12,7 @@ class WorkflowsConfig(AppConfig):
         from casework.signals import location_transitioned
         from documents.dossier_sections import register_dossier_section
 
+        from .agreement_pages import DRAFTS_PANEL
         from .location_work import DOSSIER_SECTION, ESCALATION_PANEL, PANEL
         from .procedures import DISPATCH_UID, follow_transition
 
@@ -19,6 +20,7 @@ class WorkflowsConfig(AppConfig):
         # and in the location dossier (documents does not either).
         register_location_panel(PANEL)
         register_location_panel(ESCALATION_PANEL)
+        register_location_panel(DRAFTS_PANEL)
         register_dossier_section(DOSSIER_SECTION)
         # The escalation flows follow the location's stage (workflows.procedures).
         location_transitioned.connect(follow_transition, dispatch_uid=DISPATCH_UID)

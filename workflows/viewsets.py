@@ -22,7 +22,7 @@ from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
 from viewflow.workflow.flow.views import DashboardProcessListView
 from viewflow.workflow.flow.viewset import NestedFlowsApp
 
-from . import inbox, location_work, selectors
+from . import agreement_pages, inbox, location_work, selectors
 from .calendar_feed import CalendarLinkView
 from .escalation import DesignationFlow, EscalationFlow
 from .flows import ApprovalRoundFlow, BottleneckActionFlow
@@ -122,7 +122,7 @@ class DoorbraakWorkflowApp(WorkflowAppViewset):
     )
     agreement_create_path = path(
         "locaties/<int:location_pk>/overeenkomst/",
-        location_work.AgreementCreateView.as_view(),
+        agreement_pages.AgreementFormView.as_view(),
         name="agreement_create",
     )
     action_start_path = path(

@@ -13,6 +13,8 @@ write `from casework import services` and `services.location_transition(...)`:
 - `agenda`: the breakthrough agenda (bottlenecks and their actions);
 - `agreements`: drafts, approval rounds, decisions, conclusion;
 - `escalation`: the consultation, the designation procedure and their documents' hashes;
+- `location_steps`: the interface's steps on a location (propose, facts, joining and
+  removing parties);
 - `deadlines`: reminders and overdue marks as casework facts.
 """
 
@@ -37,6 +39,14 @@ from .escalation import (
     escalation_record_dossier,
     procedure_ended_record,
 )
+from .location_steps import (
+    location_propose,
+    location_update_facts,
+    party_join,
+    party_remove,
+    party_removal_blocker,
+    removal_blocker_message,
+)
 from .locations import (
     location_create,
     location_record_criteria,
@@ -45,6 +55,12 @@ from .locations import (
 )
 
 __all__ = [
+    "location_propose",
+    "location_update_facts",
+    "party_join",
+    "party_remove",
+    "party_removal_blocker",
+    "removal_blocker_message",
     "action_assign",
     "action_report",
     "action_review",

@@ -93,7 +93,7 @@ def bottleneck_create(
         limit=TEXT_MAX,
     )
     if deadline is not None:
-        deadline = require_date_in_window(deadline, field=_("Deadline"))
+        deadline = require_date_in_window(deadline, field=_("Uiterste datum"))
     if owner is not None and owner.location_id != location.pk:
         raise InvalidInput(_("De eigenaar is geen partij bij deze locatie."))
     if not manages and not (

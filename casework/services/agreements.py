@@ -181,7 +181,7 @@ def _commitment_dependencies(commitments: list[dict[str, Any]]) -> list[set[int]
             ):
                 raise InvalidInput(
                     _(
-                        "Afspraak %(number)s hangt af van ‘%(value)s’: zo'n afspraak is er "
+                        "Afspraak %(number)s wacht op ‘%(value)s’: zo'n afspraak is er "
                         "niet (de eerste afspraak heeft index 0)."
                     )
                     % {"number": number, "value": index}

@@ -27,6 +27,7 @@ class BusyWorld:
     world: object
     location: object
     approval_url: str
+    version_pk: int = 0
 
 
 @pytest.fixture
@@ -51,7 +52,12 @@ def busy_world(world) -> BusyWorld:
         due_on=datetime.date(2026, 1, 9),
     )
     assert detect_impasses().opened >= 1
-    return BusyWorld(world=world, location=location, approval_url=execute_url(task))
+    return BusyWorld(
+        world=world,
+        location=location,
+        approval_url=execute_url(task),
+        version_pk=process.version.pk,
+    )
 
 
 # name, who looks, where
@@ -72,6 +78,39 @@ PAGES = [
         lambda busy: reverse("workflow:agreement_create", args=[busy.location.pk]),
     ),
     ("impasselijst", "ministry", lambda busy: reverse("locations:impasses")),
+    # Issue 19: the new pages and the steps that were API-only.
+    ("mijn werk", "a_signatory", lambda busy: reverse("mywork:index")),
+    ("zoeken", "a_signatory", lambda busy: reverse("search:index") + "?q=locatie"),
+    (
+        "locatiepagina (ministerie)",
+        "ministry",
+        lambda busy: reverse("locations:detail", args=[busy.world.foreign.pk]),
+    ),
+    (
+        "selectiecriteria",
+        "case_manager",
+        lambda busy: reverse("locations:criteria", args=[busy.world.foreign.pk]),
+    ),
+    (
+        "gegevens",
+        "case_manager",
+        lambda busy: reverse("locations:facts", args=[busy.world.foreign.pk]),
+    ),
+    (
+        "partij toevoegen",
+        "case_manager",
+        lambda busy: reverse("locations:party_add", args=[busy.world.foreign.pk]),
+    ),
+    ("locatie voordragen", "case_manager", lambda busy: reverse("locations:create")),
+    (
+        "overeenkomst (versie)",
+        "a_signatory",
+        lambda busy: reverse(
+            "locations:version", args=[busy.location.pk, busy.version_pk]
+        ),
+    ),
+    ("toegankelijkheid", None, lambda busy: reverse("about:accessibility")),
+    ("begrippenlijst", None, lambda busy: reverse("about:glossary")),
 ]
 
 

@@ -70,7 +70,9 @@ def test_case_manager_and_signatories_reach_a_heads_of_agreement(
         expect(commitment.get_by_label("Partij")).to_have_value(
             str(world.org_a.pk if index == 0 else world.org_b.pk)
         )
-        commitment.get_by_label("Afspraak").fill(f"{party} levert haar bijdrage.")
+        commitment.get_by_label("Afspraak", exact=True).fill(
+            f"{party} levert haar bijdrage."
+        )
         commitment.get_by_label("Uiterste datum").fill("2027-06-01")
     page.get_by_role("button", name="Ter goedkeuring aanbieden").click()
     expect(page.get_by_role("status").first).to_contain_text(

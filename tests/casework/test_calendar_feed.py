@@ -477,5 +477,7 @@ def test_the_page_costs_the_same_queries_for_few_and_many_items(
         response = client.get(url)
 
     content = response.content.decode()
-    rows = content.split('<table class="dk-table" aria-labelledby="in-de-agenda">')[1]
+    rows = content.split(
+        '<table class="dk-table dk-table--stack" aria-labelledby="in-de-agenda">'
+    )[1]
     assert rows.count('<th scope="row">') == 1 + 2 * (1 + extra)

@@ -362,7 +362,7 @@ def test_the_services_refuse_dates_outside_the_window(world, day):
     before = stored(location)
     cases = [
         (
-            "Deadline",
+            "Uiterste datum",
             lambda: services.bottleneck_create(
                 location=location,
                 actor=world.case_manager,
@@ -569,8 +569,14 @@ def test_the_transition_form_names_the_field_and_the_limit(client, world):
     ("data", "words"),
     [
         ({"description": "x" * (TEXT_MAX + 1)}, ["Omschrijving", str(TEXT_MAX)]),
-        ({"description": "Stikstof.", "deadline": "9999-12-31"}, ["Deadline", WINDOW]),
-        ({"description": "Stikstof.", "deadline": "0001-01-01"}, ["Deadline", WINDOW]),
+        (
+            {"description": "Stikstof.", "deadline": "9999-12-31"},
+            ["Uiterste datum", WINDOW],
+        ),
+        (
+            {"description": "Stikstof.", "deadline": "0001-01-01"},
+            ["Uiterste datum", WINDOW],
+        ),
     ],
     ids=["long", "9999", "0001"],
 )

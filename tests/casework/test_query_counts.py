@@ -82,10 +82,13 @@ QUERIES = {
     "ui_detail": [
         *SESSION_AND_PERMISSIONS,
         "casework_location JOIN casework_programme: the location, if visible",
-        "casework_party JOIN permissions_organisation: its parties (prefetch)",
+        "casework_party JOIN permissions_organisation: its parties, with whether "
+        "each owns commitments, bottlenecks or actions (prefetch; EXISTS subqueries)",
         "permissions_membership JOIN auth_user: the parties' signatories (prefetch)",
         "guardian_userobjectpermission: the user's own object permissions on it",
         "guardian_groupobjectpermission: its groups' object permissions on it",
+        "casework_agreementversion JOIN casework_agreement: every version of its "
+        "agreements, drafts included (the 'Overeenkomsten' section, issue 19)",
         *WORK_PANEL,
         *COMMITMENTS_PANEL,
         *DOCUMENTS_PANEL,

@@ -24,6 +24,7 @@ from django.db import connection
 from django.test import Client
 
 from casework.constants import PartyRole, Stage
+from casework.services import agreement_draft
 
 from ..escalation.helpers import fire
 from ..factories import LocationFactory, PartyFactory
@@ -123,6 +124,29 @@ def test_the_main_pages_are_valid_html(
         ministry=world.ministry,
     )
 
+    proposed = LocationFactory(programme=world.programme, name="Vierde Locatie")
+    PartyFactory(location=proposed, organisation=world.org_b, role=PartyRole.DEVELOPER)
+    draft = agreement_draft(
+        location=negotiating,
+        actor=world.case_manager,
+        kind="heads_of_agreement",
+        title="Concept Derde Locatie",
+        text="Een concept.",
+        commitments=[
+            {
+                "party": world.org_a.pk,
+                "description": "Eerst dit.",
+                "due_date": "2027-01-01",
+            },
+            {
+                "party": world.org_a.pk,
+                "description": "Dan dat.",
+                "due_date": "2027-06-01",
+                "depends_on": [0],
+            },
+        ],
+    )
+
     anonymous = Client()
     ministry, signatory, case_manager = Client(), Client(), Client()
     ministry.force_login(world.ministry)
@@ -142,6 +166,31 @@ def test_the_main_pages_are_valid_html(
             case_manager, f"/workflow/locaties/{negotiating.pk}/overeenkomst/"
         ),
         "notifications": page(signatory, "/workflow/meldingen/"),
+        # Issue 19: the pages of the steps that were API-only, and the new pages.
+        "location page (case manager)": page(case_manager, f"/locations/{own.pk}/"),
+        "location page (proposed)": page(ministry, f"/locations/{proposed.pk}/"),
+        "criteria form": page(
+            case_manager, f"/locations/{proposed.pk}/selectiecriteria/"
+        ),
+        "facts form": page(case_manager, f"/locations/{proposed.pk}/gegevens/"),
+        "party form": page(case_manager, f"/locations/{proposed.pk}/partijen/"),
+        "location create": page(case_manager, "/locations/nieuw/"),
+        "agreement version": page(
+            signatory, f"/locations/{own.pk}/overeenkomsten/{round_.version.pk}/"
+        ),
+        "agreement draft": page(
+            case_manager, f"/locations/{negotiating.pk}/overeenkomsten/{draft.pk}/"
+        ),
+        "agreement form (draft, dependencies)": page(
+            case_manager, f"/workflow/locaties/{negotiating.pk}/overeenkomst/"
+        ),
+        "my work": page(signatory, "/mywork/"),
+        "search": page(signatory, "/search/?q=locatie"),
+        "sorted location list": page(ministry, "/locations/?sort=-stage"),
+        "accessibility statement": page(anonymous, "/about/toegankelijkheid/"),
+        "privacy": page(anonymous, "/about/privacy/"),
+        "contact": page(anonymous, "/about/contact/"),
+        "glossary": page(anonymous, "/about/begrippen/"),
     }
     not_found = ministry.get("/bestaat-niet/")
     assert not_found.status_code == 404

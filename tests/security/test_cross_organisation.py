@@ -316,7 +316,7 @@ def _route(name: str) -> str:
 
 # --- The pages: every URL with an object id under /workflow/, /locations/, /documenten/
 
-PAGE_PREFIXES = ("workflow/", "locations/", "documenten/")
+PAGE_PREFIXES = ("workflow/", "locations/", "documenten/", "agreements/")
 
 
 def object_pages() -> list[tuple[str, str, list[str]]]:
@@ -357,6 +357,8 @@ def fill(route: str, namespaces: list[str], victim: Victim) -> str:
             url = url.replace("<int:task_pk>", str(task.pk))
     if "<int:location_pk>" in url:
         url = url.replace("<int:location_pk>", str(victim.location.pk))
+    if "<int:version_pk>" in url:
+        url = url.replace("<int:version_pk>", str(victim.version.pk))
     if "<int:pk>" in url:
         if route.startswith("locations/") or route.startswith("documenten/locatie/"):
             pk = victim.location.pk

@@ -303,7 +303,7 @@ def test_the_api_has_one_not_found(world, objects):
 
 # Pages under these prefixes take the ids of our objects; /admin/ is Django's own
 # (staff only) and /accounts/ has only the password-reset link (a signed token).
-PAGE_PREFIXES = ("locations/", "documenten/", "workflow/", "agenda/")
+PAGE_PREFIXES = ("locations/", "documenten/", "workflow/", "agenda/", "agreements/")
 
 
 def page_routes() -> list[str]:
@@ -330,7 +330,7 @@ def _page_kind(route: str) -> str:
         return "token"
     if route.startswith(("locations/", "workflow/locaties/", "documenten/locatie/")):
         return "location"
-    if route.startswith("documenten/overeenkomst/"):
+    if route.startswith(("documenten/overeenkomst/", "agreements/")):
         return "version"
     if route.startswith("documenten/"):
         return "document"
@@ -343,9 +343,14 @@ def test_every_page_with_an_id_has_a_kind():
     for route in routes:
         _page_kind(route)
         for _converter, name in PARAMETER.findall(route):
-            assert name in ("pk", "location_pk", "process_pk", "task_pk", "token"), (
-                route
-            )
+            assert name in (
+                "pk",
+                "location_pk",
+                "process_pk",
+                "task_pk",
+                "token",
+                "version_pk",
+            ), route
 
 
 def _process_urls(objects: Objects, route: str, processes: list) -> list[str]:
@@ -385,8 +390,17 @@ def _page_urls(objects: Objects, who: str, route: str) -> list[str]:
         ]
     else:
         name = "location_pk" if "<int:location_pk>" in route else "pk"
+        if kind == "version" and "<int:version_pk>" in route:
+            name = "version_pk"
         ids = [*invisible.get(kind, []), objects.missing(MODEL[kind])]
         urls = [route.replace(f"<int:{name}>", str(pk)) for pk in ids]
+        # A location's version (its page): the version of an invisible location, or
+        # one nobody has, beside each location id.
+        versions = [*invisible.get("version", []), objects.missing(MODEL["version"])]
+        urls = [
+            url.replace("<int:version_pk>", str(versions[min(i, len(versions) - 1)]))
+            for i, url in enumerate(urls)
+        ]
     return ["/" + url for url in urls]
 
 

@@ -25,12 +25,12 @@ from django.views.generic import RedirectView
 from viewflow.urls import Application
 
 from casework import services as casework
+from casework.access import access_location, locations_visible_to
 from casework.constants import LocationPerm
 from casework.limits import COMMITMENTS_PER_AGREEMENT_MAX, TEXT_MAX
 from casework.models import AgreementKind, AgreementVersion, Location, VersionStatus
 from casework.pages.locations import location_agreement_versions
 from casework.panels import LocationPanel
-from casework.access import access_location, locations_visible_to
 from casework.validation import DATE_INPUT_ATTRS, validate_date_in_window
 from permissions.checks import has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible

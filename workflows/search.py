@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from viewflow.urls import Application
 
+from casework.access import locations_visible_to
 from casework.limits import SHORT_TEXT_MAX
 from casework.models import AgreementVersion
-from casework.access import locations_visible_to
 from documents.api import documents_visible_to
 from documents.models import Document
 

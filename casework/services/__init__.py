@@ -43,8 +43,8 @@ from .location_steps import (
     location_propose,
     location_update_facts,
     party_join,
-    party_remove,
     party_removal_blocker,
+    party_remove,
     removal_blocker_message,
 )
 from .locations import (
@@ -55,12 +55,6 @@ from .locations import (
 )
 
 __all__ = [
-    "location_propose",
-    "location_update_facts",
-    "party_join",
-    "party_remove",
-    "party_removal_blocker",
-    "removal_blocker_message",
     "action_assign",
     "action_report",
     "action_review",
@@ -82,9 +76,15 @@ __all__ = [
     "escalation_record_consultation",
     "escalation_record_dossier",
     "location_create",
+    "location_propose",
     "location_record_criteria",
     "location_transition",
+    "location_update_facts",
     "party_add",
+    "party_join",
+    "party_removal_blocker",
+    "party_remove",
     "procedure_ended_record",
+    "removal_blocker_message",
     "version_canonical_content",
 ]

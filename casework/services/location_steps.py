@@ -17,8 +17,6 @@ from permissions.checks import has_global_perm, has_object_perm, revoke_from_gro
 from permissions.errors import Conflict, InvalidInput, NotPermitted
 from permissions.models import Organisation
 
-from .audit import audit_record
-from .locations import location_create, party_add
 from ..constants import AuditAction, LocationPerm, PartyRole, Province, Stage
 from ..limits import SHORT_TEXT_MAX
 from ..models import (
@@ -33,6 +31,8 @@ from ..models import (
 )
 from ..roles import PARTY_PERMISSIONS
 from ..validation import require_text_within
+from .audit import audit_record
+from .locations import location_create, party_add
 
 # The facts of a location a case manager or the ministry may correct, with their
 # limits: (field, kind, limit). Numbers are whole, not negative; shares are percent.

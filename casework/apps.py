@@ -9,6 +9,13 @@ class CaseworkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from .breakthroughs import record_transition_breakthrough
         from .roles import ensure_roles_after_migrate
+        from .signals import location_transitioned
 
         post_migrate.connect(ensure_roles_after_migrate, sender=self)
+        # A transition that cuts a knot records its breakthrough (in its transaction).
+        location_transitioned.connect(
+            record_transition_breakthrough,
+            dispatch_uid="casework.breakthroughs.record_transition_breakthrough",
+        )

@@ -30,9 +30,6 @@ MAIN_PATH = [
     Stage.ADMINISTRATIVE_AGREEMENT,
 ]
 
-# Stages that count as a breakthrough in the year they are reached (design §2).
-BREAKTHROUGH_STAGES = [Stage.ADMINISTRATIVE_AGREEMENT, Stage.DESIGNATED]
-
 
 class TransitionName(models.TextChoices):
     """The transitions of the location state machine (stable names, design §2)."""
@@ -171,6 +168,10 @@ class AuditAction(models.TextChoices):
     PROCEDURE_ENDED = "procedure_ended", _("Lopende taken vervallen")
     # `manage.py reconcile` repaired what an interrupted process left undone.
     REPAIRED = "repaired", _("Hersteld na een onderbreking")
+    EVIDENCE_UPLOADED = "evidence_uploaded", _("Bewijsstuk toegevoegd")
+    EVIDENCE_CITED = "evidence_cited", _("Bewijsstuk aangehaald")
+    CONSTRUCTION_STARTED = "construction_started", _("Start bouw vastgelegd")
+    PROGRAMME_CHANGED = "programme_changed", _("Programma gewijzigd")
 
 
 class DeadlineKind(models.TextChoices):
@@ -204,3 +205,39 @@ class ImpasseRule(models.TextChoices):
     REJECTED_TWICE = "rejected_twice", _("Twee keer afgewezen")
     STAGE_TOO_LONG = "stage_too_long", _("Te lang in dezelfde fase")
     COMMITMENT_CYCLE = "commitment_cycle", _("Afspraken wachten op elkaar")
+
+
+class BreakthroughKind(models.TextChoices):
+    """What kind of knot a recorded breakthrough cut (design §2)."""
+
+    HEADS_OF_AGREEMENT = "heads_of_agreement", _("Hoofdlijnenakkoord gesloten")
+    ADMINISTRATIVE_AGREEMENT = (
+        "administrative_agreement",
+        _("Bestuurlijke overeenkomst gesloten"),
+    )
+    INTERVENTION_FINAL = "intervention_final", _("Besluit tot ingrijpen definitief")
+
+
+class BreakthroughRule(models.TextChoices):
+    """Which recorded breakthroughs a programme counts, once per location per year."""
+
+    DOORBRAAKAANPAK = (
+        "doorbraakaanpak",
+        _(
+            "Doorbraakaanpak: hoofdlijnenakkoord, bestuurlijke overeenkomst of "
+            "definitief besluit tot ingrijpen"
+        ),
+    )
+    AGREEMENT_OR_DESIGNATION = (
+        "agreement_or_designation",
+        _("Alleen bestuurlijke overeenkomst of definitief besluit tot ingrijpen"),
+    )
+
+
+# The kinds of breakthrough each rule counts.
+BREAKTHROUGH_RULE_KINDS = {
+    BreakthroughRule.DOORBRAAKAANPAK: frozenset(BreakthroughKind.values),
+    BreakthroughRule.AGREEMENT_OR_DESIGNATION: frozenset(
+        {BreakthroughKind.ADMINISTRATIVE_AGREEMENT, BreakthroughKind.INTERVENTION_FINAL}
+    ),
+}

@@ -51,6 +51,8 @@ from casework.models import (
 from casework.validation import require_text_within
 from documents import services as documents
 from documents import tasks as document_tasks
+from evidence.constants import EvidenceSubject
+from evidence.services import evidence_cite
 from permissions.checks import has_global_perm, has_object_perm
 from permissions.constants import OrganisationKind
 from permissions.errors import Conflict, InvalidInput
@@ -399,15 +401,30 @@ def _done(activation, **data) -> None:
 
 
 def record_consultation(
-    activation, *, user, held_on, participants: str, outcome: str, summary: str = ""
+    activation,
+    *,
+    user,
+    held_on,
+    participants: str,
+    outcome: str,
+    summary: str = "",
+    evidence=(),
 ) -> None:
-    casework.escalation_record_consultation(
-        location=_location(activation),
+    location = _location(activation)
+    escalation = casework.escalation_record_consultation(
+        location=location,
         actor=user,
         held_on=held_on,
         participants=participants,
         outcome=outcome,
         summary=summary,
+    )
+    evidence_cite(
+        files=evidence,
+        subject_kind=EvidenceSubject.CONSULTATION,
+        subject_id=escalation.pk,
+        location=location,
+        actor=user,
     )
     _done(activation, outcome=outcome)
 
@@ -520,6 +537,7 @@ def task_handlers() -> dict:
             participants=payload.get("participants", ""),
             outcome=payload.get("outcome", ""),
             summary=payload.get("summary", ""),
+            evidence=payload.get("evidence", []),
         )
 
     def resume(activation, user, payload):

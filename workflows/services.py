@@ -19,6 +19,8 @@ from viewflow.workflow.status import STATUS
 from casework import services as casework
 from casework.models import AgreementVersion, Bottleneck, BottleneckAction, Party
 from casework.selectors import require_location_visible
+from evidence.constants import EvidenceSubject
+from evidence.services import evidence_cite
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -99,9 +101,16 @@ def decide_approval(activation, *, user, decision: str, comment: str) -> None:
     activation.execute()
 
 
-def report_action(activation, *, user, outcome: str, report: str) -> None:
+def report_action(activation, *, user, outcome: str, report: str, evidence=()) -> None:
     action = activation.process.action
     casework.action_report(action=action, actor=user, outcome=outcome, report=report)
+    evidence_cite(
+        files=evidence,
+        subject_kind=EvidenceSubject.ACTION_REPORT,
+        subject_id=action.pk,
+        location=action.bottleneck.location,
+        actor=user,
+    )
     casework.deadline_resolve(reference=f"action:{action.pk}")
     activation.task.data["outcome"] = outcome
     activation.execute()
@@ -263,6 +272,7 @@ def _complete_perform(activation, user, payload):
         user=user,
         outcome=payload.get("outcome", ""),
         report=payload.get("report", ""),
+        evidence=payload.get("evidence", []),
     )
 
 

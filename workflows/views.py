@@ -32,6 +32,7 @@ from casework.models import (
     Location,
 )
 from casework.validation import DATE_INPUT_ATTRS, validate_date_in_window
+from evidence.forms import add_evidence_field
 from permissions.errors import DomainError
 
 from . import selectors, services
@@ -357,12 +358,21 @@ class ActionPerformTaskView(TaskView):
             context["overdue"] = False
         return context
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not self.is_review:
+            add_evidence_field(
+                form, user=self.request.user, location=self.action().bottleneck.location
+            )
+        return form
+
     def perform(self, form):
         services.report_action(
             self.request.activation,
             user=self.request.user,
             outcome=form.cleaned_data["outcome"],
             report=form.cleaned_data["report"],
+            evidence=form.cleaned_data.get("evidence", []),
         )
 
 
@@ -595,6 +605,17 @@ class ConsultationTaskView(EscalationTaskView):
     form_class = ConsultationForm
     step = "consult"
     success_message = _("Het bestuurlijk overleg is vastgelegd.")
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        add_evidence_field(
+            form,
+            user=self.request.user,
+            location=Location.objects.get(
+                pk=self.request.activation.process.data["location"]
+            ),
+        )
+        return form
 
     def perform(self, form):
         from .escalation import record_consultation

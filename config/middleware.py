@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from evidence.services import too_large_message
 from permissions.views import SESSION_LANGUAGE_KEY
 
 
@@ -145,9 +146,7 @@ class UploadBoundaryMiddleware:
         limit = int(getattr(settings, "EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
         if length > limit + MULTIPART_ALLOWANCE:
             with translation.override(_cookie_language(request)):
-                message = gettext("Het bestand is groter dan %(limit)s.") % {
-                    "limit": f"{limit / (1024 * 1024):.0f} MB"
-                }
+                message = too_large_message()
                 if request.path_info.startswith("/api/"):
                     return JsonResponse({"detail": message}, status=413)
                 return HttpResponse(

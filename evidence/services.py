@@ -49,14 +49,15 @@ def may_submit_evidence(user, location: Location) -> bool:
     )
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB"
+def size_text(size: int) -> str:
+    """A limit in words: "20 MB", "512 kB"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.0f} MB"
+    return f"{max(size, 1024) / 1024:.0f} kB"
 
 
 def too_large_message() -> str:
-    return _("Het bestand is groter dan %(limit)s.") % {
-        "limit": _megabytes(max_bytes())
-    }
+    return _("Het bestand is groter dan %(limit)s.") % {"limit": size_text(max_bytes())}
 
 
 def clean_original_name(name: Any) -> str:

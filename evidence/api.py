@@ -18,7 +18,7 @@ import base64
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -89,10 +89,16 @@ def _upload_from(request):
 
 
 class LocationEvidenceAPI(JSONAPIView):
-    # The one view of the API that takes another body than JSON.
-    parser_classes = [MultiPartParser]
+    def get_parsers(self):
+        # The one operation of the API that takes another body than JSON: the
+        # upload. Reading the list is JSON-only like everything else.
+        if self.request is not None and self.request.method == "POST":
+            return [MultiPartParser()]
+        return super().get_parsers()
 
     def get_unsupported_media_message(self) -> str:
+        if self.request.method != "POST":
+            return super().get_unsupported_media_message()
         return _("Stuur het bestand als multipart/form-data, in het veld ‘file’.")
 
     @extend_schema(responses={200: EvidenceSerializer(many=True), 404: ErrorSerializer})
@@ -108,8 +114,17 @@ class LocationEvidenceAPI(JSONAPIView):
         responses={
             201: EvidenceSerializer,
             **ERRORS,
-            413: ErrorSerializer,
-            415: ErrorSerializer,
+            413: OpenApiResponse(
+                ErrorSerializer,
+                description="Het bestand is groter dan `EVIDENCE_MAX_BYTES` "
+                "(standaard 20 MB).",
+            ),
+            415: OpenApiResponse(
+                ErrorSerializer,
+                description="Geen `multipart/form-data`, of de inhoud van het bestand "
+                "is geen PDF, PNG, JPEG, ODF- of OOXML-bestand, platte tekst of "
+                "e-mail (.eml), wat de naam ook zegt.",
+            ),
         },
     )
     def post(self, request, pk: int):

@@ -43,7 +43,7 @@ class ConstructionSerializer(serializers.Serializer):
     starts = ConstructionStartSerializer(many=True)
 
 
-class ConstructionStartRequestSerializer(serializers.Serializer):
+class ConstructionStartCreateSerializer(serializers.Serializer):
     started_on = serializers.DateField(
         validators=[validate_date_in_window],
         help_text="De dag waarop de bouw startte (niet later dan vandaag). "
@@ -76,13 +76,13 @@ class LocationConstructionAPI(JSONAPIView):
         return Response(construction_body(location))
 
     @extend_schema(
-        request=ConstructionStartRequestSerializer,
+        request=ConstructionStartCreateSerializer,
         responses={201: ConstructionSerializer, **ERRORS},
     )
     def post(self, request, pk: int):
         """Record a start of construction (after the administrative agreement)."""
         location = selectors.access_location(request.user, pk)
-        payload = ConstructionStartRequestSerializer(data=request.data)
+        payload = ConstructionStartCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         construction.construction_start_record(
             location=location, actor=request.user, **payload.validated_data

@@ -29,7 +29,7 @@ from config.api import BoundedChoiceField, JSONAPIView
 from permissions.errors import InvalidInput, NotPermitted
 
 from . import selectors, services
-from .constants import EvidenceSubject
+from .constants import ALLOWED_CONTENT_TYPES, EvidenceSubject
 from .models import EvidenceFile
 
 
@@ -200,7 +200,11 @@ def evidence_response(evidence: EvidenceFile) -> FileResponse:
 class EvidenceDownloadAPI(JSONAPIView):
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            # The type read from the file's bytes when it was uploaded.
+            **{
+                (200, content_type): OpenApiTypes.BINARY
+                for content_type in ALLOWED_CONTENT_TYPES
+            },
             404: ErrorSerializer,
         }
     )

@@ -5,10 +5,12 @@ attachments by whoever may see the location, and refused with a clear `{"detail"
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from casework.constants import AuditAction
 from casework.models import AuditEvent
@@ -236,7 +238,7 @@ def _open_action(world):
         actor=world.case_manager,
         assignee=world.party_a,
         description="Lever de stikstofberekening aan.",
-        due_on=__import__("datetime").date(2100, 1, 1),
+        due_on=datetime.date(2100, 1, 1),
     )
     return process.action
 
@@ -285,3 +287,50 @@ def test_citing_a_file_that_is_not_yours_undoes_the_report(world):
     assert action.status == "open"
     assert AuditEvent.objects.count() == before
     assert not EvidenceCitation.objects.exists()
+
+
+def test_a_consultation_cites_its_evidence_and_the_evidence_dossier_lists_it(world):
+    """The consultation through the API's task body cites the file the case manager
+    added; the evidence dossier of the escalation lists it with its hash."""
+    from casework.constants import Stage
+    from documents.builders import evidence_dossier_context
+    from workflows.escalation import EscalationFlow
+
+    from ..escalation.helpers import escalation_process, human_task
+    from ..scenarios import bring_to
+
+    location = bring_to(
+        world.own,
+        Stage.ESCALATED,
+        case_manager=world.case_manager,
+        ministry=world.ministry,
+    )
+    manager = token_client(world.case_manager)
+    minutes = upload(manager, location, files.eml(), "verslag-overleg.eml").json()
+    consult = human_task(escalation_process(location), EscalationFlow.instance.consult)
+    response = complete(
+        manager,
+        consult,
+        kind="consultation",
+        held_on=timezone.localdate().isoformat(),
+        participants="Minister, wethouder.",
+        outcome="deadlock_remains",
+        summary="Geen akkoord.",
+        evidence=[minutes["id"]],
+    )
+    assert response.status_code == 200, response.content
+    escalation = location.escalations.get()
+    citation = EvidenceCitation.objects.get()
+    assert (citation.subject_kind, citation.subject_id) == (
+        "consultation",
+        escalation.pk,
+    )
+    _context, data = evidence_dossier_context(escalation)
+    assert data["evidence"] == [
+        [
+            minutes["id"],
+            "verslag-overleg.eml",
+            minutes["sha256"],
+            [["consultation", escalation.pk]],
+        ]
+    ]

@@ -15,8 +15,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,97 +35,70 @@ from .models import (
     Instrument,
     Location,
     Programme,
-    VersionStatus,
 )
 
-# The transition that records each kind of breakthrough.
-RECORDED_BY = {
-    TransitionName.CONCLUDE_HEADS_OF_AGREEMENT: BreakthroughKind.HEADS_OF_AGREEMENT,
-    TransitionName.CONCLUDE_ADMINISTRATIVE_AGREEMENT: (
-        BreakthroughKind.ADMINISTRATIVE_AGREEMENT
-    ),
-    TransitionName.DESIGNATE: BreakthroughKind.INTERVENTION_FINAL,
-}
 AGREEMENT_OF = {
     BreakthroughKind.HEADS_OF_AGREEMENT: AgreementKind.HEADS_OF_AGREEMENT,
     BreakthroughKind.ADMINISTRATIVE_AGREEMENT: AgreementKind.ADMINISTRATIVE_AGREEMENT,
 }
+BREAKTHROUGH_OF = {agreement: kind for kind, agreement in AGREEMENT_OF.items()}
 
 
-def _agenda(location: Location) -> list[list[Any]]:
-    """The bottlenecks on the location's agenda when the knot was cut: what the
-    breakthrough broke (id, category, the description's first 200 characters)."""
-    return [
-        [pk, category, description[:200]]
-        for pk, category, description in Bottleneck.objects.filter(location=location)
-        .order_by("created_at", "pk")
-        .values_list("pk", "category", "description")
-    ]
-
-
-@transaction.atomic
 def breakthrough_record(
     *,
-    location: Location,
+    location_id: int,
     kind: str,
     source: str,
     data: dict[str, Any],
     occurred_on: datetime.date | None = None,
-) -> Breakthrough:
-    """Record a breakthrough of `location` (once per `kind` and `source`: recording
-    the same fact again returns the row recorded before)."""
+) -> None:
+    """Record a breakthrough of a location, in the caller's transaction: one INSERT
+    and no read (it sits on the busiest write of the application, the last approval
+    of a round). The same fact (`kind` and `source`) recorded again changes nothing."""
     if kind not in BreakthroughKind.values:
         raise ValueError(f"unknown kind of breakthrough: {kind}")
-    breakthrough, _created = Breakthrough.objects.get_or_create(
-        location=location,
-        kind=kind,
-        source=source,
-        defaults={
-            "occurred_on": occurred_on or timezone.localdate(),
-            "data": {**data, "bottlenecks": _agenda(location)},
+    Breakthrough.objects.bulk_create(
+        [
+            Breakthrough(
+                location_id=location_id,
+                kind=kind,
+                source=source,
+                occurred_on=occurred_on or timezone.localdate(),
+                data=data,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def breakthrough_of_agreement(*, version: AgreementVersion) -> None:
+    """The conclusion of `version` (every party approved it) is a breakthrough:
+    called by the conclusion, in its transaction, with the version it froze."""
+    agreement = version.agreement
+    breakthrough_record(
+        location_id=agreement.location_id,
+        kind=BREAKTHROUGH_OF[agreement.kind],
+        source=f"version:{version.pk}",
+        data={
+            "agreement": agreement.pk,
+            "version": version.number,
+            "title": agreement.title,
+            "sha256": version.sha256,
         },
     )
-    return breakthrough
 
 
 def record_transition_breakthrough(
     sender, *, location: Location, transition: str, data: dict, **kwargs
 ) -> None:
-    """`location_transitioned` receiver: the transitions that cut a knot record their
-    breakthrough in their own transaction."""
-    kind = RECORDED_BY.get(transition)
-    if kind is None:
-        return
-    if kind in AGREEMENT_OF:
-        # The version whose last approval concluded it (frozen right after the
-        # transition, in the same transaction).
-        version = (
-            AgreementVersion.objects.filter(
-                agreement__location=location,
-                agreement__kind=AGREEMENT_OF[kind],
-                status__in=[VersionStatus.IN_APPROVAL, VersionStatus.CONCLUDED],
-            )
-            .select_related("agreement")
-            .order_by("-number")
-            .first()
-        )
-        if version is None:  # pragma: no cover - the guard asked for it
-            return
-        breakthrough_record(
-            location=location,
-            kind=kind,
-            source=f"version:{version.pk}",
-            data={
-                "agreement": version.agreement_id,
-                "version": version.number,
-                "title": version.agreement.title,
-                "parties": location.parties.count(),
-            },
-        )
+    """`location_transitioned` receiver: the final decision to intervene
+    (`designate`) records its breakthrough in the transition's transaction. (The
+    agreements record theirs where they are frozen: `breakthrough_of_agreement`.)"""
+    if transition != TransitionName.DESIGNATE:
         return
     breakthrough_record(
-        location=location,
-        kind=kind,
+        location_id=location.pk,
+        kind=BreakthroughKind.INTERVENTION_FINAL,
         source=f"designation:{data.get('designation')}",
         data={
             "designation": data.get("designation"),
@@ -198,13 +170,11 @@ def describe(breakthrough: Breakthrough) -> str:
         ) % {"kind": BreakthroughKind(breakthrough.kind).label}
     if breakthrough.kind in AGREEMENT_OF:
         return _(
-            "%(kind)s ‘%(title)s’, versie %(version)s: goedgekeurd door alle "
-            "%(parties)s partijen."
+            "%(kind)s ‘%(title)s’, versie %(version)s: door alle partijen goedgekeurd."
         ) % {
             "kind": AgreementKind(AGREEMENT_OF[breakthrough.kind]).label,
             "title": data.get("title", ""),
             "version": data.get("version", ""),
-            "parties": data.get("parties", ""),
         }
     instrument = data.get("instrument")
     return _("Aanwijzing genomen en bekendgemaakt (%(instrument)s).") % {
@@ -215,22 +185,27 @@ def describe(breakthrough: Breakthrough) -> str:
 
 
 def what_it_broke(breakthrough: Breakthrough) -> list[str]:
-    """The bottlenecks that were on the agenda, each as "category: description"."""
+    """The bottlenecks on the location's agenda on the day of the breakthrough (its
+    location's bottlenecks prefetched), each as "category: description"."""
     lines = []
-    for _pk, category, description in (breakthrough.data or {}).get("bottlenecks", []):
+    for bottleneck in breakthrough.location.bottlenecks.all():
+        if timezone.localdate(bottleneck.created_at) > breakthrough.occurred_on:
+            continue
         label = (
-            BottleneckCategory(category).label
-            if category in BottleneckCategory.values
-            else category
+            BottleneckCategory(bottleneck.category).label
+            if bottleneck.category in BottleneckCategory.values
+            else bottleneck.category
         )
-        lines.append(f"{label}: {description}")
+        lines.append(f"{label}: {bottleneck.description[:200]}")
     return lines
 
 
 def breakthrough_lines(
     locations: QuerySet[Location], programmes: list[Programme]
 ) -> list[BreakthroughLine]:
-    """Every counted breakthrough of `locations`, oldest first, in words (one query)."""
+    """Every counted breakthrough of `locations`, oldest first, in words (two
+    queries: the breakthroughs with their locations, and those locations'
+    bottlenecks)."""
     return [
         BreakthroughLine(
             location=breakthrough.location.name,
@@ -242,5 +217,11 @@ def breakthrough_lines(
         )
         for breakthrough in counted_breakthroughs(locations, programmes)
         .select_related("location")
+        .prefetch_related(
+            Prefetch(
+                "location__bottlenecks",
+                queryset=Bottleneck.objects.order_by("created_at", "pk"),
+            )
+        )
         .order_by("occurred_on", "location__name", "pk")
     ]

@@ -43,6 +43,11 @@ def has_bottleneck(location: Location) -> bool:
 def _approved_by_every_party(location: Location, kind: str) -> bool:
     from .selectors import version_approved_by_every_party
 
+    # Set by the conclusion itself, within the transaction in which it found every
+    # party's approval (casework.services._conclude): no need to ask again.
+    if getattr(location, "_every_party_approved", None) == kind:
+        return True
+
     return version_approved_by_every_party(location=location, kind=kind)
 
 

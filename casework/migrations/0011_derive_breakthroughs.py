@@ -3,8 +3,7 @@
 Every concluded agreement version (its `agreement_concluded` audit event) and every
 `designate` transition becomes the breakthrough it was, dated on the day it happened.
 A location in a breakthrough stage without such an event (loaded in bulk) gets one for
-its stage, dated on the day it reached that stage. The bottlenecks named are those on
-the location's agenda now (what the agenda was then is not known).
+its stage, dated on the day it reached that stage.
 """
 
 from django.db import migrations
@@ -17,34 +16,18 @@ STAGE_KIND = {
 }
 
 
-def _agenda(Bottleneck, location_id):
-    return [
-        [pk, category, description[:200]]
-        for pk, category, description in Bottleneck.objects.filter(
-            location_id=location_id
-        )
-        .order_by("created_at", "pk")
-        .values_list("pk", "category", "description")
-    ]
-
-
 def derive(apps, schema_editor):
     AuditEvent = apps.get_model("casework", "AuditEvent")
     AgreementVersion = apps.get_model("casework", "AgreementVersion")
-    Bottleneck = apps.get_model("casework", "Bottleneck")
     Breakthrough = apps.get_model("casework", "Breakthrough")
     Location = apps.get_model("casework", "Location")
-    Party = apps.get_model("casework", "Party")
 
     def record(location_id, kind, source, occurred_on, data):
         Breakthrough.objects.get_or_create(
             location_id=location_id,
             kind=kind,
             source=source,
-            defaults={
-                "occurred_on": occurred_on,
-                "data": {**data, "bottlenecks": _agenda(Bottleneck, location_id)},
-            },
+            defaults={"occurred_on": occurred_on, "data": data},
         )
 
     for event in AuditEvent.objects.filter(action="agreement_concluded").order_by(
@@ -69,7 +52,7 @@ def derive(apps, schema_editor):
                 "agreement": version.agreement_id,
                 "version": version.number,
                 "title": version.agreement.title,
-                "parties": Party.objects.filter(location_id=event.location_id).count(),
+                "sha256": version.sha256,
             },
         )
     for event in AuditEvent.objects.filter(

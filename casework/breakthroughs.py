@@ -1,10 +1,12 @@
 """Breakthroughs as recorded events (design §2).
 
 A breakthrough is a dated fact of a location: the knot that was cut. It is recorded
-when it happens, in the transaction of the transition that made it (a receiver of
-`location_transitioned`): a concluded heads of agreement or administrative agreement,
-or a decision to intervene that became final (`designate`: the designation decided and
-published). Which breakthroughs count is the rule of the location's programme
+when it happens, in the transaction that made it: a concluded heads of agreement or
+administrative agreement (by the conclusion that froze the version,
+`breakthrough_of_agreement`), or a decision to intervene that became final
+(`designate`: the designation decided and published; a receiver of
+`location_transitioned`). What it broke is read from the location's agenda on that
+day. Which breakthroughs count is the rule of the location's programme
 (`Programme.breakthrough_rule`), and a location counts once per year however many it
 had that year. The dashboard, the API and the progress report read these events.
 """

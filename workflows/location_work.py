@@ -31,7 +31,7 @@ from casework.validation import (
 )
 from documents.dossier_sections import DossierSection
 from evidence.constants import EvidenceSubject
-from evidence.forms import add_evidence_field
+from evidence.forms import add_evidence_field, evidence_error_message
 from evidence.services import evidence_cite
 from permissions.checks import has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
@@ -436,6 +436,7 @@ class DesignationViewCreateView(LoginRequiredMixin, View):
             if not form.is_valid():
                 raise InvalidInput(
                     limit_error_message(form)
+                    or evidence_error_message(form)
                     or str(_("Geef de indiener, de datum en een samenvatting."))
                 )
             data = dict(form.cleaned_data)

@@ -170,3 +170,52 @@ def test_the_action_report_page_cites_the_uploaded_evidence(world, client):
     html = page(client, world.own)
     assert "Bewijs bij de melding: berekening.pdf" in html
     assert f"berekening.pdf: SHA-256 {evidence.sha256}." in html
+
+
+def test_a_view_on_the_draft_designation_cites_its_evidence(world, client):
+    from django.utils import timezone
+
+    from casework.constants import Stage
+
+    from ..scenarios import bring_to
+
+    location = bring_to(
+        world.own,
+        Stage.DESIGNATION_PROCEDURE,
+        case_manager=world.case_manager,
+        ministry=world.ministry,
+    )
+    client.force_login(world.case_manager)
+    post_file(client, location, files.eml(), "zienswijze-bewoners.eml")
+    evidence = EvidenceFile.objects.get()
+    assert 'id="id_zienswijze_evidence"' in page(client, location)
+    response = client.post(
+        reverse("workflow:designation_view_create", args=[location.pk]),
+        {
+            "submitted_by": "Bewonersvereniging",
+            "submitted_on": timezone.localdate().isoformat(),
+            "summary": "Zorgen over de verkeersdruk.",
+            "evidence": [str(evidence.pk)],
+        },
+    )
+    assert response.status_code == 302
+    view = location.designations.get().views.get()
+    citation = EvidenceCitation.objects.get()
+    assert (citation.subject_kind, citation.subject_id) == ("designation_view", view.pk)
+    # Someone else's file: refused, the view not recorded.
+    post_file(client, location, files.text(), "x.txt")
+    other = EvidenceFile.objects.latest("pk")
+    client.force_login(world.ministry)
+    response = client.post(
+        reverse("workflow:designation_view_create", args=[location.pk]),
+        {
+            "submitted_by": "Ondernemersvereniging",
+            "submitted_on": timezone.localdate().isoformat(),
+            "summary": "Bezwaar.",
+            "evidence": [str(other.pk)],
+        },
+        follow=True,
+    )
+    assert "Bewijsstukken: " in response.content.decode()
+    assert location.designations.get().views.count() == 1
+    assert EvidenceCitation.objects.count() == 1

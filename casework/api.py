@@ -422,8 +422,10 @@ class DashboardSerializer(serializers.Serializer):
     )
     breakthroughs_by_year = serializers.DictField(
         child=serializers.IntegerField(),
-        help_text="Per jaar (sleutel: jaartal) het aantal locaties dat dat jaar de "
-        "bestuurlijke overeenkomst of de aanwijzing bereikte.",
+        help_text="Per jaar (sleutel: jaartal) het aantal locaties met een doorbraak "
+        "die de regel van hun programma telt (doorbraakaanpak: een gesloten "
+        "hoofdlijnenakkoord of bestuurlijke overeenkomst, of een definitief besluit "
+        "tot ingrijpen), één keer per locatie per jaar.",
     )
     breakthrough_targets = serializers.DictField(
         child=serializers.IntegerField(), help_text="Per jaar het doel."
@@ -458,6 +460,17 @@ class DashboardSerializer(serializers.Serializer):
     bottlenecks_by_category = BottlenecksByCategorySerializer()
     bottleneck_locations = serializers.IntegerField(
         help_text="Locaties met ten minste één onopgelost knelpunt."
+    )
+    homes_under_construction = serializers.IntegerField(
+        help_text="Woningen waarvan de bouw is gestart (de vastgelegde starts)."
+    )
+    locations_construction_started = serializers.IntegerField(
+        help_text="Locaties met ten minste één vastgelegde start van de bouw."
+    )
+    construction_start_year = serializers.IntegerField(
+        allow_null=True,
+        help_text="Het jaar waarin de bouw op elke locatie gestart moet zijn (het "
+        "vroegste van de programma's).",
     )
 
 

@@ -9,6 +9,16 @@ class CaseworkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from .breakthroughs import record_transition_breakthrough
+        from .construction_views import PANEL as CONSTRUCTION_PANEL
+        from .panels import register_location_panel
         from .roles import ensure_roles_after_migrate
+        from .signals import location_transitioned
 
         post_migrate.connect(ensure_roles_after_migrate, sender=self)
+        register_location_panel(CONSTRUCTION_PANEL)
+        # A transition that cuts a knot records its breakthrough (in its transaction).
+        location_transitioned.connect(
+            record_transition_breakthrough,
+            dispatch_uid="casework.breakthroughs.record_transition_breakthrough",
+        )

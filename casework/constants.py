@@ -31,9 +31,6 @@ MAIN_PATH = [
     Stage.ADMINISTRATIVE_AGREEMENT,
 ]
 
-# Stages that count as a breakthrough in the year they are reached (design §2).
-BREAKTHROUGH_STAGES = [Stage.ADMINISTRATIVE_AGREEMENT, Stage.DESIGNATED]
-
 
 class TransitionName(models.TextChoices):
     """The transitions of the location state machine (stable names, design §2)."""
@@ -181,6 +178,10 @@ class AuditAction(models.TextChoices):
     LOCATION_CREATED = "location_created", _("Locatie aangemaakt")
     FACTS_UPDATED = "facts_updated", _("Gegevens bijgewerkt")
     PARTY_REMOVED = "party_removed", _("Partij verwijderd")
+    EVIDENCE_UPLOADED = "evidence_uploaded", _("Bewijsstuk toegevoegd")
+    EVIDENCE_CITED = "evidence_cited", _("Bewijsstuk aangehaald")
+    CONSTRUCTION_STARTED = "construction_started", _("Start bouw vastgelegd")
+    PROGRAMME_CHANGED = "programme_changed", _("Programma gewijzigd")
 
 
 class DeadlineKind(models.TextChoices):
@@ -280,3 +281,37 @@ class Instrument(models.TextChoices):
     INSTRUCTION = "instruction", _("Instructie(besluit)")
     PROJECT_DECISION = "project_decision", _("Projectbesluit")
     PREPARATORY_DECISION = "preparatory_decision", _("Voorbereidingsbesluit")
+class BreakthroughKind(models.TextChoices):
+    """What kind of knot a recorded breakthrough cut (design §2)."""
+
+    HEADS_OF_AGREEMENT = "heads_of_agreement", _("Hoofdlijnenakkoord gesloten")
+    ADMINISTRATIVE_AGREEMENT = (
+        "administrative_agreement",
+        _("Bestuurlijke overeenkomst gesloten"),
+    )
+    INTERVENTION_FINAL = "intervention_final", _("Besluit tot ingrijpen definitief")
+
+
+class BreakthroughRule(models.TextChoices):
+    """Which recorded breakthroughs a programme counts, once per location per year."""
+
+    DOORBRAAKAANPAK = (
+        "doorbraakaanpak",
+        _(
+            "Doorbraakaanpak: hoofdlijnenakkoord, bestuurlijke overeenkomst of "
+            "definitief besluit tot ingrijpen"
+        ),
+    )
+    AGREEMENT_OR_DESIGNATION = (
+        "agreement_or_designation",
+        _("Alleen bestuurlijke overeenkomst of definitief besluit tot ingrijpen"),
+    )
+
+
+# The kinds of breakthrough each rule counts.
+BREAKTHROUGH_RULE_KINDS = {
+    BreakthroughRule.DOORBRAAKAANPAK: frozenset(BreakthroughKind.values),
+    BreakthroughRule.AGREEMENT_OR_DESIGNATION: frozenset(
+        {BreakthroughKind.ADMINISTRATIVE_AGREEMENT, BreakthroughKind.INTERVENTION_FINAL}
+    ),
+}

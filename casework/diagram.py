@@ -56,6 +56,7 @@ EDGES = [
     (Stage.BOTTLENECK_ANALYSIS, Stage.ESCALATED),
     (Stage.NEGOTIATION, Stage.ESCALATED),
     (Stage.HEADS_OF_AGREEMENT, Stage.ESCALATED),
+    (Stage.ADMINISTRATIVE_AGREEMENT, Stage.ESCALATED),
     (Stage.ESCALATED, Stage.NEGOTIATION),
     (Stage.ESCALATED, Stage.DESIGNATION_PROCEDURE),
     (Stage.DESIGNATION_PROCEDURE, Stage.NEGOTIATION),
@@ -231,7 +232,10 @@ def _route(source: str, target: str) -> list[tuple[float, float]]:
         if ty > sy:
             return [(scx + offset, sy + NODE_H), (tcx + offset, ty)]
         return [(scx + offset, sy), (tcx + offset, ty + NODE_H)]
-    # Diagonally down into the escalation branch.
+    # Diagonally down into the escalation branch (from the agreement, over the
+    # designation procedure, ending beside the arrow from the heads of agreement).
+    if source == Stage.ADMINISTRATIVE_AGREEMENT:
+        return [(sx + 24, sy + NODE_H), (tx + NODE_W - 6, ty)]
     if tx > sx:
         return [(scx + 30, sy + NODE_H), (tx + 20, ty)]
     return [(scx - 30, sy + NODE_H), (tx + NODE_W - 20, ty)]
@@ -298,8 +302,9 @@ def describe(path: StagePath) -> str:
             _(
                 "Het hoofdpad loopt van Voorgedragen via Geselecteerd, "
                 "Knelpuntenanalyse, Onderhandeling en Hoofdlijnenakkoord naar "
-                "Bestuurlijke overeenkomst. Vanuit Knelpuntenanalyse, Onderhandeling "
-                "en Hoofdlijnenakkoord kan de locatie escaleren; na Geëscaleerd volgen "
+                "Bestuurlijke overeenkomst. Vanuit Knelpuntenanalyse, Onderhandeling, "
+                "Hoofdlijnenakkoord en Bestuurlijke overeenkomst kan de locatie "
+                "escaleren; na Geëscaleerd volgen "
                 "Aanwijzingsprocedure en Aangewezen, of de onderhandeling wordt hervat. "
                 "Afvoeren kan vanuit elke fase behalve Aangewezen."
             ),

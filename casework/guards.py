@@ -43,6 +43,10 @@ def has_bottleneck(location: Location) -> bool:
 
 
 def _approved_by_every_party(location: Location, kind: str) -> bool:
+    # Set by the conclusion itself, within the transaction in which it found every
+    # party's approval (casework.services.agreements._conclude): no need to ask again.
+    if getattr(location, "_every_party_approved", None) == kind:
+        return True
     return location.version_approved_by_every_party(kind)
 
 

@@ -25,6 +25,8 @@ from .constants import (
     BottleneckStatus,
     CommitmentStatus,
     ConsultationOutcome,
+    BreakthroughKind,
+    BreakthroughRule,
     DeadlineEventKind,
     DeadlineKind,
     Decision,
@@ -91,6 +93,12 @@ class Programme(models.Model):
     approval_working_days = models.PositiveSmallIntegerField(
         _("termijn voor goedkeuring (werkdagen)"), default=10
     )
+    breakthrough_rule = models.CharField(
+        _("regel voor het tellen van doorbraken"),
+        max_length=32,
+        choices=BreakthroughRule.choices,
+        default=BreakthroughRule.DOORBRAAKAANPAK,
+    )
 
     class Meta:
         verbose_name = _("programma")
@@ -104,6 +112,10 @@ class Programme(models.Model):
             models.CheckConstraint(
                 condition=Q(approval_working_days__gt=0),
                 name="programme_approval_days_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(breakthrough_rule__in=BreakthroughRule.values),
+                name="programme_breakthrough_rule_valid",
             ),
         ]
 
@@ -275,7 +287,13 @@ class Location(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     @transition(
         field=stage,
-        source=[Stage.BOTTLENECK_ANALYSIS, Stage.NEGOTIATION, Stage.HEADS_OF_AGREEMENT],
+        source=[
+            Stage.BOTTLENECK_ANALYSIS,
+            Stage.NEGOTIATION,
+            Stage.HEADS_OF_AGREEMENT,
+            # After the agreement: lapsed or disputed commitments deadlock too.
+            Stage.ADMINISTRATIVE_AGREEMENT,
+        ],
         target=Stage.ESCALATED,
         permission=_may(TRANSITION_PERMISSION[TransitionName.ESCALATE]),
     )
@@ -986,13 +1004,87 @@ class AuditEvent(models.Model):
         return ", ".join(parts)
 
 
+class Breakthrough(models.Model):
+    """A breakthrough (doorbraak): a dated fact of a location, the knot that was cut
+    (a concluded agreement, a decision to intervene that became final). Recorded when
+    it happens, in the transaction of the change (`casework.breakthroughs`); which
+    ones count is the rule of the location's programme, once per location per year.
+    """
+
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="breakthroughs"
+    )
+    kind = models.CharField(_("soort"), max_length=32, choices=BreakthroughKind.choices)
+    occurred_on = models.DateField(_("datum"))
+    # What recorded it, e.g. "version:12" or "designation:3": recorded once.
+    source = models.CharField(_("bron"), max_length=64)
+    # What was broken, as facts (the agreement's title and version, or the
+    # instrument; the bottlenecks on the agenda): worded in the reader's language
+    # by `casework.breakthroughs.describe`.
+    data = models.JSONField(_("gegevens"), default=dict, blank=True)
+    recorded_at = models.DateTimeField(_("vastgelegd op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("doorbraak")
+        verbose_name_plural = _("doorbraken")
+        ordering = ["occurred_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "kind", "source"], name="breakthrough_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=BreakthroughKind.values),
+                name="breakthrough_kind_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["occurred_on", "location"], name="breakthrough_year_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on:%Y-%m-%d} {self.location}: {self.kind}"
+
+
+class ConstructionStart(models.Model):
+    """The start of construction on (part of) a location: on which day, how many
+    homes. A location may start in phases; each start is a row, never changed."""
+
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="construction_starts"
+    )
+    started_on = models.DateField(_("start bouw"))
+    homes_started = models.PositiveIntegerField(_("woningen in aanbouw"))
+    note = models.TextField(_("toelichting"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("vastgelegd op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("start bouw")
+        verbose_name_plural = _("starts bouw")
+        ordering = ["location", "started_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(homes_started__gt=0), name="construction_homes_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.homes_started} ({self.started_on:%Y-%m-%d})"
+
+
 __all__ = [
     "Agreement",
     "AgreementVersion",
     "Approval",
     "AuditEvent",
     "Bottleneck",
+    "Breakthrough",
     "Commitment",
+    "ConstructionStart",
     "Designation",
     "DesignationView",
     "Escalation",

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     Avg,
-    Case,
     Count,
     DateTimeField,
     DurationField,
@@ -23,13 +22,11 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
+from .breakthroughs import breakthroughs_by_year
 from .constants import (
-    BREAKTHROUGH_STAGES,
     ActionStatus,
     BottleneckCategory,
     BottleneckStatus,
@@ -40,10 +37,10 @@ from .constants import (
 from .models import (
     AgreementVersion,
     Approval,
-    AuditEvent,
     Bottleneck,
     BottleneckAction,
     Commitment,
+    ConstructionStart,
     ImpasseSignal,
     Location,
     Party,
@@ -118,6 +115,13 @@ class PortfolioFigures:
     stage_durations: list[StageDuration] = field(default_factory=list)
     # Locations with at least one unresolved bottleneck; the heatmap may show fewer.
     bottleneck_locations: int = 0
+    # After the agreement (design §1): the homes whose construction started, on how
+    # many locations, against the year by which it must have started everywhere.
+    homes_under_construction: int = 0
+    locations_construction_started: int = 0
+    construction_start_year: int | None = None
+    # The programmes the figures are about (their targets and breakthrough rules).
+    programmes: list[Programme] = field(default_factory=list)
 
 
 def _days(duration: datetime.timedelta | float | int | None) -> float:
@@ -169,6 +173,15 @@ def portfolio_figures(
         Value(now, output_field=DateTimeField()) - F("stage_changed_at"),
         output_field=DurationField(),
     )
+    # The homes whose construction started, per location (a subquery summed in the
+    # same statement: no query of its own).
+    started = Subquery(
+        ConstructionStart.objects.filter(location_id=OuterRef("pk"))
+        .order_by()
+        .values("location_id")
+        .annotate(n=Sum("homes_started"))
+        .values("n")
+    )
     per_stage = {
         row["stage"]: row
         for row in locations.order_by()
@@ -179,6 +192,13 @@ def portfolio_figures(
             planned=Sum("planned_homes"),
             average_age=Avg(age),
             oldest=Min("stage_changed_at"),
+            under_construction=Sum(started),
+            construction_started=Count(
+                "pk",
+                filter=Exists(
+                    ConstructionStart.objects.filter(location=OuterRef("pk"))
+                ),
+            ),
         )
     }
 
@@ -230,38 +250,7 @@ def portfolio_figures(
         else None
     )
 
-    # 3. Breakthroughs (design §2): counted in the year a location reached a
-    # breakthrough stage, as the audit trail recorded it; a location in such a stage
-    # without that event (imported, bulk-loaded) counts in the year of its stage date.
-    # Only the locations that reached one are dated: those in a breakthrough stage or
-    # with such an event (one hashed subquery), not every location by its events.
-    reached_events = AuditEvent.objects.filter(
-        action="transition", to_stage__in=BREAKTHROUGH_STAGES
-    )
-    reached = reached_events.filter(location=OuterRef("pk")).order_by("at", "pk")
-    breakthroughs = dict(
-        locations.filter(
-            Q(stage__in=BREAKTHROUGH_STAGES)
-            | Q(pk__in=reached_events.values("location_id"))
-        )
-        .annotate(
-            reached=Coalesce(
-                Subquery(reached.values("at")[:1]),
-                Case(
-                    When(stage__in=BREAKTHROUGH_STAGES, then=F("stage_changed_at")),
-                    default=None,
-                ),
-                output_field=DateTimeField(),
-            )
-        )
-        .annotate(year=ExtractYear("reached"))
-        .order_by()
-        .values("year")
-        .annotate(n=Count("pk"))
-        .values_list("year", "n")
-    )
-
-    # 4. The targets of the programmes involved.
+    # 3. The programmes involved: their targets, and their rules for breakthroughs.
     programmes = (
         [programme]
         if programme is not None
@@ -271,6 +260,9 @@ def portfolio_figures(
             )
         )
     )
+    # 4. Breakthroughs (design §2): the recorded events each programme's rule
+    # counts, a location once per year.
+    breakthroughs = breakthroughs_by_year(locations, programmes)
     homes_target = sum(p.homes_target for p in programmes)
     targets: dict[str, int] = {}
     for p in programmes:
@@ -382,9 +374,7 @@ def portfolio_figures(
         homes_planned_total=total("planned"),
         locations_homes_unknown=total("unknown"),
         accelerated_homes_unknown=total("unknown", ACCELERATED_STAGES),
-        breakthroughs_by_year={
-            str(year): n for year, n in sorted(breakthroughs.items())
-        },
+        breakthroughs_by_year=breakthroughs,
         breakthrough_targets=dict(sorted(targets.items())),
         overdue_tasks=overdue_approvals + overdue_actions,
         overdue_approvals=overdue_approvals,
@@ -398,6 +388,12 @@ def portfolio_figures(
         stage_durations=stage_durations,
         bottlenecks_by_category=by_category,
         bottleneck_locations=category_totals["locations"] or 0,
+        homes_under_construction=total("under_construction"),
+        locations_construction_started=total("construction_started"),
+        construction_start_year=min(
+            (p.construction_start_year for p in programmes), default=None
+        ),
+        programmes=programmes,
         bottleneck_heatmap=[
             {
                 "location": row["location_id"],

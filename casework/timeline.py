@@ -54,6 +54,8 @@ KIND_LABELS = {
     "deadline": gettext_lazy("Termijn verstreken"),
     "agenda": gettext_lazy("Doorbraak-agenda"),
     "location": gettext_lazy("Gegevens"),
+    "evidence": gettext_lazy("Bewijs"),
+    "construction": gettext_lazy("Bouw"),
 }
 
 # A stage change said as what happened (past tense).
@@ -263,6 +265,32 @@ def entry_for_event(event: AuditEvent, audience: Audience) -> TimelineEntry:
             if data.get("decision") == "accept"
             else _("Actie teruggestuurd naar de partij")
         )
+    elif action == AuditAction.EVIDENCE_UPLOADED:
+        kind = "evidence"
+        title = _("Bewijsstuk toegevoegd: %(name)s") % {"name": data.get("name", "")}
+        detail = _("SHA-256 van het bestand: %(hash)s") % {
+            "hash": data.get("sha256", "")
+        }
+    elif action == AuditAction.EVIDENCE_CITED:
+        kind = "evidence"
+        files = data.get("evidence") or []
+        title = _("Bewijs bij de melding: %(names)s") % {
+            "names": ", ".join(str(f.get("name", "")) for f in files)
+        }
+        detail = " ".join(
+            _("%(name)s: SHA-256 %(hash)s.")
+            % {"name": f.get("name", ""), "hash": f.get("sha256", "")}
+            for f in files
+        )
+    elif action == AuditAction.CONSTRUCTION_STARTED:
+        kind = "construction"
+        title = _("Bouw gestart op %(date)s: %(homes)s woningen") % {
+            "date": _day(data.get("started_on")),
+            "homes": data.get("homes_started", ""),
+        }
+        detail = _("In aanbouw in totaal: %(total)s woningen.") % {
+            "total": data.get("homes_under_construction", "")
+        }
     elif action == AuditAction.PARTY_ADDED:
         title = _("%(organisation)s neemt deel als partij") % {
             "organisation": organisation

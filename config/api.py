@@ -69,6 +69,10 @@ def _first_message(detail) -> str:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
+        # A refusal with a status of its own (an upload too large: 413; of a type
+        # not taken: 415), else the status of its class.
+        if getattr(exc, "http_status", None):
+            return Response({"detail": exc.message}, status=exc.http_status)
         for cls, code in DOMAIN_STATUS.items():
             if isinstance(exc, cls):
                 return Response({"detail": exc.message}, status=code)
@@ -130,12 +134,15 @@ class JSONAPIView(APIView):
         )
         if parser is None:
             raise UnsupportedMediaType(
-                request.content_type,
-                detail=_(
-                    "De API neemt alleen JSON aan: stuur de inhoud met "
-                    "Content-Type: application/json."
-                ),
+                request.content_type, detail=self.get_unsupported_media_message()
             )
+
+    def get_unsupported_media_message(self) -> str:
+        """The 415's words (the evidence upload, which takes a file, says its own)."""
+        return _(
+            "De API neemt alleen JSON aan: stuur de inhoud met "
+            "Content-Type: application/json."
+        )
 
 
 @csrf_exempt  # nothing happens here; a POST must get the 404, not a CSRF page

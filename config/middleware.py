@@ -1,10 +1,13 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import translation
+from django.utils.translation import gettext
 
+from evidence.services import too_large_message
 from permissions.views import SESSION_LANGUAGE_KEY
 
 
@@ -116,3 +119,64 @@ class LoginInsteadOfForbiddenMiddleware:
         ):
             return redirect_to_login(request.get_full_path())
         return response
+
+
+# Room for the multipart framing and the other fields of an upload beside its file.
+MULTIPART_ALLOWANCE = 64 * 1024
+
+
+class UploadBoundaryMiddleware:
+    """Files are taken where a view says it takes them, and no larger than the
+    evidence limit.
+
+    - A request whose body is larger than `EVIDENCE_MAX_BYTES` (plus the room for the
+      multipart framing) is refused with a 413 before a byte of it is read: under
+      /api/ as `{"detail"}`, elsewhere as a page.
+    - A form with a file part is refused (400) unless its view takes files
+      (`takes_files = True`, the evidence upload); the API's views refuse such a
+      body themselves (415: JSON only, but for the upload).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = int(getattr(settings, "EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
+        if length > limit + MULTIPART_ALLOWANCE:
+            with translation.override(_cookie_language(request)):
+                message = too_large_message()
+                if request.path_info.startswith("/api/"):
+                    return JsonResponse({"detail": message}, status=413)
+                return HttpResponse(
+                    render_to_string("413.html", {"detail": message}), status=413
+                )
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or request.path_info.startswith("/api/"):
+            return None
+        if (request.content_type or "").lower() != "multipart/form-data":
+            return None
+        view_class = getattr(view_func, "view_class", None)
+        if getattr(view_func, "takes_files", False) or getattr(
+            view_class, "takes_files", False
+        ):
+            return None
+        if request.FILES:
+            return HttpResponse(
+                render_to_string(
+                    "400.html",
+                    {"detail": gettext("Dit formulier neemt geen bestanden aan.")},
+                ),
+                status=400,
+            )
+        return None
+
+
+def _cookie_language(request) -> str:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

@@ -6,10 +6,14 @@ from viewflow.urls import Site
 from accounts import urls as accounts_urls
 from casework import api as casework_api
 from casework.pages.about import AboutApplication
+from casework import construction_api
+from casework.construction_views import ConstructionStartView
 from casework.views import DashboardApplication, LocationsApplication
 from config.api import SchemaView, SwaggerUIView, api_not_found
 from documents import api as documents_api
 from documents import views as documents_views
+from evidence import api as evidence_api
+from evidence import views as evidence_views
 from permissions import views as permissions_views
 from workflows import api as workflows_api
 from workflows.agreement_pages import AgreementsApplication
@@ -101,6 +105,26 @@ api_v1 = [
         documents_api.DocumentDownloadAPI.as_view(),
         name="document-download",
     ),
+    path(
+        "locations/<int:pk>/evidence/",
+        evidence_api.LocationEvidenceAPI.as_view(),
+        name="location-evidence",
+    ),
+    path(
+        "evidence/<int:pk>/",
+        evidence_api.EvidenceDetailAPI.as_view(),
+        name="evidence-detail",
+    ),
+    path(
+        "evidence/<int:pk>/download/",
+        evidence_api.EvidenceDownloadAPI.as_view(),
+        name="evidence-download",
+    ),
+    path(
+        "locations/<int:pk>/construction/",
+        construction_api.LocationConstructionAPI.as_view(),
+        name="location-construction",
+    ),
     path("schema/", SchemaView.as_view(), name="schema"),
     path(
         "docs/",
@@ -144,6 +168,21 @@ urlpatterns = [
         "documenten/voortgangsrapportage.pdf",
         documents_views.progress_report,
         name="progress-report",
+    ),
+    path(
+        "documenten/bewijs/<int:pk>/",
+        evidence_views.evidence_download,
+        name="evidence-download",
+    ),
+    path(
+        "locations/<int:location_pk>/bewijs/",
+        evidence_views.EvidenceUploadView.as_view(),
+        name="evidence-upload",
+    ),
+    path(
+        "locations/<int:location_pk>/start-bouw/",
+        ConstructionStartView.as_view(),
+        name="construction-start",
     ),
     # The deadlines feed: a private token instead of a session (calendar apps).
     path("agenda/<str:token>.ics", calendar_feed, name="calendar-feed"),

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.audience import Audience, audit_events_for
+from casework.breakthroughs import breakthrough_lines
 from casework.constants import CommitmentStatus, Instrument, Stage, VersionStatus
 from casework.dashboard import PAGE_HEATMAP_LOCATIONS, dashboard_page_context
 from casework.models import (
@@ -34,6 +35,7 @@ from casework.models import (
 from casework.panels import open_commitments_by_party
 from casework.portfolio import portfolio_figures
 from casework.selectors import location_bottlenecks, parties_with_signatories
+from evidence.selectors import with_citations
 
 from .dossier_sections import dossier_sections
 
@@ -167,6 +169,7 @@ def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
     over every location with open bottlenecks, and every location listed."""
     figures = portfolio_figures(locations)
     page = dashboard_page_context(figures, heatmap_chart_rows=PAGE_HEATMAP_LOCATIONS)
+    lines = breakthrough_lines(locations, figures.programmes)
     rows = list(
         locations.select_related("programme")
         .order_by("name", "pk")
@@ -205,6 +208,10 @@ def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
         "accelerated_homes_unknown": figures.accelerated_homes_unknown,
         "breakthroughs_by_year": figures.breakthroughs_by_year,
         "breakthrough_targets": figures.breakthrough_targets,
+        "breakthroughs": [
+            [line.location, line.occurred_on.isoformat(), line.kind] for line in lines
+        ],
+        "homes_under_construction": figures.homes_under_construction,
         "open_impasses": figures.open_impasses,
         "locations_with_open_impasses": figures.locations_with_open_impasses,
         "overdue_tasks": figures.overdue_tasks,
@@ -241,6 +248,7 @@ def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
         **page,
         "title": _("Voortgangsrapportage doorbraakaanpak"),
         "figures": figures,
+        "breakthrough_lines": lines,
         "rows": rows,
         "heatmap_table": heatmap_rows,
     }
@@ -279,6 +287,9 @@ def dossier_context(location: Location, audience: Audience) -> tuple[dict, dict]
         action for bottleneck in bottlenecks for action in bottleneck.actions.all()
     ]
     commitments = open_commitments_by_party(location)
+    evidence = list(
+        with_citations(location.evidence_files.all()).order_by("uploaded_at", "pk")
+    )
     sections = dossier_sections(location)
     versions = list(
         AgreementVersion.objects.filter(agreement__location=location)
@@ -307,6 +318,7 @@ def dossier_context(location: Location, audience: Audience) -> tuple[dict, dict]
             for item in party.items
         ],
         "versions": [[v.pk, v.status, v.sha256] for v in versions],
+        "evidence": _evidence_data(evidence),
         "sections": {section["name"]: section["data"] for section in sections},
     }
     context = {
@@ -321,6 +333,7 @@ def dossier_context(location: Location, audience: Audience) -> tuple[dict, dict]
         "bottlenecks": bottlenecks,
         "actions": actions,
         "commitments": commitments,
+        "evidence": evidence,
         "sections": sections,
         "versions": versions,
         "generated_on": timezone.localdate(),
@@ -353,6 +366,20 @@ INSTRUMENT_NOTES = {
 }
 
 
+def _evidence_data(evidence) -> list[list]:
+    """The evidence files of a dossier in its data: each by id, name and SHA-256, with
+    what cites it."""
+    return [
+        [
+            file.pk,
+            file.original_name,
+            file.sha256,
+            [[c.subject_kind, c.subject_id] for c in file.citations.all()],
+        ]
+        for file in evidence
+    ]
+
+
 def _person(user) -> str:
     if user is None:
         return _("systeem")
@@ -363,7 +390,7 @@ def _person(user) -> str:
 def evidence_dossier_context(escalation: Escalation) -> tuple[dict, dict]:
     """The evidence dossier of an escalation: timeline, bottlenecks, missed deadlines,
     rejected versions with their reasons and who waits on whom. For the ministry and
-    case managers only (not for the parties). Nine queries, whatever the history."""
+    case managers only (not for the parties). Eleven queries, whatever the history."""
     escalation = Escalation.objects.select_related("opened_by").get(pk=escalation.pk)
     location = (
         Location.objects.select_related("programme")
@@ -419,6 +446,13 @@ def evidence_dossier_context(escalation: Escalation) -> tuple[dict, dict]:
             )
         )
         .order_by("agreement__kind", "number")
+    )
+    evidence = list(
+        with_citations(
+            location.evidence_files.filter(
+                uploaded_at__lte=escalation.opened_at + _GRACE
+            )
+        ).order_by("uploaded_at", "pk")
     )
     signals = list(
         ImpasseSignal.objects.filter(escalation=escalation)
@@ -501,9 +535,11 @@ def evidence_dossier_context(escalation: Escalation) -> tuple[dict, dict]:
             for s in signals
         ],
         "waits": waits,
+        "evidence": _evidence_data(evidence),
     }
     context = {
         "title": _("Bewijsdossier escalatie %(name)s") % {"name": location.name},
+        "evidence": evidence,
         "location": location,
         "escalation": escalation,
         "history": history,

@@ -361,6 +361,18 @@ def task_rows(tasks: list[Task], user) -> list[dict[str, Any]]:
 TEXT = {"max_length": TEXT_MAX}
 
 
+def _evidence_field() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=LIST_ITEMS_MAX,
+        help_text="Ids van de bewijsstukken die u eerder bij de locatie toevoegde "
+        "(`POST /api/v1/locations/{id}/evidence/`); de audittrail noemt ze met hun "
+        "SHA-256.",
+    )
+
+
 def _kind_field(kind: str) -> BoundedChoiceField:
     return BoundedChoiceField(
         choices=[(kind, dict(TaskKind.choices)[kind])],
@@ -410,6 +422,7 @@ class ActionReportCompletionSerializer(serializers.Serializer):
     report = serializers.CharField(
         help_text="Het bewijs (bij `done`) of de hulpvraag (bij `help`).", **TEXT
     )
+    evidence = _evidence_field()
 
 
 class ActionReviewCompletionSerializer(serializers.Serializer):
@@ -445,6 +458,7 @@ class ConsultationCompletionSerializer(serializers.Serializer):
         help_text="Wat is besproken; komt in de audittrail (de partijen lezen het).",
         **TEXT,
     )
+    evidence = _evidence_field()
 
 
 class ResumptionCompletionSerializer(serializers.Serializer):

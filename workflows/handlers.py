@@ -35,6 +35,8 @@ from casework.limits import TEXT_MAX
 from casework.models import AgreementVersion, Location
 from casework.validation import require_text, require_text_within
 from documents import services as documents
+from evidence.constants import EvidenceSubject
+from evidence.services import evidence_cite
 from permissions.errors import InvalidInput
 
 from .constants import (
@@ -141,10 +143,22 @@ def revise_agreement(
 
 
 def report_action(
-    activation: Activation, *, user: User, outcome: str, report: str
+    activation: Activation,
+    *,
+    user: User,
+    outcome: str,
+    report: str,
+    evidence: Any = (),
 ) -> None:
     action = activation.process.action
     casework.action_report(action=action, actor=user, outcome=outcome, report=report)
+    evidence_cite(
+        files=evidence,
+        subject_kind=EvidenceSubject.ACTION_REPORT,
+        subject_id=action.pk,
+        location=action.bottleneck.location,
+        actor=user,
+    )
     casework.deadline_resolve(reference=action_reference(action))
     activation.task.data["outcome"] = outcome
     activation.execute()
@@ -180,14 +194,23 @@ def record_consultation(
     participants: str,
     outcome: str,
     summary: str = "",
+    evidence: Any = (),
 ) -> None:
-    casework.escalation_record_consultation(
-        location=_location(activation),
+    location = _location(activation)
+    escalation = casework.escalation_record_consultation(
+        location=location,
         actor=user,
         held_on=held_on,
         participants=participants,
         outcome=outcome,
         summary=summary,
+    )
+    evidence_cite(
+        files=evidence,
+        subject_kind=EvidenceSubject.CONSULTATION,
+        subject_id=escalation.pk,
+        location=location,
+        actor=user,
     )
     _done(activation, outcome=outcome)
 
@@ -323,6 +346,7 @@ def _perform(activation: Activation, user: User, payload: dict[str, Any]) -> Non
         user=user,
         outcome=payload.get("outcome", ""),
         report=payload.get("report", ""),
+        evidence=payload.get("evidence", []),
     )
 
 
@@ -351,6 +375,7 @@ def _consult(activation: Activation, user: User, payload: dict[str, Any]) -> Non
         participants=payload.get("participants", ""),
         outcome=payload.get("outcome", ""),
         summary=payload.get("summary", ""),
+        evidence=payload.get("evidence", []),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -34,6 +35,9 @@ from casework.validation import (
 from documents.constants import INTERNAL_KINDS, DocumentKind
 from documents.dossier_sections import DossierSection
 from documents.models import Document
+from evidence.constants import EvidenceSubject
+from evidence.forms import add_evidence_field, evidence_error_message
+from evidence.services import evidence_cite
 from permissions.checks import has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
@@ -290,6 +294,13 @@ class AgreementCreateView(LoginRequiredMixin, View):
 # --- The escalation branch on the location page ------------------------------------
 
 
+def _view_form(user, location: Location, data=None) -> DesignationViewForm:
+    """The form for a view, offering the evidence `user` added at the location."""
+    form = DesignationViewForm(data)
+    add_evidence_field(form, user=user, location=location)
+    return form
+
+
 def escalation_panel_context(request, location: Location) -> dict | None:
     """What everyone who sees the location learns of its escalation (the stage, the
     consultation, the designation procedure, the views, the documents meant for
@@ -336,7 +347,7 @@ def escalation_panel_context(request, location: Location) -> dict | None:
         "documents": documents,
         "being_made": being_made,
         "open_tasks": presenters.describe_tasks(facts.open_tasks) if internal else [],
-        "view_form": DesignationViewForm() if may_record_view else None,
+        "view_form": _view_form(user, location) if may_record_view else None,
         "location": location,
     }
 
@@ -358,15 +369,26 @@ class DesignationViewCreateView(LoginRequiredMixin, View):
         back = reverse("locations:detail", args=[location_pk]) + "#escalatie"
         try:
             location = access_location(request.user, location_pk)
-            form = DesignationViewForm(request.POST)
+            form = _view_form(request.user, location, request.POST)
             if not form.is_valid():
                 raise InvalidInput(
                     limit_error_message(form)
+                    or evidence_error_message(form)
                     or str(_("Geef de indiener, de datum en een samenvatting."))
                 )
-            casework.designation_record_view(
-                location=location, actor=request.user, **form.cleaned_data
-            )
+            data = dict(form.cleaned_data)
+            evidence = data.pop("evidence", [])
+            with transaction.atomic():
+                view = casework.designation_record_view(
+                    location=location, actor=request.user, **data
+                )
+                evidence_cite(
+                    files=evidence,
+                    subject_kind=EvidenceSubject.DESIGNATION_VIEW,
+                    subject_id=view.pk,
+                    location=location,
+                    actor=request.user,
+                )
         except NotVisible as exc:
             raise Http404(exc.message) from exc
         except NotPermitted as exc:

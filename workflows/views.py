@@ -28,6 +28,7 @@ from casework.constants import (
 from casework.models import Location
 from documents.constants import DocumentKind
 from documents.models import Document
+from evidence.forms import add_evidence_field
 from permissions.errors import DomainError
 
 from . import handlers, presenters
@@ -265,6 +266,14 @@ class ActionPerformTaskView(TaskView):
             self._action = self.request.activation.process.action
         return self._action
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not self.is_review:
+            add_evidence_field(
+                form, user=self.request.user, location=self.action().bottleneck.location
+            )
+        return form
+
     def get_success_message(self) -> str:
         if self.request.activation.task.data.get("outcome") == "help":
             return str(_("Uw hulpvraag is doorgegeven aan de procesregisseur."))
@@ -292,6 +301,7 @@ class ActionPerformTaskView(TaskView):
             user=self.request.user,
             outcome=form.cleaned_data["outcome"],
             report=form.cleaned_data["report"],
+            evidence=form.cleaned_data.get("evidence", []),
         )
 
 
@@ -353,6 +363,17 @@ class ConsultationTaskView(EscalationTaskView):
     form_class = ConsultationForm
     step = CONSULT
     success_message = _("Het bestuurlijk overleg is vastgelegd.")
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        add_evidence_field(
+            form,
+            user=self.request.user,
+            location=Location.objects.get(
+                pk=self.request.activation.process.data["location"]
+            ),
+        )
+        return form
 
     def perform(self, form):
         handlers.record_consultation(

@@ -20,6 +20,7 @@ from permissions.checks import has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted
 from permissions.models import Membership, Organisation
 
+from ..breakthroughs import breakthrough_of_agreement
 from ..calendar import add_working_days
 from ..constants import (
     AGREEMENT_STAGE,
@@ -446,15 +447,24 @@ def approval_record(
 def _conclude(*, version: AgreementVersion, location: Location) -> None:
     version.sha256 = content_hash(version_canonical_content(version))
     kind = version.agreement.kind
-    _apply_transition(
-        location=location,
-        name=CONCLUDING_TRANSITION[kind],
-        actor=None,
-        reason=f"Alle partijen hebben versie {version.number} goedgekeurd.",
-    )
+    # The caller has just found, in this transaction, that every party approved:
+    # the guard of the concluding transition (checked twice by it) takes that
+    # answer instead of asking the database again (`casework.guards`).
+    location._every_party_approved = kind
+    try:
+        _apply_transition(
+            location=location,
+            name=CONCLUDING_TRANSITION[kind],
+            actor=None,
+            reason=f"Alle partijen hebben versie {version.number} goedgekeurd.",
+        )
+    finally:
+        del location._every_party_approved
     version.status = VersionStatus.CONCLUDED
     version.concluded_at = timezone.now()
     version.save(update_fields=["status", "concluded_at", "sha256"])
+    # The knot is cut: a breakthrough of the location (design §2), one INSERT.
+    breakthrough_of_agreement(version=version)
     audit_record(
         action=AuditAction.AGREEMENT_CONCLUDED,
         actor=None,

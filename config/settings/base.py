@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "permissions",
     "casework",
+    "evidence",
     "documents",
     "workflows",
     "django_otp",
@@ -79,6 +80,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A body larger than an evidence file may be is a 413 before it is read; a file
+    # sent to a form that takes none is a 400 (config.middleware).
+    "config.middleware.UploadBoundaryMiddleware",
     # Before the session is looked up and before any view: a request text with a NUL
     # or an unpaired surrogate, or JSON nested too deeply, ends here (400).
     "config.input_boundary.InputBoundaryMiddleware",
@@ -374,17 +378,26 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Uploads: no form or API endpoint of the application takes a file (evidence of a
-# breakthrough action is text; documents are generated, never uploaded). A request that
-# sends one anyway is refused before any view runs (a form: 400; the API, JSON only:
-# 415), and request bodies stay small.
-DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FILES", "0"))
+# Uploads: evidence files (evidence/), one per request, through
+# `POST /api/v1/locations/{id}/evidence/` and the form on the location page; no other
+# form or endpoint takes a file (config.middleware.UploadBoundaryMiddleware: a form
+# 400, the API, JSON only, 415). An evidence file is at most EVIDENCE_MAX_BYTES (413
+# above; the body is refused before it is read). Other request bodies stay small.
+EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
+DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FILES", "1"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(
     os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024))
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = int(
     os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024))
 )
+# The first handler keeps each file's name as it was sent (evidence.uploads): a name
+# with a folder or a control character is refused, not silently cut.
+FILE_UPLOAD_HANDLERS = [
+    "evidence.uploads.RawNameUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # The password every demo user gets from `manage.py load_demo`.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "doorbraak-demo")

@@ -15,7 +15,9 @@ status fails here. The package is generated once per test session.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import importlib
+import io
 import json
 import subprocess
 import sys
@@ -30,6 +32,7 @@ from rest_framework.authtoken.models import Token
 
 from casework.constants import Stage
 from casework.models import AgreementVersion, Location, VersionStatus
+from evidence.constants import ALLOWED_CONTENT_TYPES
 
 from ..documents.pdf import compact, compact_text_of
 from ..scenarios import record_criteria
@@ -37,9 +40,13 @@ from ..scenarios import record_criteria
 PACKAGE = "doorbraak_client"
 # What the generator needs to know besides the schema: it has no built-in reader for
 # `application/pdf`, so those answers are handed over as bytes.
+# Evidence files download in the type read from their bytes: bytes too.
 GENERATOR_CONFIG = {
     "package_name_override": PACKAGE,
-    "content_type_overrides": {"application/pdf": "application/octet-stream"},
+    "content_type_overrides": {
+        "application/pdf": "application/octet-stream",
+        **dict.fromkeys(ALLOWED_CONTENT_TYPES, "application/octet-stream"),
+    },
     "post_hooks": [],
 }
 TITLE = "Hoofdlijnenakkoord Eigen Locatie"
@@ -119,6 +126,9 @@ class Api:
 
         def keep(response: httpx.Response) -> None:
             response.read()
+            # A multipart request (an evidence upload) is streamed: keep its body
+            # for the check against the schema.
+            response.request.read()
             self.answers.append(response)
 
         client = self.package.AuthenticatedClient(
@@ -329,6 +339,51 @@ def test_the_heads_of_agreement_journey_through_a_generated_client(
     ):
         assert response.status_code == 200
         assert response.content.startswith(b"%PDF-")
+    # Evidence: a party uploads a file (multipart), everyone who sees the location
+    # lists and downloads it, byte for byte.
+    party = api.client_for(world.a_member)
+    content = b"Verslag: de netbeheerder bevestigt de aansluiting in 2027.\n"
+    uploaded = api.operation("locations", "locations_evidence_create").sync(
+        id=own.id,
+        client=party,
+        body=m.EvidenceUploadRequest(
+            file=api.package.types.File(
+                payload=io.BytesIO(content), file_name="verslag.txt"
+            )
+        ),
+    )
+    assert isinstance(uploaded, m.Evidence), uploaded
+    assert uploaded.sha256 == hashlib.sha256(content).hexdigest()
+    assert uploaded.content_type == "text/plain"
+    (listed_evidence,) = api.operation("locations", "locations_evidence_list").sync(
+        id=own.id, client=case_manager
+    )
+    assert listed_evidence.id == uploaded.id
+    assert (
+        api.operation("evidence", "evidence_retrieve")
+        .sync(id=uploaded.id, client=ministry)
+        .name
+        == "verslag.txt"
+    )
+    download = api.operation("evidence", "evidence_download_retrieve").sync_detailed(
+        id=uploaded.id, client=case_manager
+    )
+    assert download.status_code == 200
+    assert download.content == content
+    # Construction follows the administrative agreement: before it, a 409.
+    started = api.operation("locations", "locations_construction_create").sync(
+        id=own.id,
+        client=case_manager,
+        body=m.ConstructionStartCreateRequest(
+            started_on=datetime.date(2026, 1, 5), homes_started=10
+        ),
+    )
+    assert isinstance(started, m.Error) and started.detail
+    construction = api.operation("locations", "locations_construction_retrieve").sync(
+        id=own.id, client=case_manager
+    )
+    assert (construction.homes_under_construction, construction.starts) == (0, [])
+
     # Without a valid token: a 401 in the error shape.
     refused = api.operation("tasks", "tasks_list").sync(
         client=api.client_for(token="0" * 40)

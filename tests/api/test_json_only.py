@@ -22,6 +22,8 @@ from ..conftest import token_client
 from ..workflows.api_helpers import assert_error, open_round, unchanged
 
 FORM = "application/x-www-form-urlencoded"
+# The evidence upload takes a file (multipart/form-data) and nothing else.
+UPLOAD = ("/api/v1/locations/{id}/evidence/", "post")
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,10 @@ def test_request_bodies_are_published_as_json_only(schema):
         for path, method, operation in operations(schema)
         if "requestBody" in operation
     }
-    assert len(bodies) == 4  # transitions, bottlenecks, agreements, task completion
+    # Transitions, bottlenecks, agreements, task completion, construction starts;
+    # and the one body that is not JSON: an evidence file (issue 15, item 3).
+    assert len(bodies) == 6
+    assert bodies.pop(UPLOAD) == {"multipart/form-data"}
     assert all(types == {"application/json"} for types in bodies.values()), bodies
     assert all(
         operation["requestBody"].get("required") is True
@@ -229,7 +234,7 @@ def test_every_api_view_is_a_json_view():
     checked = {
         name: view.view_class for name, view in views.items() if name not in exempt
     }
-    assert len(checked) == 17
+    assert len(checked) == 21
     for name, view_class in checked.items():
         assert issubclass(view_class, JSONAPIView), name
 
@@ -252,6 +257,8 @@ def ids(world) -> dict[str, int]:
         "/api/v1/agreements/{id}/": version,
         "/api/v1/agreements/{id}/submit/": version,
         "/api/v1/agreements/{id}/pdf/": version,
+        "/api/v1/locations/{id}/evidence/": location,
+        "/api/v1/locations/{id}/construction/": location,
     }
 
 
@@ -278,7 +285,13 @@ def test_a_body_that_is_not_json_is_415_on_every_operation(
             response = client.generic(
                 method.upper(), concrete(path, ids), body, content_type=content_type
             )
-            assert "JSON" in assert_error(response, 415), (method, path)
+            if (path, method) != UPLOAD:
+                assert "JSON" in assert_error(response, 415), (method, path)
+            elif content_type.startswith("multipart/"):
+                # Multipart, but without a file: the upload says what it needs.
+                assert "‘file’" in assert_error(response, 400)
+            else:
+                assert "multipart/form-data" in assert_error(response, 415)
 
 
 def test_json_is_taken_and_authentication_comes_first(world, schema, ids):

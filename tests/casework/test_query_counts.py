@@ -59,6 +59,12 @@ COMMITMENTS_PANEL = [
     "casework_commitment JOIN casework_party, permissions_organisation, "
     "casework_agreementversion, casework_agreement: the open commitments per party",
 ]
+# The evidence section (evidence/panels.py): the files with their uploaders; when
+# there are files, their citations in one more query (tests/evidence: constant at
+# any number of files).
+EVIDENCE_PANEL = [
+    "evidence_evidencefile JOIN auth_user: the location's evidence files",
+]
 # The state diagram and the timeline (casework/diagram.py, casework/timeline.py).
 LOCATION_STORY = [
     "casework_auditevent: the stage changes, oldest first (the path in the diagram)",
@@ -91,6 +97,7 @@ QUERIES = {
         "agreements, drafts included (the 'Overeenkomsten' section, issue 19)",
         *WORK_PANEL,
         *COMMITMENTS_PANEL,
+        *EVIDENCE_PANEL,
         *DOCUMENTS_PANEL,
         *MENU,
         "casework_bottleneck JOIN casework_party JOIN permissions_organisation: the "

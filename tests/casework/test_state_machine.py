@@ -57,8 +57,15 @@ DESIGN = {
         S.ADMINISTRATIVE_AGREEMENT,
         "system",
     ),
+    # Issue 15, item 5: also after the agreement (lapsed or disputed commitments
+    # deadlock too); design §2's stable value `escalate` is kept.
     T.ESCALATE: (
-        {S.BOTTLENECK_ANALYSIS, S.NEGOTIATION, S.HEADS_OF_AGREEMENT},
+        {
+            S.BOTTLENECK_ANALYSIS,
+            S.NEGOTIATION,
+            S.HEADS_OF_AGREEMENT,
+            S.ADMINISTRATIVE_AGREEMENT,
+        },
         S.ESCALATED,
         "ministry",
     ),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from viewflow.workflow.models import Process, Task
@@ -31,11 +32,14 @@ from casework.models import (
     AuditEvent,
     Bottleneck,
     BottleneckAction,
+    ConstructionStart,
     Location,
 )
 from config.urls import api_v1
 from documents import services as documents
 from documents.models import Document
+from evidence.models import EvidenceFile
+from evidence.services import evidence_upload
 from workflows import services as workflows
 from workflows.flows import ApprovalRoundFlow
 from workflows.models import Notification
@@ -92,6 +96,11 @@ class Victim:
         )
         self.document = documents.location_dossier_document(
             location=own, actor=world.case_manager
+        )
+        self.evidence = evidence_upload(
+            location=own,
+            actor=world.a_member,
+            upload=SimpleUploadedFile("geheim.txt", f"{SECRET}\n".encode()),
         )
         Notification.objects.create(
             user=world.a_signatory, message=SECRET, url="/workflow/inbox/"
@@ -170,6 +179,8 @@ def snapshot(attacker) -> dict:
         ),
         "approvals": Approval.objects.count(),
         "documents": Document.objects.count(),
+        "evidence": EvidenceFile.objects.count(),
+        "construction": ConstructionStart.objects.count(),
         "notifications": list(
             Notification.objects.exclude(user=attacker)
             .order_by("pk")
@@ -193,6 +204,9 @@ def leaks(victim: Victim, response) -> list[str]:
 
 
 # --- The API: every endpoint of api_v1 -------------------------------------------------
+
+# The body of an upload: a file (multipart), not JSON.
+UPLOAD = {"file": ("overname.txt", b"Overname.\n")}
 
 # Endpoints about one object: (method, which object, body).
 OBJECT_CASES = {
@@ -230,6 +244,13 @@ OBJECT_CASES = {
     "location-dossier": [("get", "location", None)],
     "document-detail": [("get", "document", None)],
     "document-download": [("get", "document", None)],
+    "location-evidence": [("get", "location", None), ("post", "location", UPLOAD)],
+    "location-construction": [
+        ("get", "location", None),
+        ("post", "location", {"started_on": "2026-01-01", "homes_started": 5}),
+    ],
+    "evidence-detail": [("get", "evidence", None)],
+    "evidence-download": [("get", "evidence", None)],
 }
 # Endpoints without an object id: they must not list or count A's things.
 LIST_CASES = {
@@ -267,6 +288,7 @@ def object_id(victim: Victim, which: str) -> int:
         .first()
         .pk,
         "document": victim.document.pk,
+        "evidence": victim.evidence.pk,
     }[which]
 
 
@@ -290,7 +312,14 @@ def test_the_api_keeps_organisation_a_to_itself(world, victim, attacker):
                 "<int:pk>", str(object_id(victim, which))
             )
             before = snapshot(person)
-            response = getattr(api, method)(url, body, format="json")
+            if body is UPLOAD:
+                response = api.post(
+                    url,
+                    {"file": SimpleUploadedFile(*UPLOAD["file"])},
+                    format="multipart",
+                )
+            else:
+                response = getattr(api, method)(url, body, format="json")
             assert snapshot(person) == before, (name, method, which)
             if response.status_code == 405:
                 continue

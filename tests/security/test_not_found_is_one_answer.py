@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -29,6 +30,8 @@ from config.urls import api_v1
 from documents import services as documents
 from documents.constants import DocumentKind
 from documents.models import Document
+from evidence.models import EvidenceFile
+from evidence.services import evidence_upload
 from permissions.calendar_tokens import calendar_token_regenerate
 from permissions.errors import NotVisible
 from workflows.flows import ApprovalRoundFlow
@@ -76,6 +79,17 @@ class Objects:
         self.evidence = Document.objects.get(
             location=self.a.escalated, kind=DocumentKind.EVIDENCE_DOSSIER
         )
+        # Evidence of A's location and of C's.
+        self.a_evidence = evidence_upload(
+            location=self.a.location,
+            actor=world.a_member,
+            upload=SimpleUploadedFile("bewijs.txt", b"Bewijs van A.\n"),
+        )
+        self.c_evidence = evidence_upload(
+            location=world.foreign,
+            actor=world.c_member,
+            upload=SimpleUploadedFile("bewijs.txt", b"Bewijs van C.\n"),
+        )
         self.stale_token = calendar_token_regenerate(user=world.a_signatory)
         self.live_token = calendar_token_regenerate(user=world.a_signatory)
         inactive = world.b_member
@@ -100,6 +114,7 @@ class Objects:
             "task": [a.approval_task.pk, self.a_action_task().pk],
             "document": [a.document.pk, self.evidence.pk],
             "process": list(a.processes.values()),
+            "evidence": [self.a_evidence.pk],
         }
         of_c = {
             "location": [self.world.foreign.pk],
@@ -107,6 +122,7 @@ class Objects:
             "task": [c.c_task.pk],
             "document": [c.c_dossier.pk],
             "process": [c.c_round],
+            "evidence": [c.c_evidence.pk],
         }
         internal = {"document": [self.evidence.pk]}
         if who in ("outsider", "anonymous"):
@@ -190,7 +206,13 @@ API_KIND = {
     "task-complete": "task",
     "document-detail": "document",
     "document-download": "document",
+    "location-evidence": "location",
+    "location-construction": "location",
+    "evidence-detail": "evidence",
+    "evidence-download": "evidence",
 }
+# Routes whose POST takes a file, not JSON (the evidence upload).
+API_UPLOADS = {"location-evidence"}
 API_BODY = {
     "location-transitions": {"transition": "withdraw", "reason": "Weg ermee."},
     "location-bottlenecks": {"category": "nitrogen", "description": "Stikstof."},
@@ -201,6 +223,7 @@ API_BODY = {
         "commitments": [],
     },
     "task-complete": {"decision": "approve"},
+    "location-construction": {"started_on": "2026-01-01", "homes_started": 10},
 }
 # Ids in query parameters, through the same checks.
 API_QUERY = {
@@ -211,6 +234,7 @@ MODEL = {
     "version": AgreementVersion,
     "task": Task,
     "document": Document,
+    "evidence": EvidenceFile,
 }
 PEOPLE = [
     "outsider",
@@ -251,9 +275,16 @@ def test_the_api_answers_an_invisible_id_as_a_missing_one(world, objects, who):
         for method in ("get", "post", "put", "delete"):
             answers = {}
             for url in _api_urls(objects, who, name, route):
-                response = getattr(api, method)(
-                    url, API_BODY.get(name, {}), format="json"
-                )
+                if name in API_UPLOADS and method == "post":
+                    response = api.post(
+                        url,
+                        {"file": SimpleUploadedFile("bewijs.txt", b"Bewijs.\n")},
+                        format="multipart",
+                    )
+                else:
+                    response = getattr(api, method)(
+                        url, API_BODY.get(name, {}), format="json"
+                    )
                 answers[url] = answer(response)
                 if response.status_code != 405:
                     assert response.status_code == expected_status, (
@@ -332,6 +363,8 @@ def _page_kind(route: str) -> str:
         return "location"
     if route.startswith(("documenten/overeenkomst/", "agreements/")):
         return "version"
+    if route.startswith("documenten/bewijs/"):
+        return "evidence"
     if route.startswith("documenten/"):
         return "document"
     raise AssertionError(f"no kind of object for the page {route}")

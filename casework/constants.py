@@ -281,6 +281,8 @@ class Instrument(models.TextChoices):
     INSTRUCTION = "instruction", _("Instructie(besluit)")
     PROJECT_DECISION = "project_decision", _("Projectbesluit")
     PREPARATORY_DECISION = "preparatory_decision", _("Voorbereidingsbesluit")
+
+
 class BreakthroughKind(models.TextChoices):
     """What kind of knot a recorded breakthrough cut (design §2)."""
 

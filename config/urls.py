@@ -5,9 +5,9 @@ from viewflow.urls import Site
 
 from accounts import urls as accounts_urls
 from casework import api as casework_api
-from casework.pages.about import AboutApplication
 from casework import construction_api
 from casework.construction_views import ConstructionStartView
+from casework.pages.about import AboutApplication
 from casework.views import DashboardApplication, LocationsApplication
 from config.api import SchemaView, SwaggerUIView, api_not_found
 from documents import api as documents_api

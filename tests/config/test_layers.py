@@ -1,4 +1,5 @@
-"""The layers point one way (`permissions` ← `casework` ← `documents` ← `workflows`),
+"""The layers point one way (`permissions` ← `casework` ← `evidence`, `accounts` ←
+`documents` ← `workflows`),
 and inside `casework/` and `workflows/` the modules form a stack without a cycle: every
 import at the top of its module, none hidden in a function (ruff's PLC0415 refuses
 those, `AppConfig.ready` aside), so a newcomer can move an import without breaking the
@@ -13,13 +14,15 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("permissions", "casework", "documents", "workflows")
+APPS = ("permissions", "casework", "evidence", "accounts", "documents", "workflows")
 # What each app may import of the others.
 MAY_IMPORT = {
     "permissions": set(),
     "casework": {"permissions"},
-    "documents": {"permissions", "casework"},
-    "workflows": {"permissions", "casework", "documents"},
+    "evidence": {"permissions", "casework"},
+    "accounts": {"permissions", "casework"},
+    "documents": {"permissions", "casework", "evidence"},
+    "workflows": {"permissions", "casework", "evidence", "accounts", "documents"},
 }
 
 

@@ -131,6 +131,11 @@ class Location(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     inside one transaction that also writes the audit event.
     """
 
+    # Set by the conclusion, within the transaction in which it found every party's
+    # approval of the current version of this kind, for the concluding guard
+    # (`casework.guards`); not a field.
+    _every_party_approved: str | None = None
+
     programme = models.ForeignKey(
         Programme,
         on_delete=models.PROTECT,

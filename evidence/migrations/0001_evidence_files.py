@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('casework', '0011_derive_breakthroughs'),
+        ('casework', '0013_derive_breakthroughs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -142,7 +142,7 @@ def test_the_progress_report_names_each_breakthrough_with_its_date_and_knot(worl
 
 
 def _derive():
-    migration = importlib.import_module("casework.migrations.0011_derive_breakthroughs")
+    migration = importlib.import_module("casework.migrations.0013_derive_breakthroughs")
     migration.derive(apps, None)
 
 

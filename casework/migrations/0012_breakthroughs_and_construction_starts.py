@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0009_audit_action_repaired'),
+        ('casework', '0011_audit_actions_interface'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -91,7 +91,7 @@ def forget(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0010_breakthroughs_and_construction_starts"),
+        ("casework", "0012_breakthroughs_and_construction_starts"),
     ]
 
     operations = [migrations.RunPython(derive, forget)]

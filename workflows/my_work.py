@@ -17,11 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from viewflow.urls import Application
 
+from casework.access import locations_visible_to
 from casework.constants import LocationPerm
-from casework.selectors import locations_visible_to
 from permissions.checks import has_global_perm
 
-from . import selectors
+from . import presenters, selectors
 from .calendar_feed import deadline_items
 
 # The page shows this many of each; the inbox, queue and agenda list all.
@@ -49,7 +49,7 @@ class MyWorkView(LoginRequiredMixin, TemplateView):
         others = [item for item in items if item.kind == "consultation"]
         portfolio_wide = has_global_perm(user, LocationPerm.VIEW)
         context.update(
-            rows=selectors.describe_tasks(tasks[:SHOWN]),
+            rows=presenters.describe_tasks(tasks[:SHOWN]),
             more_tasks=len(tasks) > SHOWN,
             commitments=commitments[:SHOWN],
             more_commitments=len(commitments) > SHOWN,

@@ -25,7 +25,7 @@ from casework.models import AgreementVersion
 from documents.api import documents_visible_to
 from documents.models import Document
 
-from . import selectors
+from . import presenters, selectors
 
 PER_GROUP = 20
 
@@ -75,8 +75,8 @@ def search(user, term: str) -> dict:
                 :PER_GROUP
             ]
         ),
-        "tasks": selectors.describe_tasks(open_tasks),
-        "done_tasks": selectors.describe_tasks(done_tasks),
+        "tasks": presenters.describe_tasks(open_tasks),
+        "done_tasks": presenters.describe_tasks(done_tasks),
         "agreements": list(versions[:PER_GROUP]),
         "documents": list(documents[:PER_GROUP]),
     }

@@ -196,6 +196,8 @@ def real_value(route: str, name: str, objects: Objects) -> str:
         return str(task.pk)
     if name == "location_pk":
         return str(victim.location.pk)
+    if name == "version_pk":
+        return str(victim.version.pk)
     if name == "token":
         if route.startswith("agenda/"):
             return objects.calendar_token

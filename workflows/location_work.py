@@ -11,7 +11,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -21,7 +20,6 @@ from casework.access import access_location
 from casework.audience import reads_internal
 from casework.constants import (
     AGREEMENT_KIND_FOR_STAGE,
-    AgreementKind,
     BottleneckStatus,
     LocationPerm,
     Stage,
@@ -42,7 +40,7 @@ from permissions.checks import has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
 from . import presenters, services
-from .forms import ActionStartForm, CommitmentFormSet, DesignationViewForm, ReviseForm
+from .forms import ActionStartForm, DesignationViewForm
 
 CLOSED_STAGES = (Stage.DESIGNATED, Stage.WITHDRAWN)
 
@@ -196,102 +194,6 @@ def agreement_to_draft(user, location: Location) -> str | None:
     if kind is None or not has_object_perm(user, LocationPerm.MANAGE, location):
         return None
     return kind
-
-
-class AgreementCreateView(LoginRequiredMixin, View):
-    """The case manager drafts an agreement with its reciprocal commitments and submits
-    it: the approval round starts at once (one task per party)."""
-
-    template_name = "workflows/agreement_create.html"
-
-    def setup_location(self, request, location_pk: int):
-        try:
-            location = access_location(request.user, location_pk)
-        except NotVisible as exc:
-            raise Http404(exc.message) from exc
-        kind = agreement_to_draft(request.user, location)
-        if kind is None:
-            if not has_object_perm(request.user, LocationPerm.MANAGE, location):
-                raise PermissionDenied
-            messages.error(
-                request,
-                _("In deze fase wordt geen overeenkomst opgesteld."),
-            )
-        return location, kind
-
-    def forms(self, request, location: Location, data=None):
-        parties = [
-            (party.organisation_id, party.organisation.name)
-            for party in location.parties.select_related("organisation").order_by(
-                "organisation__name"
-            )
-        ]
-        form = ReviseForm(data)
-        formset = CommitmentFormSet(
-            data,
-            prefix="commitments",
-            form_kwargs={"parties": parties},
-            initial=[{"party": organisation_id} for organisation_id, _name in parties],
-        )
-        return form, formset
-
-    def render(self, request, location, kind, form, formset):
-        return render(
-            request,
-            self.template_name,
-            {
-                "location": location,
-                "kind_label": AgreementKind(kind).label,
-                "form": form,
-                "formset": formset,
-            },
-        )
-
-    def get(self, request, location_pk: int):
-        location, kind = self.setup_location(request, location_pk)
-        if kind is None:
-            return HttpResponseRedirect(reverse("locations:detail", args=[location.pk]))
-        form, formset = self.forms(request, location)
-        return self.render(request, location, kind, form, formset)
-
-    def post(self, request, location_pk: int):
-        location, kind = self.setup_location(request, location_pk)
-        if kind is None:
-            return HttpResponseRedirect(reverse("locations:detail", args=[location.pk]))
-        form, formset = self.forms(request, location, request.POST)
-        if form.is_valid() and formset.is_valid():
-            commitments = [
-                {key: item[key] for key in ("party", "description", "due_date")}
-                for item in formset.cleaned_data
-                if item and not item.get("DELETE") and item.get("description")
-            ]
-            try:
-                draft = casework.agreement_draft(
-                    location=location,
-                    actor=request.user,
-                    kind=kind,
-                    title=form.cleaned_data["title"],
-                    text=form.cleaned_data["text"],
-                    commitments=commitments,
-                )
-                services.approval_round_submit(version=draft, actor=request.user)
-            except (InvalidInput, Conflict, NotPermitted) as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "De overeenkomst is ter goedkeuring aangeboden; de partijen vinden "
-                        "hun besluit in hun inbox."
-                    ),
-                )
-                return HttpResponseRedirect(
-                    reverse("locations:detail", args=[location.pk]) + "#aan-zet"
-                )
-        return self.render(request, location, kind, form, formset)
-
-
-# --- The escalation branch on the location page ------------------------------------
 
 
 def _view_form(user, location: Location, data=None) -> DesignationViewForm:

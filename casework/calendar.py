@@ -6,8 +6,13 @@ import datetime
 from functools import lru_cache
 
 import holidays
+from django.utils import timezone
 
 from .validation import clamped_to_window
+
+# Deadline moments (a reminder, an overdue mark) fall at the start of the working day
+# in the Netherlands.
+FIRE_AT = datetime.time(hour=8)
 
 
 @lru_cache(maxsize=64)
@@ -31,3 +36,24 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
         if is_working_day(day):
             remaining -= 1
     return day
+
+
+def moment(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, FIRE_AT))
+
+
+# A due date stored outside the accepted window (a row from before the window
+# existed) is taken at the window's edge: a moment is never computed where the
+# calendar ends.
+
+
+def reminder_moment(
+    due: datetime.date, working_days_before: int = 2
+) -> datetime.datetime:
+    """The morning `working_days_before` working days before the due date."""
+    return moment(add_working_days(clamped_to_window(due), -working_days_before))
+
+
+def overdue_moment(due: datetime.date) -> datetime.datetime:
+    """The morning after the due date: the whole due day is still in time."""
+    return moment(clamped_to_window(due) + datetime.timedelta(days=1))

@@ -191,6 +191,12 @@ class DeadlineKind(models.TextChoices):
     ACTION = "action", _("Actie op de doorbraak-agenda")
     COMMITMENT = "commitment", _("Wederkerige afspraak")
     ESCALATION = "escalation", _("Escalatie en aanwijzing")
+    BOTTLENECK = "bottleneck", _("Knelpunt")
+
+
+# The working-day calendar deadlines are counted in (`casework.calendar`): the
+# Netherlands' public holidays, weekends excluded.
+WORKING_DAY_CALENDAR = "NL"
 
 
 class DeadlineEventKind(models.TextChoices):

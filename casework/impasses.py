@@ -3,7 +3,7 @@ every cause it finds and closes the signals whose cause is gone.
 
 Idempotent: a second run finds the same causes and changes nothing. It reads the whole
 portfolio in a fixed number of queries (no query per location), so it can run every few
-minutes next to `workflow_timers`. Inconsistent data (a commitment depending on itself,
+minutes next to the deadline clock. Inconsistent data (a commitment depending on itself,
 a commitment whose party or organisation is gone) is skipped with a logged warning.
 """
 
@@ -23,7 +23,9 @@ from django.utils.translation import override
 
 from .constants import (
     AgreementKind,
+    BottleneckStatus,
     CommitmentStatus,
+    DeadlineKind,
     ImpasseRule,
     Stage,
     VersionStatus,
@@ -32,7 +34,7 @@ from .models import (
     AgreementVersion,
     Approval,
     Commitment,
-    DeadlineEvent,
+    Deadline,
     ImpasseSignal,
     Location,
 )
@@ -124,49 +126,46 @@ def _day(value: datetime.date) -> str:
 
 
 def _passed_deadlines(now: datetime.datetime):
-    for event in DeadlineEvent.objects.filter(
-        event="overdue", resolved_at__isnull=True
-    ).select_related("organisation"):
-        waiting = event.organisation.name if event.organisation else _("een partij")
-        yield Cause(
-            location_id=event.location_id,
-            rule=ImpasseRule.DEADLINE_PASSED,
-            key=f"deadline:{event.reference}",
-            message=_(
-                "De termijn van %(due)s is verstreken; het wacht op %(waiting)s: "
-                "%(description)s"
-            )
-            % {
-                "due": _day(event.due_on),
-                "waiting": waiting,
-                "description": event.description,
-            },
-            waiting_on_id=event.organisation_id,
+    """Every open deadline whose overdue moment has passed (the facts the deadline
+    clock sweeps: no second derivation), whatever its subject. A commitment kept or
+    waived, or a bottleneck resolved, no longer waits on anyone."""
+    passed = (
+        Deadline.objects.filter(resolved_at__isnull=True, overdue_at__lte=now)
+        .exclude(
+            commitment__isnull=False,
+            commitment__status__in=[CommitmentStatus.DONE, CommitmentStatus.WAIVED],
         )
-    today = timezone.localdate(now)
-    for commitment in Commitment.objects.filter(
-        version__status=VersionStatus.CONCLUDED,
-        status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
-        due_date__lt=today,
-    ).select_related("owner__organisation", "version__agreement"):
-        owner = commitment.owner
-        if owner is None or owner.organisation is None:
-            logger.warning("Commitment %s has no party; skipped", commitment.pk)
-            continue
-        yield Cause(
-            location_id=commitment.version.agreement.location_id,
-            rule=ImpasseRule.DEADLINE_PASSED,
-            key=f"deadline:commitment:{commitment.pk}",
-            message=_(
+        .exclude(bottleneck__isnull=False, bottleneck__status=BottleneckStatus.RESOLVED)
+        .select_related("organisation")
+    )
+    for deadline in passed:
+        waiting = (
+            deadline.organisation.name if deadline.organisation else _("een partij")
+        )
+        if deadline.kind == DeadlineKind.COMMITMENT:
+            message = _(
                 "%(organisation)s had uiterlijk %(due)s deze afspraak moeten nakomen: "
                 "%(description)s"
-            )
-            % {
-                "organisation": owner.organisation.name,
-                "due": _day(commitment.due_date),
-                "description": commitment.description[:200],
-            },
-            waiting_on_id=owner.organisation_id,
+            ) % {
+                "organisation": waiting,
+                "due": _day(deadline.due_on),
+                "description": deadline.description[:200],
+            }
+        else:
+            message = _(
+                "De termijn van %(due)s is verstreken; het wacht op %(waiting)s: "
+                "%(description)s"
+            ) % {
+                "due": _day(deadline.due_on),
+                "waiting": waiting,
+                "description": deadline.description,
+            }
+        yield Cause(
+            location_id=deadline.location_id,
+            rule=ImpasseRule.DEADLINE_PASSED,
+            key=f"deadline:{deadline.reference}",
+            message=message,
+            waiting_on_id=deadline.organisation_id,
         )
 
 

@@ -18,6 +18,7 @@ from permissions.models import Organisation
 
 from .constants import (
     TRANSITION_PERMISSION,
+    WORKING_DAY_CALENDAR,
     ActionStatus,
     AgreementKind,
     AuditAction,
@@ -92,6 +93,12 @@ class Programme(models.Model):
     )
     approval_working_days = models.PositiveSmallIntegerField(
         _("termijn voor goedkeuring (werkdagen)"), default=10
+    )
+    reminder_working_days = models.PositiveSmallIntegerField(
+        _("herinnering vooraf (werkdagen)"),
+        default=2,
+        validators=[MaxValueValidator(20)],
+        help_text=_("Zoveel werkdagen voor een uiterste datum komt een herinnering."),
     )
     breakthrough_rule = models.CharField(
         _("regel voor het tellen van doorbraken"),
@@ -592,6 +599,98 @@ class DeadlineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_display()}: {self.description}"
+
+
+class Deadline(models.Model):
+    """A due date, watched by the one deadline clock (`manage.py deadlines`).
+
+    One row per subject (`reference`: `task:12`, `action:4`, `commitment:7`,
+    `bottleneck:3`): an approval or escalation task, a breakthrough-agenda action, a
+    commitment of a concluded agreement, a bottleneck. The moments of its reminder and
+    its overdue mark are stored with it (computed with `calendar`, the working-day
+    calendar), so the sweep finds what is due through two partial indexes whatever the
+    number of open deadlines; moving the due date is one UPDATE. `reminder_sent_at` and
+    `overdue_marked_at` say that each happened (once); `resolved_at` that the subject
+    was dealt with. The reminders and overdue marks themselves are logged as
+    `DeadlineEvent` rows; impasse detection reads the deadlines.
+    """
+
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="deadlines"
+    )
+    kind = models.CharField(_("soort"), max_length=16, choices=DeadlineKind.choices)
+    reference = models.CharField(_("verwijzing"), max_length=64, unique=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ligt bij"),
+    )
+    # The viewflow task that holds it now (its owner, or whoever may claim it, is
+    # told); none for a commitment or a bottleneck (the owning party is told).
+    task_id = models.BigIntegerField(null=True, blank=True)
+    commitment = models.ForeignKey(
+        "Commitment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+    )
+    bottleneck = models.ForeignKey(
+        "Bottleneck",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+    )
+    title = models.CharField(_("onderwerp"), max_length=200, blank=True)
+    description = models.CharField(_("omschrijving"), max_length=300)
+    due_on = models.DateField(_("uiterste datum"))
+    calendar = models.CharField(
+        _("werkdagenkalender"), max_length=16, default=WORKING_DAY_CALENDAR
+    )
+    reminder_working_days = models.PositiveSmallIntegerField(default=2)
+    remind_at = models.DateTimeField(_("herinnering op"))
+    overdue_at = models.DateTimeField(_("verlopen op"))
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    overdue_marked_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("termijn")
+        verbose_name_plural = _("termijnen")
+        ordering = ["due_on", "id"]
+        indexes = [
+            # What the sweep asks: the due reminders and overdue marks, of open
+            # deadlines only (the closed ones are most rows and never read by it).
+            models.Index(
+                fields=["remind_at"],
+                name="deadline_reminder_due",
+                condition=Q(resolved_at__isnull=True, reminder_sent_at__isnull=True),
+            ),
+            models.Index(
+                fields=["overdue_at"],
+                name="deadline_overdue_due",
+                condition=Q(resolved_at__isnull=True, overdue_marked_at__isnull=True),
+            ),
+            # Impasse detection and the pages: a location's open, passed deadlines.
+            models.Index(
+                fields=["location", "overdue_at"],
+                name="deadline_open_by_location",
+                condition=Q(resolved_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DeadlineKind.values), name="deadline_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.due_on}"
 
 
 class Escalation(models.Model):

@@ -1,6 +1,7 @@
-"""Deadlines of human tasks: computed in working days, watched by viewflow's database
-timers (a reminder before, an overdue mark after), recorded as casework facts under a
-reference that names their subject (`task_reference`, `action_reference`)."""
+"""Deadlines of human tasks: computed in working days, recorded as casework facts
+(`casework.models.Deadline`) under a reference that names their subject
+(`task_reference`, `action_reference`), and swept by the one deadline clock
+(`workflows.clock`, `manage.py deadlines`)."""
 
 from __future__ import annotations
 
@@ -10,48 +11,30 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from casework.calendar import add_working_days
+from casework.calendar import (
+    FIRE_AT,
+    add_working_days,
+    moment,
+    overdue_moment,
+    reminder_moment,
+)
 from casework.models import Location
-from casework.validation import clamped_to_window
 from permissions.models import Organisation
 
 from .constants import DEFAULT_WORKING_DAYS
 
-REMINDER_WORKING_DAYS = 2
-# Timers fire at the start of the working day in the Netherlands.
-FIRE_AT = datetime.time(hour=8)
+__all__ = [
+    "FIRE_AT",
+    "moment",
+    "overdue_moment",
+    "reminder_moment",
+]
 
 
 def due_in_working_days(
     days: int, *, start: datetime.date | None = None
 ) -> datetime.date:
     return add_working_days(start or timezone.localdate(), days)
-
-
-def moment(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, FIRE_AT))
-
-
-# A due date stored outside the accepted window (a row from before the window
-# existed) is taken at the window's edge: a timer is never scheduled where the
-# calendar ends.
-
-
-def reminder_moment(due: datetime.date) -> datetime.datetime:
-    return moment(add_working_days(clamped_to_window(due), -REMINDER_WORKING_DAYS))
-
-
-def overdue_moment(due: datetime.date) -> datetime.datetime:
-    """The morning after the due date: the whole due day is still in time."""
-    return moment(clamped_to_window(due) + datetime.timedelta(days=1))
-
-
-def host_task(activation):
-    """The human task a deadline timer (or the function after it) belongs to."""
-    task = activation.task
-    while task is not None and task.flow_task_type != "HUMAN":
-        task = task.previous.order_by("pk").first()
-    return task
 
 
 def task_due(task) -> datetime.date | None:
@@ -94,5 +77,6 @@ class DeadlineFacts:
     reference: str
     organisation: Organisation | None
     description: str
-    reminder_subject: str
-    overdue_subject: str
+    # What it is about, in a few words, for the subject of the messages (the
+    # agreement's title, the task's title).
+    title: str

@@ -98,10 +98,7 @@ class EscalationBranchFlow(DoorbraakFlow):
                 location=location.name,
                 due=deadlines.task_due(task).strftime("%d-%m-%Y"),
             ),
-            reminder_subject=translatable(_("Herinnering: %(title)s"), title=title),
-            overdue_subject=translatable(
-                _("Termijn verstreken: %(title)s"), title=title
-            ),
+            title=title,
         )
 
     def due_in(self, name: str) -> dict:
@@ -137,8 +134,6 @@ class EscalationFlow(EscalationBranchFlow):
         RoleTask(views.ConsultationTaskView.as_view(), LocationPerm.MANAGE)
         .Annotation(title=_("Bestuurlijk overleg vastleggen"))
         .onCreate(this.task_created)
-        .OnTimeout(this.reminder_at, this.remind, interrupting=False)
-        .OnTimeout(this.overdue_at, this.mark_overdue, interrupting=False)
         .Next(this.outcome)
     )
     outcome = (
@@ -151,22 +146,15 @@ class EscalationFlow(EscalationBranchFlow):
         RoleTask(views.ResumeTaskView.as_view(), LocationPerm.DIRECT)
         .Annotation(title=_("Onderhandeling hervatten"))
         .onCreate(this.task_created)
-        .OnTimeout(this.reminder_at, this.remind, interrupting=False)
-        .OnTimeout(this.overdue_at, this.mark_overdue, interrupting=False)
         .Next(this.end)
     )
     intervene = (
         RoleTask(views.InterventionTaskView.as_view(), LocationPerm.DIRECT)
         .Annotation(title=_("Besluiten over ingrijpen"))
         .onCreate(this.task_created)
-        .OnTimeout(this.reminder_at, this.remind, interrupting=False)
-        .OnTimeout(this.overdue_at, this.mark_overdue, interrupting=False)
         .Next(this.end)
     )
 
-    remind = flow.Function(this.send_reminder).Next(this.deadline_end)
-    mark_overdue = flow.Function(this.record_overdue).Next(this.deadline_end)
-    deadline_end = flow.End()
     end = flow.End()
 
     def start_escalation(self, activation, *, escalation: Escalation, actor):
@@ -230,14 +218,9 @@ class DesignationFlow(EscalationBranchFlow):
         RoleTask(views.FinalDecisionTaskView.as_view(), LocationPerm.DIRECT)
         .Annotation(title=_("Definitief aanwijzingsbesluit nemen"))
         .onCreate(this.task_created)
-        .OnTimeout(this.reminder_at, this.remind, interrupting=False)
-        .OnTimeout(this.overdue_at, this.mark_overdue, interrupting=False)
         .Next(this.end)
     )
 
-    remind = flow.Function(this.send_reminder).Next(this.deadline_end)
-    mark_overdue = flow.Function(this.record_overdue).Next(this.deadline_end)
-    deadline_end = flow.End()
     end = flow.End()
 
     def start_designation(self, activation, *, designation: Designation, actor):

@@ -20,7 +20,6 @@ from casework import services as casework
 from casework.access import location_visible, reads_portfolio
 from casework.constants import (
     ActionStatus,
-    DeadlineEventKind,
     DeadlineKind,
     LocationPerm,
     VersionStatus,
@@ -30,7 +29,6 @@ from documents import tasks as document_tasks
 from permissions.constants import OrganisationPerm
 
 from . import deadlines, views
-from .constants import OPEN_TASK_STATUSES
 from .deadlines import DeadlineFacts, action_reference, task_reference
 from .models import ActionProcess, ApprovalRound
 from .nodes import (
@@ -72,9 +70,12 @@ class DoorbraakFlow(flow.Flow):
         return True
 
     def task_created(self, activation):
-        """Tell the people who can do a new task (its owner, or everyone who may claim
-        it) by notification and e-mail, after the task is committed."""
+        """Write the new task's deadline (when it has a due date) and tell the people
+        who can do it (its owner, or everyone who may claim it) by notification and
+        e-mail, after the task is committed."""
         task = activation.task
+        if deadlines.task_due(task) is not None:
+            self.open_deadline(activation, task)
         location = location_of(activation.process)
         people = [task.owner] if task.owner_id else self.claimants(task)
         if not people:
@@ -115,67 +116,25 @@ class DoorbraakFlow(flow.Flow):
             )
         return []
 
-    # Deadlines of human tasks: two timers per task (see the `.OnTimeout`s), both
-    # handled here; each flow says what its deadline is about in `deadline_facts`.
+    # Deadlines of human tasks: a casework fact per task (`casework.Deadline`),
+    # written when the task is created and swept by the one clock (`workflows.clock`);
+    # each flow says what its deadline is about in `deadline_facts`.
 
     def deadline_facts(self, activation, task) -> DeadlineFacts:
         raise NotImplementedError
 
-    def reminder_at(self, activation):
-        return deadlines.reminder_moment(
-            deadlines.task_due(deadlines.host_task(activation))
-        )
-
-    def overdue_at(self, activation):
-        return deadlines.overdue_moment(
-            deadlines.task_due(deadlines.host_task(activation))
-        )
-
-    def send_reminder(self, activation):
-        self._deadline(activation, DeadlineEventKind.REMINDER)
-
-    def record_overdue(self, activation):
-        self._deadline(activation, DeadlineEventKind.OVERDUE)
-
-    def _deadline(self, activation, event: str) -> None:
-        """Record the reminder or the overdue mark once, mark an overdue task, and tell
-        whoever holds the task (or, unclaimed, everyone who may claim it)."""
-        task = deadlines.host_task(activation)
-        if task.status not in OPEN_TASK_STATUSES:
-            return
+    def open_deadline(self, activation, task) -> None:
         facts = self.deadline_facts(activation, task)
-        _deadline_event, created = casework.deadline_record(
+        casework.deadline_open(
             location=facts.location,
             kind=facts.kind,
-            event=event,
             reference=facts.reference,
             organisation=facts.organisation,
             description=str(facts.description),
+            title=str(facts.title),
             due_on=deadlines.task_due(task),
+            task_id=task.pk,
         )
-        if event == DeadlineEventKind.OVERDUE and not task.data.get("overdue"):
-            task.data["overdue"] = True
-            task.save(update_fields=["data"])
-        if created:
-            subject = (
-                facts.reminder_subject
-                if event == DeadlineEventKind.REMINDER
-                else facts.overdue_subject
-            )
-            notify(
-                [task.owner] if task.owner_id else self.claimants(task),
-                subject=subject,
-                message=translatable(
-                    "%(subject)s: %(description)s",
-                    subject=subject,
-                    description=facts.description,
-                ),
-                url=f"/locations/{facts.location.pk}/",
-                internal_to=facts.location if self.internal else None,
-                kind=NotificationKind.REMINDER
-                if event == DeadlineEventKind.REMINDER
-                else NotificationKind.OVERDUE,
-            )
 
     def has_manage_permission(self, user, obj=None):
         # Cancelling or undoing tasks by hand bypasses the domain's rules: staff only.
@@ -206,13 +165,8 @@ class ApprovalRoundFlow(DoorbraakFlow):
         OrganisationTask(views.ApprovalTaskView.as_view(), OrganisationPerm.SIGN)
         .Annotation(title=_("Besluit over de overeenkomst"))
         .onCreate(this.task_created)
-        .OnTimeout(this.reminder_at, this.remind, interrupting=False)
-        .OnTimeout(this.overdue_at, this.mark_overdue, interrupting=False)
         .Next(this.join)
     )
-    remind = flow.Function(this.send_reminder).Next(this.deadline_end)
-    mark_overdue = flow.Function(this.record_overdue).Next(this.deadline_end)
-    deadline_end = flow.End()
 
     join = flow.Join(continue_on_condition=this.round_rejected).Next(this.close_round)
     close_round = flow.Function(this.resolve_deadlines).Next(this.outcome)
@@ -279,12 +233,7 @@ class ApprovalRoundFlow(DoorbraakFlow):
                 version=version.number,
                 due=deadlines.task_due(task).strftime("%d-%m-%Y"),
             ),
-            reminder_subject=translatable(
-                _("Herinnering: besluit gevraagd over %(title)s"), title=title
-            ),
-            overdue_subject=translatable(
-                _("Termijn verstreken: besluit over %(title)s"), title=title
-            ),
+            title=title,
         )
 
     def round_rejected(self, activation, active_tasks) -> bool:
@@ -343,13 +292,8 @@ class BottleneckActionFlow(DoorbraakFlow):
         OrganisationTask(views.ActionPerformTaskView.as_view(), OrganisationPerm.ACT)
         .Annotation(title=_("Actie uitvoeren"))
         .onCreate(this.task_created)
-        .OnTimeout(this.reminder_at, this.remind, interrupting=False)
-        .OnTimeout(this.overdue_at, this.mark_overdue, interrupting=False)
         .Next(this.review)
     )
-    remind = flow.Function(this.send_reminder).Next(this.deadline_end)
-    mark_overdue = flow.Function(this.record_overdue).Next(this.deadline_end)
-    deadline_end = flow.End()
 
     review = (
         flow.View(views.ActionReviewTaskView.as_view())
@@ -405,8 +349,7 @@ class BottleneckActionFlow(DoorbraakFlow):
                 due=action.due_on.strftime("%d-%m-%Y"),
                 action=action.description[:200],
             ),
-            reminder_subject=_("Herinnering: actie op de doorbraak-agenda"),
-            overdue_subject=_("Termijn verstreken: actie op de doorbraak-agenda"),
+            title=action.description[:200],
         )
 
     def is_accepted(self, activation) -> bool:

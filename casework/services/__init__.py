@@ -28,7 +28,15 @@ from .agreements import (
     version_canonical_content,
 )
 from .audit import audit_record
-from .deadlines import deadline_record, deadline_resolve, deadlines_resolve
+from .deadlines import (
+    Fired,
+    deadline_move,
+    deadline_open,
+    deadline_record,
+    deadline_resolve,
+    deadlines_fire,
+    deadlines_resolve,
+)
 from .escalation import (
     designation_consultation_closed,
     designation_decision_check,
@@ -55,6 +63,7 @@ from .locations import (
 )
 
 __all__ = [
+    "Fired",
     "action_assign",
     "action_report",
     "action_review",
@@ -65,8 +74,11 @@ __all__ = [
     "bottleneck_create",
     "canonical_content",
     "content_hash",
+    "deadline_move",
+    "deadline_open",
     "deadline_record",
     "deadline_resolve",
+    "deadlines_fire",
     "deadlines_resolve",
     "designation_consultation_closed",
     "designation_decision_check",

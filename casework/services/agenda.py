@@ -41,6 +41,7 @@ from ..validation import (
     require_text_within,
 )
 from .audit import audit_record
+from .deadlines import bottleneck_deadline_open
 
 
 def _locked_count(parent_model, parent_pk: int, children, link: str) -> int:
@@ -129,6 +130,7 @@ def bottleneck_create(
     )
     bottleneck.full_clean()
     bottleneck.save()
+    bottleneck_deadline_open(bottleneck=bottleneck)
     audit_record(
         action=AuditAction.BOTTLENECK_CREATED,
         actor=actor,

@@ -46,6 +46,7 @@ from ..validation import (
     require_text_within,
 )
 from .audit import audit_record
+from .deadlines import commitment_deadlines_open
 from .locations import _apply_transition
 
 
@@ -465,6 +466,8 @@ def _conclude(*, version: AgreementVersion, location: Location) -> None:
     version.save(update_fields=["status", "concluded_at", "sha256"])
     # The knot is cut: a breakthrough of the location (design §2), one INSERT.
     breakthrough_of_agreement(version=version)
+    # Its commitments are due now: the deadline clock watches them.
+    commitment_deadlines_open(version=version, location=location)
     audit_record(
         action=AuditAction.AGREEMENT_CONCLUDED,
         actor=None,

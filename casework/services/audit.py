@@ -48,3 +48,19 @@ def audit_record(
         audit_chain.chain(event)
         event.save(force_insert=True)
     return event
+
+
+def audit_record_many(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Append several unsaved events in one INSERT (the deadline sweep's overdue
+    marks): pending and sealed on commit on PostgreSQL, like `audit_record`; chained
+    onto the head in list order on SQLite."""
+    if not events:
+        return events
+    for event in events:
+        event.data = audit_chain.normalised_data(event.data)
+    if not audit_chain.seals_on_commit():
+        return audit_chain.bulk_append(events)
+    with transaction.atomic(savepoint=False):
+        for event in events:
+            audit_chain.chain(event)
+        return AuditEvent.objects.bulk_create(events)

@@ -42,10 +42,9 @@ def busy_world(world) -> BusyWorld:
         description="Ontwikkelaar B levert de stikstofberekening aan.",
         due_on=datetime.date(2027, 3, 1),
     )
-    casework.deadline_record(
+    casework.deadline_open(
         location=location,
         kind="approval",
-        event="overdue",
         reference="task:browser",
         organisation=world.org_b,
         description="Ontwikkelaar B besluit over het hoofdlijnenakkoord.",

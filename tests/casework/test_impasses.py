@@ -50,10 +50,9 @@ def in_negotiation(world):
 
 def test_a_passed_task_deadline_raises_a_signal_that_names_the_party(world):
     location = in_negotiation(world)
-    services.deadline_record(
+    services.deadline_open(
         location=location,
         kind="approval",
-        event="overdue",
         reference="task:42",
         organisation=world.org_b,
         description="Ontwikkelaar B besluit over het akkoord.",
@@ -234,10 +233,9 @@ def test_impasses_api_is_for_ministry_and_case_managers(world):
     from ..conftest import token_client
 
     location = in_negotiation(world)
-    services.deadline_record(
+    services.deadline_open(
         location=location,
         kind="action",
-        event="overdue",
         reference="action:7",
         organisation=world.org_a,
         description="Gemeente A levert de grondexploitatie.",
@@ -269,10 +267,9 @@ def test_impasse_page_in_the_interface(world, client):
     from django.urls import reverse
 
     location = in_negotiation(world)
-    services.deadline_record(
+    services.deadline_open(
         location=location,
         kind="approval",
-        event="overdue",
         reference="task:9",
         organisation=world.org_b,
         description="Ontwikkelaar B besluit.",
@@ -290,10 +287,9 @@ def test_impasse_page_in_the_interface(world, client):
 
 def test_escalating_links_the_open_signals_and_cites_them_in_the_audit_trail(world):
     location = in_negotiation(world)
-    services.deadline_record(
+    services.deadline_open(
         location=location,
         kind="approval",
-        event="overdue",
         reference="task:77",
         organisation=world.org_b,
         description="Ontwikkelaar B besluit.",

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from casework import services as casework
 from casework.constants import DeadlineKind, Stage
-from casework.models import ConsultationOutcome, DeadlineEvent
+from casework.models import ConsultationOutcome, Deadline, DeadlineEvent
 from workflows.escalation import EscalationFlow
 from workflows.models import Notification
 
@@ -59,8 +59,9 @@ def test_the_consultation_task_is_reminded_and_marked_overdue(
     time_machine.move_to(at("2026-03-31", 8), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep() == 1
-    consult.refresh_from_db()
-    assert consult.data["overdue"] is True
+    assert Deadline.objects.get(reference=f"task:{consult.pk}").overdue_marked_at == (
+        at("2026-03-31", 8)
+    )
     overdue = DeadlineEvent.objects.get(reference=f"task:{consult.pk}", event="overdue")
     assert overdue.resolved_at is None
 

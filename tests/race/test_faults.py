@@ -29,6 +29,7 @@ from casework.models import (
     AgreementVersion,
     Approval,
     AuditEvent,
+    Deadline,
     DeadlineEvent,
     Location,
     VersionStatus,
@@ -40,12 +41,12 @@ from ..scenarios import signatory_for
 from ..workflows.rounds import (
     approval_tasks,
     deadline_notifications,
+    deadline_of,
     decide,
     five_organisations,
     location_with,
     no_flow_errors,
     submit_round,
-    timers_of,
 )
 from . import subprocess_env
 
@@ -78,21 +79,25 @@ def new_round(world, organisations, name: str):
     return location, submit_round(location, world.case_manager)
 
 
-def test_two_workflow_timers_runs_at_once_fire_each_timer_once(
+def test_two_deadline_sweeps_at_once_fire_each_deadline_once(
     transactional_db, world, organisations, time_machine
 ):
     now = timezone.now()
     time_machine.move_to(now - datetime.timedelta(days=60), tick=False)
     processes = [new_round(world, organisations, f"Cron {i}")[1] for i in range(4)]
     time_machine.move_to(now, tick=True)
-    timers = Task.objects.filter(
-        process__in=processes, flow_task_type="TIMER", status=STATUS.SCHEDULED
+    due = Deadline.objects.filter(
+        resolved_at__isnull=True,
+        reminder_sent_at__isnull=True,
+        overdue_marked_at__isnull=True,
     )
-    assert timers.count() == 40  # 4 rounds × 5 parties × (reminder, overdue)
+    assert due.count() == 20  # 4 rounds × 5 parties, each reminder and overdue
 
+    # Small batches, so that the two processes take turns and meet on locked rows
+    # (SKIP LOCKED): each deadline is fired by exactly one of them.
     runs = [
         subprocess.Popen(
-            [sys.executable, "manage.py", "workflow_timers"],
+            [sys.executable, "manage.py", "deadlines", "--batch-size", "3"],
             cwd=ROOT,
             env=subprocess_env(),
             stdout=subprocess.PIPE,
@@ -106,9 +111,9 @@ def test_two_workflow_timers_runs_at_once_fire_each_timer_once(
     for run, (_out, err) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, err
         assert "Traceback" not in err, err
-    fired = [int(out.split()[0]) for out, _err in outputs]
+    fired = [int(out.split()[0]) + int(out.split()[2]) for out, _err in outputs]
     assert sum(fired) == 40, outputs
-    assert not timers.filter(status=STATUS.SCHEDULED).exists()
+    assert not due.exists()
     assert not Task.objects.filter(status=STATUS.ERROR).exists()
     assert DeadlineEvent.objects.count() == 40
     for process in processes:
@@ -118,7 +123,8 @@ def test_two_workflow_timers_runs_at_once_fire_each_timer_once(
                     "event", flat=True
                 )
             ) == {DeadlineEventKind.REMINDER, DeadlineEventKind.OVERDUE}
-            assert [t.status for t in timers_of(task)] == [STATUS.DONE, STATUS.DONE]
+            deadline = deadline_of(task)
+            assert deadline.reminder_sent_at and deadline.overdue_marked_at
     assert AuditEvent.objects.filter(action=AuditAction.DEADLINE_PASSED).count() == 20
     # Each signatory told once per event.
     assert deadline_notifications().count() == 40
@@ -181,7 +187,7 @@ def test_a_process_killed_in_the_middle_of_an_approval_leaves_nothing(
         "transitions": transition_events(location).count(),
         "stage": location.stage,
         "task": (target.status, target.owner_id),
-        "timers": [t.status for t in timers_of(target)],
+        "deadline": deadline_of(target).resolved_at,
     }
 
     child = hold_approval(target, user)
@@ -198,7 +204,7 @@ def test_a_process_killed_in_the_middle_of_an_approval_leaves_nothing(
     wait_for_backend_gone(set())
 
     # Rolled back, all of it: no approval, no audit event, no transition, the version
-    # still in approval, the task still open with its timers armed.
+    # still in approval, the task still open with its deadline open.
     target.refresh_from_db()
     assert Approval.objects.filter(version=version).count() == before["approvals"]
     assert AuditEvent.objects.count() == before["audit"]
@@ -209,7 +215,7 @@ def test_a_process_killed_in_the_middle_of_an_approval_leaves_nothing(
     assert version.sha256 == ""
     assert (target.status, target.owner_id) == before["task"]
     assert target.status in STILL_OPEN
-    assert [t.status for t in timers_of(target)] == before["timers"]
+    assert deadline_of(target).resolved_at == before["deadline"] is None
 
     # The lock is free and the task completes as if nothing happened.
     with no_flow_errors():

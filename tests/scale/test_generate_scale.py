@@ -15,7 +15,6 @@ from django.db import transaction
 from django.urls import reverse
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
-from viewflow.workflow.timers import fire_due_timers
 
 from casework.access import locations_visible_to
 from casework.constants import Stage
@@ -25,6 +24,7 @@ from casework.models import (
     AgreementVersion,
     Approval,
     AuditEvent,
+    Deadline,
     Location,
     Party,
     VersionStatus,
@@ -32,7 +32,7 @@ from casework.models import (
 from casework.services import version_canonical_content
 from permissions.constants import MembershipRole
 from permissions.models import Membership, Organisation
-from workflows import selectors
+from workflows import clock, selectors
 from workflows.flows import ApprovalRoundFlow
 from workflows.services import task_complete
 
@@ -239,17 +239,29 @@ def test_completing_every_open_task_of_a_generated_round_concludes_it(generated)
     )
 
 
-def test_the_generated_timers_fire(generated, time_machine):
+def test_the_generated_deadlines_fire(generated, time_machine):
+    """The generated portfolio's deadlines are on the clock (no viewflow timer on a
+    human task), and the clock fires each of them once."""
+    assert not Task.objects.filter(flow_task_type="TIMER").exists()
+    open_deadlines = Deadline.objects.filter(resolved_at__isnull=True)
+    assert open_deadlines.count() == (
+        Task.objects.filter(
+            flow_task=ApprovalRoundFlow.instance.approve,
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+        ).count()
+    )
     time_machine.move_to(
         datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=40)
     )
-    due = Task.objects.filter(flow_task_type="TIMER", status=STATUS.SCHEDULED)
-    scheduled = due.count()
-    assert scheduled
+    to_fire = open_deadlines.filter(reminder_sent_at__isnull=True).count() + (
+        open_deadlines.filter(overdue_marked_at__isnull=True).count()
+    )
+    assert to_fire
     with no_flow_errors():
-        fired = fire_due_timers()
-    assert fired == scheduled
-    assert not due.exists()
+        fired = clock.sweep().fired
+    assert fired == to_fire
+    assert not open_deadlines.filter(overdue_marked_at__isnull=True).exists()
+    assert clock.sweep().fired == 0
 
 
 def test_the_same_seed_gives_the_same_portfolio(db):

@@ -1,6 +1,6 @@
 """Helpers of the deadline, race and freeze tests: locations whose parties each have
 exactly one signatory, approval rounds and actions driven through `workflows.services`
-(the code path of the API and the demo), and a timer sweep that fails loudly.
+(the code path of the API and the demo), and a deadline sweep that fails loudly.
 
 `fire_due_timers()` swallows every exception (it logs it and marks the task ERROR, so one
 broken flow cannot stop the sweep). A test that only counted what it fired would pass
@@ -24,9 +24,10 @@ from viewflow.workflow.timers import fire_due_timers
 
 from casework import services as casework
 from casework.constants import PartyRole, Stage
-from casework.models import AgreementKind, AgreementVersion, Location
+from casework.models import AgreementKind, AgreementVersion, Deadline, Location
 from permissions.constants import MembershipRole, OrganisationKind
 from permissions.models import Organisation
+from workflows import clock
 from workflows import services as workflows
 from workflows.flows import ApprovalRoundFlow, BottleneckActionFlow
 from workflows.models import Notification
@@ -148,11 +149,10 @@ def perform_tasks(process):
     ).order_by("pk")
 
 
-def timers_of(task: Task):
-    """The deadline timers armed on a human task (reminder first)."""
-    return Task.objects.filter(flow_task_type="TIMER", previous=task).order_by(
-        "scheduled"
-    )
+def deadline_of(subject) -> Deadline:
+    """The deadline of a human task (or of the subject named by a reference)."""
+    reference = subject if isinstance(subject, str) else f"task:{subject.pk}"
+    return Deadline.objects.get(reference=reference)
 
 
 def deadline_notifications():
@@ -207,9 +207,11 @@ def no_flow_errors():
 
 
 def sweep() -> int:
-    """Run the timer dispatcher once, as `manage.py workflow_timers` does."""
+    """Run the deadline clock once, as `manage.py deadlines` does, and viewflow's
+    timer dispatcher (the consultation period's end), as `workflow_timers` does:
+    the number of reminders, overdue marks and timers fired."""
     with no_flow_errors():
-        return fire_due_timers()
+        return clock.sweep().fired + fire_due_timers()
 
 
 RACE_TIMEOUT = 30

@@ -1,9 +1,11 @@
-"""Deadlines of approval tasks and breakthrough-agenda actions (design §3, issue 3 item 3).
+"""Deadlines of approval tasks and breakthrough-agenda actions (design §3, issue 3 item 3;
+issue 14: one deadline clock).
 
-Each human task carries two non-interrupting database timers: a reminder two Dutch
-working days before its due date, and an overdue mark at 08:00 the morning after it.
-Time is moved with time-machine and the timers are fired by viewflow's dispatcher, as
-`manage.py workflow_timers` does from cron.
+Each human task with a due date has one deadline on the clock (`casework.Deadline`): a
+reminder two Dutch working days before its due date (the programme's number), and an
+overdue mark at 08:00 the morning after it. No human task carries a viewflow timer.
+Time is moved with time-machine and the deadlines are swept by the clock, as
+`manage.py deadlines` does from the scheduler or cron.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from casework.constants import (
     DeadlineKind,
     Stage,
 )
-from casework.models import AuditEvent, DeadlineEvent, VersionStatus
+from casework.models import AuditEvent, Deadline, DeadlineEvent, VersionStatus
 from permissions.constants import MembershipRole
 from workflows import services as workflows
 from workflows.flows import BottleneckActionFlow
@@ -40,13 +42,13 @@ from .rounds import (
     at,
     deadline_mails,
     deadline_notifications,
+    deadline_of,
     decide,
     no_flow_errors,
     perform_tasks,
     revise_tasks,
     submit_round,
     sweep,
-    timers_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -108,12 +110,18 @@ def test_due_date_reminder_and_overdue_are_counted_in_working_days(
     for task in tasks:
         assert task.data["due"] == due
         assert task.status == STATUS.ASSIGNED  # the organisation's only signatory
-        timers = list(timers_of(task))
-        assert [t.status for t in timers] == [STATUS.SCHEDULED, STATUS.SCHEDULED]
-        assert [t.scheduled for t in timers] == [
+        deadline = deadline_of(task)
+        assert deadline.due_on == datetime.date.fromisoformat(due)
+        assert (deadline.remind_at, deadline.overdue_at) == (
             at(reminder, 8),
             at(overdue, 8),
-        ]
+        )
+        assert deadline.calendar == "NL"
+        assert deadline.reminder_sent_at is None
+        assert deadline.overdue_marked_at is None
+        assert deadline.resolved_at is None
+    # No human task carries a viewflow timer.
+    assert not Task.objects.filter(flow_task_type="TIMER").exists()
 
 
 def test_reminder_fires_two_working_days_before_the_due_date(
@@ -142,8 +150,9 @@ def test_reminder_fires_two_working_days_before_the_due_date(
     for task in (task_a, task_b):
         task.refresh_from_db()
         assert task.status == STATUS.ASSIGNED
-        assert "overdue" not in task.data
-        assert [t.status for t in timers_of(task)] == [STATUS.DONE, STATUS.SCHEDULED]
+        deadline = deadline_of(task)
+        assert deadline.reminder_sent_at == at("2026-12-24", 8)
+        assert deadline.overdue_marked_at is None
     # The owner of each task hears about it, in the app and by e-mail.
     for signatory in (world.a_signatory, world.b_signatory):
         notification = deadline_notifications().get(user=signatory)
@@ -177,9 +186,8 @@ def test_overdue_fires_the_morning_after_the_due_date(
         (world.org_b, world.b_signatory),
     ):
         task = approval_task_of(christmas_round, organisation)
-        assert task.status == STATUS.ASSIGNED  # non-interrupting: still theirs to do
-        assert task.data["overdue"] is True
-        assert [t.status for t in timers_of(task)] == [STATUS.DONE, STATUS.DONE]
+        assert task.status == STATUS.ASSIGNED  # still theirs to do
+        assert deadline_of(task).overdue_marked_at == at("2026-12-30", 8)
         event = DeadlineEvent.objects.get(
             reference=f"task:{task.pk}", event=DeadlineEventKind.OVERDUE
         )
@@ -259,8 +267,10 @@ def test_notifications_and_mail_wait_for_the_commit(
     assert not deadline_notifications().exists()
     assert not DeadlineEvent.objects.exists()
     assert (
-        Task.objects.filter(flow_task_type="TIMER", status=STATUS.SCHEDULED).count()
-        == 4
+        Deadline.objects.filter(
+            reminder_sent_at__isnull=True, overdue_marked_at__isnull=True
+        ).count()
+        == 2
     )
 
     # Committed: the mail leaves only when the transaction commits.
@@ -268,6 +278,7 @@ def test_notifications_and_mail_wait_for_the_commit(
         assert sweep() == 4
         assert deadline_notifications().count() == 4
         assert mail.outbox == []
+    # One outbox job per notification (one per deadline and event).
     assert len(callbacks) == 4
     assert len(mail.outbox) == 4
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
@@ -275,16 +286,13 @@ def test_notifications_and_mail_wait_for_the_commit(
     )
 
 
-def test_a_finished_task_cancels_its_timers_and_they_never_fire(
+def test_a_finished_task_closes_its_deadline_and_it_never_fires(
     world, christmas_round, time_machine
 ):
     time_machine.move_to(at("2026-12-22"), tick=False)
     task_a = approval_task_of(christmas_round, world.org_a)
     decide(task_a)
-    assert [t.status for t in timers_of(task_a)] == [
-        STATUS.CANCELED,
-        STATUS.CANCELED,
-    ]
+    assert deadline_of(task_a).resolved_at == at("2026-12-22")
 
     time_machine.move_to(at("2027-02-01"), tick=False)
     assert sweep() == 2  # B's reminder and overdue mark only
@@ -309,7 +317,7 @@ def test_a_finished_task_cancels_its_timers_and_they_never_fire(
     assert sweep() == 0
 
 
-def test_a_rejected_round_cancels_the_timers_of_the_decisions_still_open(
+def test_a_rejected_round_closes_the_deadlines_of_the_decisions_still_open(
     world, christmas_round, time_machine
 ):
     time_machine.move_to(at("2026-12-22"), tick=False)
@@ -321,9 +329,7 @@ def test_a_rejected_round_cancels_the_timers_of_the_decisions_still_open(
 
     task_b = approval_task_of(christmas_round, world.org_b)
     assert task_b.status == STATUS.CANCELED
-    assert not Task.objects.filter(
-        process=christmas_round, flow_task_type="TIMER", status=STATUS.SCHEDULED
-    ).exists()
+    assert not Deadline.objects.filter(resolved_at__isnull=True).exists()
     assert revise_tasks(christmas_round).get().status == STATUS.ASSIGNED
 
     time_machine.move_to(at("2027-02-01"), tick=False)
@@ -405,10 +411,11 @@ def test_each_programme_sets_its_own_approval_term(world, time_machine):
     ).get()
 
     assert quick_task.data["due"] == "2026-03-05"  # Thursday: 3 working days
-    assert [t.scheduled for t in timers_of(quick_task)] == [
+    quick_deadline = deadline_of(quick_task)
+    assert (quick_deadline.remind_at, quick_deadline.overdue_at) == (
         at("2026-03-03", 8),
         at("2026-03-06", 8),
-    ]
+    )
     assert default_task.data["due"] == "2026-03-16"
 
     time_machine.move_to(at("2026-03-06", 8), tick=False)
@@ -441,17 +448,18 @@ def test_an_action_has_the_same_deadline_mechanics(
     # Organisation A has a member and a signatory: the task waits in their queue.
     assert task.status == STATUS.NEW
     assert task.data["due"] == "2026-12-29"
-    assert [t.scheduled for t in timers_of(task)] == [
+    deadline = deadline_of(f"action:{action.pk}")
+    assert (deadline.remind_at, deadline.overdue_at) == (
         at("2026-12-24", 8),
         at("2026-12-30", 8),
-    ]
+    )
+    assert deadline.task_id == task.pk
 
     time_machine.move_to(at("2026-12-30", 8), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep() == 2
 
-    task.refresh_from_db()
-    assert task.data["overdue"] is True
+    assert deadline_of(f"action:{action.pk}").overdue_marked_at == at("2026-12-30", 8)
     assert set(
         DeadlineEvent.objects.filter(reference=f"action:{action.pk}").values_list(
             "event", "kind", "due_on"
@@ -501,31 +509,30 @@ def test_an_action_done_in_time_never_fires(world, negotiating, time_machine):
         user=world.b_member,
         payload={"outcome": "done", "report": "Twee planologen gestart."},
     )
-    assert [t.status for t in timers_of(task)] == [
-        STATUS.CANCELED,
-        STATUS.CANCELED,
-    ]
+    assert deadline_of(f"action:{process.action.pk}").resolved_at is not None
 
     time_machine.move_to(at("2027-01-15"), tick=False)
     assert sweep() == 0
     assert not DeadlineEvent.objects.exists()
 
 
-def test_the_workflow_timers_command_runs_clean(world, christmas_round, time_machine):
+def test_the_deadlines_command_runs_clean(world, christmas_round, time_machine):
     time_machine.move_to(at("2026-12-30", 8), tick=False)
     out = io.StringIO()
 
     with no_flow_errors():
-        call_command("workflow_timers", stdout=out)
+        call_command("deadlines", stdout=out)
 
-    assert out.getvalue().strip() == (
-        "4 timer(s) fired, 0 process(es) started, 0 condition(s) fired"
-    )
+    assert out.getvalue().strip() == ("2 reminder(s), 2 overdue mark(s) in 1 batch(es)")
     assert DeadlineEvent.objects.count() == 4
 
     out = io.StringIO()
     with no_flow_errors():
-        call_command("workflow_timers", stdout=out)
+        call_command("deadlines", stdout=out)
+    assert out.getvalue().startswith("0 reminder(s), 0 overdue mark(s)")
+    # viewflow's own dispatcher has nothing of these rounds to fire.
+    out = io.StringIO()
+    call_command("workflow_timers", stdout=out)
     assert out.getvalue().startswith("0 timer(s) fired")
 
 
@@ -583,10 +590,12 @@ def test_an_action_returned_after_its_deadline_is_overdue_again(
 
     time_machine.move_to(at("2027-01-04", 8, 1), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
-        assert sweep() == 2  # both timers of the returned task were already due
+        assert sweep() == 2  # both moments of the returned action were already due
 
-    again.refresh_from_db()
-    assert again.data["overdue"] is True
+    assert deadline_of(f"action:{action.pk}").task_id == again.pk
+    assert deadline_of(f"action:{action.pk}").overdue_marked_at == at(
+        "2027-01-04", 8, 1
+    )
     overdue.refresh_from_db()
     assert overdue.resolved_at is None  # open again: impasse detection sees it
     assert (

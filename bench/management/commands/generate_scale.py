@@ -68,6 +68,7 @@ from casework.models import (
     Approval,
     Bottleneck,
     Commitment,
+    Deadline,
     DeadlineEvent,
     Designation,
     Escalation,
@@ -951,8 +952,6 @@ class Generator:
 
     def rounds(self) -> None:
         flow = self.flow
-        nodes = {node.name: node for node in flow.nodes()}
-        reminder, overdue = nodes["approve__timeout"], nodes["approve__timeout_2"]
         sign = OrganisationPerm.SIGN
         processes = []
         for plan in self.plans:
@@ -1010,12 +1009,13 @@ class Generator:
             plan.start_task, plan.fan_out_task = heads[2 * i], heads[2 * i + 1]
             previous.append((plan.fan_out_task, plan.start_task))
 
-        # 2. one approval task per party, with its two deadline timers
+        # 2. one approval task per party, each with its deadline on the clock
         approvals, deadline_events = [], []
         for plan in self.plans:
             version = plan.version
             due = version.approval_due_on
-            reminder_at = deadlines.reminder_moment(due)
+            reminder_days = self.programme.reminder_working_days
+            reminder_at = deadlines.reminder_moment(due, reminder_days)
             overdue_at = deadlines.overdue_moment(due)
             plan.approve_tasks = []
             for index, party in enumerate(plan.parties):
@@ -1065,41 +1065,48 @@ class Generator:
                 task.owner_permission = sign
                 task.owner_permission_content_type_id = self.org_ct.pk
                 task.owner_permission_obj_pk = str(party.organisation_id)
-                task._timers = []
-                for node, moment in ((reminder, reminder_at), (overdue, overdue_at)):
-                    if is_open:
-                        timer_status = (
-                            STATUS.DONE if moment <= self.now else STATUS.SCHEDULED
-                        )
-                        timer_finished = moment if moment <= self.now else None
-                    else:
-                        timer_status = STATUS.CANCELED
-                        timer_finished = decided_at
-                    timer = self.task(
-                        plan,
-                        node,
-                        "TIMER",
-                        timer_status,
-                        created,
-                        token,
-                        started=None,
-                        finished=timer_finished,
-                    )
-                    timer.scheduled = moment
-                    task._timers.append(timer)
-                    if is_open and moment <= self.now:
-                        event = "reminder" if node is reminder else "overdue"
-                        deadline_events.append((task, event, party, plan))
+                task._deadline = (reminder_at, overdue_at, is_open, decided_at, party)
+                if is_open:
+                    for event, moment in (
+                        ("reminder", reminder_at),
+                        ("overdue", overdue_at),
+                    ):
+                        if moment <= self.now:
+                            deadline_events.append((task, event, party, plan))
                 plan.approve_tasks.append(task)
                 approvals.append(task)
         self.insert_tasks(approvals)
-        created_approvals = approvals
-        timers = []
-        for task, created in zip(approvals, created_approvals, strict=True):
-            for timer in task._timers:
-                timers.append(timer)
-                previous.append((timer, created))
-        self.insert_tasks(timers)
+        Deadline.objects.bulk_create(
+            [
+                Deadline(
+                    location_id=plan.version.agreement.location_id,
+                    kind="approval",
+                    reference=deadlines.task_reference(task),
+                    organisation_id=party.organisation_id,
+                    task_id=task.pk,
+                    title=plan.version.agreement.title[:200],
+                    description=self.approval_description(plan, party),
+                    due_on=plan.version.approval_due_on,
+                    reminder_working_days=self.programme.reminder_working_days,
+                    remind_at=reminder_at,
+                    overdue_at=overdue_at,
+                    reminder_sent_at=reminder_at
+                    if is_open and reminder_at <= self.now
+                    else None,
+                    overdue_marked_at=overdue_at
+                    if is_open and overdue_at <= self.now
+                    else None,
+                    resolved_at=None if is_open else decided_at,
+                    created_at=task.created,
+                )
+                for plan in self.plans
+                for task in plan.approve_tasks
+                for reminder_at, overdue_at, is_open, decided_at, party in [
+                    task._deadline
+                ]
+            ],
+            batch_size=BATCH,
+        )
         for plan in self.plans:
             previous.extend((task, plan.fan_out_task) for task in plan.approve_tasks)
 
@@ -1199,10 +1206,7 @@ class Generator:
                     event=event,
                     reference=deadlines.task_reference(task),
                     organisation_id=party.organisation_id,
-                    description=f"{party.organisation.name} besluit over "
-                    f"‘{plan.version.agreement.title}’ (versie "
-                    f"{plan.version.number}) uiterlijk "
-                    f"{plan.version.approval_due_on:%d-%m-%Y}.",
+                    description=self.approval_description(plan, party),
                     due_on=plan.version.approval_due_on,
                 )
                 for task, event, party, plan in deadline_events
@@ -1220,6 +1224,14 @@ class Generator:
         self.counts["human_tasks"] = human
         self.counts["open_human_tasks"] = open_human
         self.counts["task_rows"] = Task.objects.filter(process__in=processes).count()
+
+    @staticmethod
+    def approval_description(plan, party) -> str:
+        return (
+            f"{party.organisation.name} besluit over "
+            f"‘{plan.version.agreement.title}’ (versie {plan.version.number}) "
+            f"uiterlijk {plan.version.approval_due_on:%d-%m-%Y}."
+        )
 
     def task(
         self,

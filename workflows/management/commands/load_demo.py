@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from casework.demo import DemoLoader
 from casework.impasses import detect_impasses
+from workflows import clock
 from workflows.demo import FlowDemo
 from workflows.notifications import mail_held
 
@@ -20,6 +21,13 @@ class Command(BaseCommand):
         # The history is notified in the app; mail starts with what happens next.
         with mail_held():
             DemoLoader(workflow=FlowDemo(), log=self.stdout.write).run()
+            # What the deadline clock would have found by now (in the app only:
+            # nobody needs a mail about a deadline of the demo's past).
+            swept = clock.sweep()
+        self.stdout.write(
+            f"Termijnen: {swept.reminders} herinnering(en), "
+            f"{swept.overdue} verstreken."
+        )
         # What the cron job would have found by now: the dashboard and the impasse
         # list are not empty until its first run.
         impasses = detect_impasses()

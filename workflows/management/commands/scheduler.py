@@ -34,10 +34,12 @@ class PeriodicJob:
     needs_database_queue: bool = False
 
 
-# What runs, how often. `workflow_timers` fires the deadline timers (each run catches
-# up on everything due); `reconcile` repairs what a crash left undone; the finished
-# job results are pruned once a day.
+# What runs, how often. `deadlines` is the deadline clock (reminders and overdue
+# marks; each run catches up on everything due); `workflow_timers` fires viewflow's
+# own timers (the end of a designation's consultation period); `reconcile` repairs
+# what a crash left undone; the finished job results are pruned once a day.
 JOBS = (
+    PeriodicJob("deadlines", 60),
     PeriodicJob("workflow_timers", 60),
     PeriodicJob("reconcile", 60),
     PeriodicJob("detect_impasses", 5 * 60),
@@ -60,7 +62,8 @@ def _runs_here(job: PeriodicJob) -> bool:
 class Command(BaseCommand):
     help = (
         "Voert de periodieke taken uit, elk op zijn interval, één tegelijk: "
-        "workflow_timers, reconcile, detect_impasses, prune_db_task_results."
+        "deadlines, workflow_timers, reconcile, detect_impasses, "
+        "prune_db_task_results."
     )
 
     def add_arguments(self, parser):

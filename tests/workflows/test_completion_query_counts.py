@@ -67,6 +67,7 @@ def test_completing_an_approval_costs_the_same_at_any_size(inbox):  # noqa: F811
     # position, then the budget.
     assert small == large
     *mid_round, conclusion = large
+    print("COUNTS", small, large)
     assert max(mid_round) <= MID_ROUND_BUDGET, mid_round
     assert conclusion <= CONCLUSION_BUDGET, conclusion
     assert AgreementVersion.objects.filter(status=VersionStatus.CONCLUDED).count() == 2

@@ -200,8 +200,16 @@ def deadlines_fire(*, now: datetime.datetime, limit: int) -> list[Fired]:
     event log and the audit rows). Call inside a transaction, with the telling: the
     rows stay locked (SKIP LOCKED for a second sweep) until it commits. A deadline
     whose reminder and overdue mark are both due (a sweep missed) fires both."""
+    # The deadline rows and their locations are taken together, skipping any that
+    # another transaction holds: a decision locks its location (FOR UPDATE) before it
+    # closes its deadline, and this batch's inserts (events, audit rows) need a key
+    # share of the location, so a deadline whose location is busy waits for the
+    # next batch or run instead of deadlocking with it. NO KEY UPDATE on the location
+    # blocks nobody's inserts that refer to it.
     due = list(
-        Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+        Deadline.objects.select_for_update(
+            skip_locked=True, no_key=True, of=("self", "location")
+        )
         .filter(resolved_at__isnull=True)
         .filter(
             Q(remind_at__lte=now, reminder_sent_at__isnull=True)

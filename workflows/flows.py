@@ -13,7 +13,6 @@ import datetime
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
-from viewflow.workflow.lock import SelectForUpdateLock
 
 from accounts.constants import NotificationKind
 from casework import services as casework
@@ -34,6 +33,8 @@ from .models import ActionProcess, ApprovalRound
 from .nodes import (
     FanOut,
     OrganisationTask,
+    ProcessLock,
+    RoundDecision,
     active_user,
     location_of,
     task_organisation,
@@ -41,9 +42,7 @@ from .nodes import (
 from .notifications import date_in_words, notify, people_of, translatable
 from .presenters import task_url
 
-# One process row is locked while a task of it changes; waiting (not failing) on the
-# lock lets twenty signatories decide at the same moment without errors.
-PROCESS_LOCK = SelectForUpdateLock(nowait=False, attempts=1)
+PROCESS_LOCK = ProcessLock()
 
 
 class DoorbraakFlow(flow.Flow):
@@ -162,18 +161,18 @@ class ApprovalRoundFlow(DoorbraakFlow):
     fan_out = FanOut().Next(this.approve, data_source=this.organisations_deciding)
 
     approve = (
-        OrganisationTask(views.ApprovalTaskView.as_view(), OrganisationPerm.SIGN)
+        RoundDecision(views.ApprovalTaskView.as_view(), OrganisationPerm.SIGN)
         .Annotation(title=_("Besluit over de overeenkomst"))
         .onCreate(this.task_created)
         .Next(this.join)
     )
 
+    # The join is reached only by the decision that ends the round (the last
+    # approval, or a rejection: see `RoundDecision`); one node then closes the round
+    # (its deadlines) and, when concluded, queues the agreement's PDF.
     join = flow.Join(continue_on_condition=this.round_rejected).Next(this.close_round)
-    close_round = flow.Function(this.resolve_deadlines).Next(this.outcome)
-    outcome = (
-        flow.If(this.version_concluded).Then(this.archive_agreement).Else(this.revise)
-    )
-    archive_agreement = flow.Function(this.render_agreement_pdf).Next(this.end)
+    close_round = flow.Function(this.close_the_round).Next(this.outcome)
+    outcome = flow.If(this.version_concluded).Then(this.end).Else(this.revise)
 
     revise = (
         flow.View(views.ReviseTaskView.as_view())
@@ -248,22 +247,21 @@ class ApprovalRoundFlow(DoorbraakFlow):
             )
         return activation._round_rejected
 
-    def resolve_deadlines(self, activation):
-        """The round is over: no decision of it is awaited any more."""
+    def close_the_round(self, activation):
+        """The round is over: no decision of it is awaited any more. A concluded
+        version's PDF is a background job, queued in the conclusion's own transaction
+        (it exists exactly when the conclusion does, whatever happens to this process
+        after the commit): the last approval neither holds the round's lock nor makes
+        its signatory wait while WeasyPrint works. A download before the job has run
+        answers 202."""
         decisions = activation.process.task_set.filter(flow_task=self.approve)
         casework.deadlines_resolve(
             references=[
                 task_reference(pk) for pk in decisions.values_list("pk", flat=True)
             ]
         )
-
-    def render_agreement_pdf(self, activation):
-        """The concluded version's PDF is a background job, queued in the conclusion's
-        own transaction (it exists exactly when the conclusion does, whatever happens
-        to this process after the commit): the last approval neither holds the round's
-        lock nor makes its signatory wait while WeasyPrint works. A download before the
-        job has run answers 202."""
-        document_tasks.queue_agreement(activation.process.data["version"])
+        if self.version_concluded(activation):
+            document_tasks.queue_agreement(activation.process.data["version"])
 
     def version_concluded(self, activation) -> bool:
         return (

@@ -30,7 +30,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import services as casework
-from casework.constants import TransitionName
+from casework.constants import TransitionName, VersionStatus
 from casework.limits import TEXT_MAX
 from casework.models import AgreementVersion, Location
 from casework.validation import require_text, require_text_within
@@ -98,7 +98,7 @@ def decide_approval(
     activation: Activation, *, user: User, decision: str, comment: str
 ) -> None:
     # By key: approval_record reads what it needs of both while locking the version.
-    casework.approval_record(
+    approval = casework.approval_record(
         version=activation.process.data["version"],
         organisation=activation.task.data["organisation"],
         actor=user,
@@ -107,6 +107,9 @@ def decide_approval(
     )
     casework.deadline_resolve(reference=task_reference(activation.task))
     activation.task.data["decision"] = decision
+    # The round goes on to its join only when this decision ended it (the version
+    # locked by approval_record, concluded or rejected by it: no query).
+    activation.ends_round = approval.version.status != VersionStatus.IN_APPROVAL
     activation.execute()
 
 

@@ -7,22 +7,63 @@
   data). Only people holding an object permission on that organisation may claim and do
   it; the permission is stored on the task so viewflow's queue shows it to them and to
   nobody else.
+- `RoundDecision`: an organisation's decision in an approval round, which goes on to
+  the round's join only when it ends the round.
 - `RoleTask`: a human task for a programme-wide role (the case manager, the ministry)
   at one location.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Q
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow.nodes import Split, View
 from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.status import STATUS
 
 from casework.models import Location
 from permissions.checks import has_object_perm, holds_perm_on
 from permissions.models import Organisation
+
+_in_callers_transaction: ContextVar[bool] = ContextVar(
+    "doorbraak_lock_in_callers_transaction", default=False
+)
+
+
+@contextmanager
+def in_callers_transaction() -> Iterator[None]:
+    """Within this block (the API's `task_complete`, inside its own transaction) a
+    process lock adds no savepoint: whatever fails under it fails the caller's
+    transaction, which the caller leaves at once."""
+    token = _in_callers_transaction.set(True)
+    try:
+        yield
+    finally:
+        _in_callers_transaction.reset(token)
+
+
+class ProcessLock:
+    """The process row is locked while a task of it changes (`SELECT … FOR UPDATE`);
+    waiting (not failing) on the lock lets twenty signatories decide at the same
+    moment without errors. viewflow's `SelectForUpdateLock(nowait=False,
+    attempts=1)`, without its savepoint where the caller's transaction is enough
+    (`in_callers_transaction`)."""
+
+    @contextmanager
+    def __call__(self, flow_class, process_pk):
+        with transaction.atomic(savepoint=not _in_callers_transaction.get()):
+            flow_class.process_class._default_manager.filter(
+                pk=process_pk
+            ).select_for_update().exists()
+            yield
 
 
 def active_user(pk):
@@ -111,6 +152,27 @@ class OrganisationTask(View):
 
     def can_execute(self, user, task):
         return task.owner_id == getattr(user, "pk", None) and self.may_act(user, task)
+
+
+class RoundDecisionActivation(ViewActivation):
+    """A decision that leaves the round open (an approval, others still to come) goes
+    no further: the join would only count it and wait (seven statements on the
+    busiest write of the application). The handler that records the decision says
+    whether it ended the round (`ends_round`): the last approval or a rejection goes
+    on to the join, which then sees every decision of the round done, or cancels
+    those still open."""
+
+    ends_round = True
+
+    @Activation.status.transition(source=STATUS.DONE)
+    def create_next(self):
+        # viewflow's NextNodeActivationMixin.create_next, held back mid-round.
+        if self.ends_round and self.flow_task._next:
+            yield self.flow_task._next._create(self, self.task.token, data={})
+
+
+class RoundDecision(OrganisationTask):
+    activation_class = RoundDecisionActivation
 
 
 def role_holders(perm: str):

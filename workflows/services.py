@@ -24,6 +24,7 @@ from . import handlers
 from .constants import OPEN_TASK_STATUSES
 from .escalation import DesignationFlow, EscalationFlow
 from .flows import ApprovalRoundFlow, BottleneckActionFlow
+from .nodes import in_callers_transaction
 from .presenters import task_kind
 from .selectors import visible_task
 
@@ -115,7 +116,11 @@ def task_complete(
     if not checked:
         task_completion_check(task=task, user=user)
     handler = _handler(task)
-    with transaction.atomic(), task.activation() as activation:
+    with (
+        transaction.atomic(),
+        in_callers_transaction(),
+        task.activation() as activation,
+    ):
         task = activation.task
         if task.status not in OPEN_TASK_STATUSES:
             raise Conflict(_closed_message(task))

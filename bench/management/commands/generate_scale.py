@@ -1114,24 +1114,23 @@ class Generator:
         tails = []
         for plan in self.plans:
             decided = [t for t in plan.approve_tasks if t.status == STATUS.DONE]
-            if plan.outcome == "open" and not decided:
+            # An open round has no join yet: only the decision that ends a round
+            # goes on to it (workflows.nodes.RoundDecision).
+            if plan.outcome == "open":
                 plan.tail = []
                 continue
             at = plan.finished_at
-            join_done = plan.outcome != "open"
             join = self.task(
                 plan,
                 self.flow.join,
                 "JOIN",
-                STATUS.DONE if join_done else STATUS.STARTED,
-                min(t.finished for t in decided),
+                STATUS.DONE,
+                max(t.finished for t in decided),
                 "start",
-                finished=at if join_done else None,
+                finished=at,
             )
             plan.tail = [join]
-            previous.extend((join, task) for task in decided)
-            if plan.outcome == "open":
-                continue
+            previous.append((join, max(decided, key=lambda t: t.finished)))
             close = self.task(
                 plan,
                 flow.close_round,
@@ -1152,17 +1151,8 @@ class Generator:
                 started=None,
             )
             plan.tail += [close, outcome]
-            if plan.outcome == "concluded":
-                last = self.task(
-                    plan,
-                    flow.archive_agreement,
-                    "FUNCTION",
-                    STATUS.DONE,
-                    at,
-                    "start",
-                    finished=at,
-                )
-            else:
+            last = None
+            if plan.outcome != "concluded":
                 last = self.task(
                     plan,
                     flow.revise,
@@ -1178,7 +1168,8 @@ class Generator:
                 last.owner_permission = LocationPerm.MANAGE
                 last.owner_permission_content_type_id = self.location_ct.pk
                 last.owner_permission_obj_pk = str(plan.version.agreement.location_id)
-            plan.tail.append(last)
+            if last is not None:
+                plan.tail.append(last)
             if plan.outcome == "concluded" or plan.revised:
                 plan.tail.append(
                     self.task(
@@ -1186,8 +1177,7 @@ class Generator:
                     )
                 )
             tails += plan.tail
-        open_joins = [p.tail[0] for p in self.plans if p.outcome == "open" and p.tail]
-        self.insert_tasks(tails + open_joins)
+        self.insert_tasks(tails)
         for plan in self.plans:
             for earlier, later in zip(plan.tail, plan.tail[1:], strict=False):
                 previous.append((later, earlier))

@@ -25,8 +25,7 @@ class Command(BaseCommand):
             # nobody needs a mail about a deadline of the demo's past).
             swept = clock.sweep()
         self.stdout.write(
-            f"Termijnen: {swept.reminders} herinnering(en), "
-            f"{swept.overdue} verstreken."
+            f"Termijnen: {swept.reminders} herinnering(en), {swept.overdue} verstreken."
         )
         # What the cron job would have found by now: the dashboard and the impasse
         # list are not empty until its first run.

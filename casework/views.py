@@ -265,6 +265,14 @@ class LocationListView(LoginRequiredMixin, ListView):
             )
         context["columns"] = columns
         context["sort"] = self.sort
+        # The downloads take the filters the page applied (the valid ones) and its
+        # order: the file holds the rows the list shows, every page of them.
+        export = QueryDict(mutable=True)
+        for key in LIST_KEYS:
+            value = self.sort if key == "sort" else self.filters.get(key)
+            if value and not (key == "sort" and value == "name"):
+                export[key] = value
+        context["export_query"] = export.urlencode()
         context["may_propose"] = location_pages.may_propose(self.request.user)
         return context
 

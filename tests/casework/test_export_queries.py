@@ -178,7 +178,7 @@ def test_twenty_thousand_locations_export_whole(fmt, case_manager):
     rows = rows_of(response, fmt)
     assert len(rows) == 20_001
     assert rows[1][1] == "Locatie 00000" and rows[-1][1] == "Locatie 19999"
-    assert rows[1][3] == "'=Gemeente"
+    assert rows[1][2] == "'=Gemeente"
 
 
 # --- LibreOffice -----------------------------------------------------------------------------

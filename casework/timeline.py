@@ -20,7 +20,7 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db.models import IntegerField, OuterRef, Subquery
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils.formats import date_format
@@ -305,7 +305,10 @@ def entry_for_event(event: AuditEvent, audience: Audience) -> TimelineEntry:
     )
 
 
-def _events(location: Location, audience: Audience):
+def audit_trail(location: Location, audience: Audience) -> QuerySet[AuditEvent]:
+    """The audit events of `location` that `audience` may know, newest first, with
+    their actors and the kinds of the agreements they mention (one query): what the
+    timeline tells, and what the audit-trail export lists."""
     agreement = Cast(KeyTextTransform("agreement", "data"), IntegerField())
     return (
         audit_events_for(location.audit_events.all(), audience)
@@ -329,7 +332,7 @@ def location_timeline(
     at most `limit` entries (default `DEFAULT_LIMIT`; `truncated` says there are older
     ones)."""
     limit = limit or DEFAULT_LIMIT
-    events = list(_events(location, audience)[: limit + 1])
+    events = list(audit_trail(location, audience)[: limit + 1])
     truncated = len(events) > limit
     entries = [entry_for_event(event, audience) for event in events[:limit]]
     for name in timeline_sources():

@@ -185,6 +185,26 @@ def _ordering(sort: str) -> tuple:
     return (descending if sort.startswith("-") else ascending, *then)
 
 
+def list_sort(query) -> str:
+    """The list's order from `?sort=` (a column key, `-` for descending); an unknown
+    one is the default, by name."""
+    sort = query.get("sort") or "name"
+    return sort if sort.lstrip("-") in SORTS else "name"
+
+
+def filtered_location_list(user, filters: dict, sort: str):
+    """The locations of the list page as `user` sees them, with the page's filters
+    (the cleaned data of `LocationFilterForm`) and order: the page and its exports
+    read the same rows."""
+    return selectors.location_list(
+        user,
+        stage=filters.get("stage"),
+        province=filters.get("province"),
+        programme=filters.get("programme"),
+        search=filters.get("q"),
+    ).order_by(*_ordering(sort))
+
+
 class LocationListView(LoginRequiredMixin, ListView):
     template_name = "casework/location_list.html"
     paginate_by = 50
@@ -216,16 +236,9 @@ class LocationListView(LoginRequiredMixin, ListView):
             # A wrong value in one filter must not drop the others: keep the valid ones.
             self.filter_form.is_valid()
             filters = self.filter_form.cleaned_data
-        self.sort = self.request.GET.get("sort", "name")
-        if self.sort.lstrip("-") not in SORTS:
-            self.sort = "name"
-        return selectors.location_list(
-            self.request.user,
-            stage=filters.get("stage"),
-            province=filters.get("province"),
-            programme=filters.get("programme"),
-            search=filters.get("q"),
-        ).order_by(*_ordering(self.sort))
+        self.filters = filters
+        self.sort = list_sort(self.request.GET)
+        return filtered_location_list(self.request.user, filters, self.sort)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -252,6 +265,14 @@ class LocationListView(LoginRequiredMixin, ListView):
             )
         context["columns"] = columns
         context["sort"] = self.sort
+        # The downloads take the filters the page applied (the valid ones) and its
+        # order: the file holds the rows the list shows, every page of them.
+        export = QueryDict(mutable=True)
+        for key in LIST_KEYS:
+            value = self.sort if key == "sort" else self.filters.get(key)
+            if value and not (key == "sort" and value == "name"):
+                export[key] = value
+        context["export_query"] = export.urlencode()
         context["may_propose"] = location_pages.may_propose(self.request.user)
         return context
 

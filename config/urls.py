@@ -5,7 +5,7 @@ from viewflow.urls import Site
 
 from accounts import urls as accounts_urls
 from casework import api as casework_api
-from casework import construction_api
+from casework import construction_api, export_api
 from casework.construction_views import ConstructionStartView
 from casework.pages.about import AboutApplication
 from casework.views import DashboardApplication, LocationsApplication
@@ -124,6 +124,62 @@ api_v1 = [
         "locations/<int:pk>/construction/",
         construction_api.LocationConstructionAPI.as_view(),
         name="location-construction",
+    ),
+    # Exports (README, "Exports"): files of what the pages and lists show.
+    path(
+        "exports/locations.csv",
+        export_api.LocationsCsvAPI.as_view(),
+        name="export-locations-csv",
+    ),
+    path(
+        "exports/locations.xlsx",
+        export_api.LocationsXlsxAPI.as_view(),
+        name="export-locations-xlsx",
+    ),
+    path(
+        "exports/commitments.csv",
+        export_api.CommitmentsCsvAPI.as_view(),
+        name="export-commitments-csv",
+    ),
+    path(
+        "exports/commitments.xlsx",
+        export_api.CommitmentsXlsxAPI.as_view(),
+        name="export-commitments-xlsx",
+    ),
+    path(
+        "exports/bottlenecks.csv",
+        export_api.BottlenecksCsvAPI.as_view(),
+        name="export-bottlenecks-csv",
+    ),
+    path(
+        "exports/bottlenecks.xlsx",
+        export_api.BottlenecksXlsxAPI.as_view(),
+        name="export-bottlenecks-xlsx",
+    ),
+    path(
+        "exports/dashboard.csv",
+        export_api.DashboardCsvAPI.as_view(),
+        name="export-dashboard-csv",
+    ),
+    path(
+        "exports/open-data.csv",
+        export_api.OpenDataCsvAPI.as_view(),
+        name="export-open-data-csv",
+    ),
+    path(
+        "exports/open-data.json",
+        export_api.OpenDataJsonAPI.as_view(),
+        name="export-open-data-json",
+    ),
+    path(
+        "locations/<int:pk>/audit.csv",
+        export_api.LocationAuditCsvAPI.as_view(),
+        name="location-audit-csv",
+    ),
+    path(
+        "locations/<int:pk>/audit.xlsx",
+        export_api.LocationAuditXlsxAPI.as_view(),
+        name="location-audit-xlsx",
     ),
     path("schema/", SchemaView.as_view(), name="schema"),
     path(

@@ -38,6 +38,7 @@ from ..documents.pdf import compact, compact_text_of
 from ..scenarios import record_criteria
 
 PACKAGE = "doorbraak_client"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What the generator needs to know besides the schema: it has no built-in reader for
 # `application/pdf`, so those answers are handed over as bytes.
 # Evidence files download in the type read from their bytes: bytes too.
@@ -46,6 +47,9 @@ GENERATOR_CONFIG = {
     "content_type_overrides": {
         "application/pdf": "application/octet-stream",
         **dict.fromkeys(ALLOWED_CONTENT_TYPES, "application/octet-stream"),
+        # The exports (CSV, Excel) are files too.
+        "text/csv": "application/octet-stream",
+        XLSX: "application/octet-stream",
     },
     "post_hooks": [],
 }
@@ -383,6 +387,29 @@ def test_the_heads_of_agreement_journey_through_a_generated_client(
         id=own.id, client=case_manager
     )
     assert (construction.homes_under_construction, construction.starts) == (0, [])
+
+    # The exports: files of what the lists show, and the open data.
+    for tag, name, kwargs in [
+        ("exports", "exports_locations_csv", {}),
+        ("exports", "exports_locations_xlsx", {}),
+        ("exports", "exports_commitments_csv", {"location": own.id}),
+        ("exports", "exports_commitments_xlsx", {}),
+        ("exports", "exports_bottlenecks_csv", {}),
+        ("exports", "exports_bottlenecks_xlsx", {"location": own.id}),
+        ("exports", "exports_dashboard_csv", {}),
+        ("exports", "exports_open_data_csv", {}),
+        ("locations", "locations_audit_csv", {"id": own.id}),
+        ("locations", "locations_audit_xlsx", {"id": own.id}),
+    ]:
+        response = api.operation(tag, name).sync_detailed(client=ministry, **kwargs)
+        assert response.status_code == 200, name
+        # An Excel file is a zip ("PK"); a CSV starts with its Dutch headers.
+        is_zip = response.content.startswith(b"PK")
+        assert is_zip == name.endswith("xlsx"), name
+    (published,) = api.operation("exports", "exports_open_data_json").sync(
+        client=ministry
+    )
+    assert published.fase == "heads_of_agreement" and published.aantal_doorbraken == 1
 
     # Without a valid token: a 401 in the error shape.
     refused = api.operation("tasks", "tasks_list").sync(

@@ -234,7 +234,7 @@ def test_every_api_view_is_a_json_view():
     checked = {
         name: view.view_class for name, view in views.items() if name not in exempt
     }
-    assert len(checked) == 21
+    assert len(checked) == 32
     for name, view_class in checked.items():
         assert issubclass(view_class, JSONAPIView), name
 
@@ -259,6 +259,8 @@ def ids(world) -> dict[str, int]:
         "/api/v1/agreements/{id}/pdf/": version,
         "/api/v1/locations/{id}/evidence/": location,
         "/api/v1/locations/{id}/construction/": location,
+        "/api/v1/locations/{id}/audit.csv": location,
+        "/api/v1/locations/{id}/audit.xlsx": location,
     }
 
 

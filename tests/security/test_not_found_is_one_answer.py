@@ -208,6 +208,8 @@ API_KIND = {
     "document-download": "document",
     "location-evidence": "location",
     "location-construction": "location",
+    "location-audit-csv": "location",
+    "location-audit-xlsx": "location",
     "evidence-detail": "evidence",
     "evidence-download": "evidence",
 }

@@ -352,7 +352,9 @@ class EscalationTaskView(TaskView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         process = self.request.activation.process
-        location = Location.objects.get(pk=process.data["location"])
+        location = Location.objects.select_related("programme").get(
+            pk=process.data["location"]
+        )
         facts = presenters.escalation_facts(location)
         context.update(
             step=self.step,

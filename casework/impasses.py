@@ -1,7 +1,9 @@
 """Impasse detection (design §5): `detect_impasses()` raises a signal on a location for
 every cause it finds and closes the signals whose cause is gone.
 
-Idempotent: a second run finds the same causes and changes nothing. It reads the whole
+Idempotent: a second run finds the same causes and changes nothing (but the time of
+the run, stored on every programme as `Programme.impasses_checked_at`: the moment the
+lists of signals are as of). It reads the whole
 portfolio in a fixed number of queries (no query per location), so it can run every few
 minutes next to the deadline clock. Inconsistent data (a commitment depending on itself,
 a commitment whose party or organisation is gone) is skipped with a logged warning.
@@ -37,6 +39,7 @@ from .models import (
     Deadline,
     ImpasseSignal,
     Location,
+    Programme,
 )
 
 logger = logging.getLogger(__name__)
@@ -118,6 +121,8 @@ def detect_impasses(*, now: datetime.datetime | None = None) -> DetectionResult:
                         signal.save()
                 except IntegrityError:
                     continue
+        # Every programme's locations were looked at, also those without a signal.
+        Programme.objects.update(impasses_checked_at=now)
     return DetectionResult(opened=len(new), closed=closed, open_total=len(causes))
 
 

@@ -106,6 +106,12 @@ class Programme(models.Model):
         choices=BreakthroughRule.choices,
         default=BreakthroughRule.DOORBRAAKAANPAK,
     )
+    # When `detect_impasses` last looked at the programme's locations: the moment its
+    # signals are as of ("Bijgewerkt op …" above every list of signals). Empty until
+    # the first run.
+    impasses_checked_at = models.DateTimeField(
+        _("impassesignalen bijgewerkt op"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("programma")

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+import datetime
+from collections.abc import Iterable
+
+from django.db.models import Min, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from permissions.checks import has_object_perm
@@ -24,6 +27,7 @@ from .models import (
     ImpasseSignal,
     Location,
     Party,
+    Programme,
 )
 
 
@@ -129,6 +133,19 @@ def available_transitions(user, location: Location) -> list[TransitionName]:
 def current_version(location: Location, kind: str) -> AgreementVersion | None:
     """The newest submitted version of the location's agreement of `kind`."""
     return location.submitted_versions(kind).first()
+
+
+def impasses_checked_at(
+    programmes: Iterable[Programme] | None = None,
+) -> datetime.datetime | None:
+    """When `detect_impasses` last ran over `programmes` (the loaded programmes of a
+    page, read without a query; all programmes when None): the earliest of their
+    times, so a list of signals never claims to be fresher than its oldest part.
+    None before the first run."""
+    if programmes is None:
+        return Programme.objects.aggregate(at=Min("impasses_checked_at"))["at"]
+    times = [p.impasses_checked_at for p in programmes if p.impasses_checked_at]
+    return min(times, default=None)
 
 
 def impasse_signals_for(user, *, status: str = "open", location_id=None):

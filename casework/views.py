@@ -456,6 +456,11 @@ class ImpasseListView(LoginRequiredMixin, ListView):
         except NotPermitted as exc:
             raise PermissionDenied(exc.message) from exc
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["checked_at"] = selectors.impasses_checked_at()
+        return context
+
 
 class LocationsApplication(Application):
     """The locations of every programme the user may see."""
@@ -513,6 +518,10 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context["figures"] = figures
         context["portfolio_wide"] = reads_portfolio(user)
         context["may_see_impasses"] = is_programme_staff(user)
+        # The programmes are loaded with the figures: no query of its own.
+        context["impasses_checked_at"] = selectors.impasses_checked_at(
+            figures.programmes
+        )
         return context
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -137,3 +138,18 @@ class NotificationsReadView(LoginRequiredMixin, View):
                 % {"count": count},
             )
         return HttpResponseRedirect(reverse("workflow:notifications"))
+
+
+class NotificationOpenView(LoginRequiredMixin, View):
+    """Follow a notification's link: it is read from then on, and the link leads to
+    our page of what it is about (`presenters.notification_target`), also for a
+    notification stored before the pages existed."""
+
+    def get(self, request, pk: int):
+        notification = get_object_or_404(Notification, pk=pk, user=request.user)
+        if notification.read_at is None:
+            Notification.objects.filter(pk=pk, read_at__isnull=True).update(
+                read_at=timezone.now()
+            )
+        target = presenters.notification_target(notification.url)
+        return HttpResponseRedirect(target or reverse("workflow:notifications"))

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.urls import NoReverseMatch, get_resolver, reverse
+from django.urls import NoReverseMatch, Resolver404, get_resolver, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from casework.constants import (
@@ -71,6 +71,41 @@ def task_url(task) -> str:
         return task.flow_task.reverse("index", args=[task.process_id, task.pk])
     except NoReverseMatch:
         return ""
+
+
+def notification_target(url: str) -> str:
+    """Where a stored notification's link leads now: our own pages as they are; a
+    human task to its task page (which says so if the task is done); anything else of
+    viewflow's (a process page, a timer or a step of the system, as older
+    notifications linked) to the location page. "" when there is nowhere to go.
+    Worked out when the link is followed, so notifications stored long ago lead to
+    the same pages as new ones."""
+    if not url.startswith("/") or url.startswith("//"):
+        return ""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return ""
+    process_pk = match.kwargs.get("process_pk")
+    if process_pk is None:
+        return url
+    task_pk = match.kwargs.get("task_pk")
+    if task_pk is not None:
+        task = (
+            Task.objects.filter(pk=task_pk, process_id=process_pk)
+            .only("pk", "process_id", "flow_task", "flow_task_type")
+            .first()
+        )
+        if task is not None and task.flow_task_type == "HUMAN":
+            target = task_url(task)
+            if target:
+                return target
+    data = Process.objects.filter(pk=process_pk).values_list("data", flat=True).first()
+    location_id = (data or {}).get("location")
+    if location_id is None:
+        return ""
+    return reverse("locations:detail", args=[location_id])
 
 
 # --- What a task is about --------------------------------------------------------------
@@ -318,6 +353,37 @@ def describe_tasks(tasks: Iterable[Task]) -> list[TaskRow]:
             )
         )
     return rows
+
+
+@dataclass
+class ClosedTask:
+    """A person's task that can no longer be done, as its page tells whoever opens it
+    again (a second tab, the back button, a colleague): who did it, or that it
+    lapsed, and when."""
+
+    row: TaskRow
+    done: bool
+    person: str
+    by_you: bool
+    at: datetime.datetime | None
+
+    @property
+    def organisation(self) -> str:
+        return self.row.organisation
+
+
+def closed_task(task: Task, user) -> ClosedTask:
+    """`task` (done, cancelled, or failed) as `ClosedTask`, for `user` who opens it."""
+    row = describe_tasks([task])[0]
+    done = task.status == STATUS.DONE
+    owner = task.owner if done else None
+    return ClosedTask(
+        row=row,
+        done=done,
+        person=_person(owner),
+        by_you=owner is not None and owner.pk == getattr(user, "pk", None),
+        at=task.finished,
+    )
 
 
 # --- Who holds the ball at a location -----------------------------------------------------

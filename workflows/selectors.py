@@ -8,8 +8,9 @@ menu's numbers. What each task is about is `workflows.presenters`.
   (`_may_claim`, on `permissions.checks.holds_grant`) instead of loading every object
   permission of the person's groups.
 - `work_counts`: the menu's three numbers in one statement, by the same rules.
-- `visible_task`, `task_process_visible`: a task or process exists for a person only
-  if its location does (`casework.access`).
+- `visible_task`, `task_process_visible`, `task_page_state`: a task or process exists
+  for a person only if its location does (`casework.access`); a task page also needs
+  to know whether the task is still open.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ from casework.access import location_visible, reads_portfolio, require_location_
 from permissions.checks import guardian_tables, holds_grant
 from permissions.errors import NotVisible
 
-from .constants import FLOWS, HELD_TASK_STATUSES
+from .constants import FLOWS, HELD_TASK_STATUSES, OPEN_TASK_STATUSES
 from .deadlines import task_due
 from .models import Notification
 
 # `task_due` is read with the lists (the due date a row shows).
 __all__ = [
+    "TaskPageState",
     "archive",
     "inbox",
     "may_see_flow_dashboards",
@@ -45,6 +47,7 @@ __all__ = [
     "queue",
     "task_due",
     "task_location_id",
+    "task_page_state",
     "task_process_visible",
     "unread_notifications_count",
     "visible_task",
@@ -226,6 +229,37 @@ def task_process_visible(user, *, process_pk: int, task_pk: int | None = None) -
             Process.objects.filter(pk=process_pk).values_list("data", flat=True).first()
         )
     return location_visible(user, (data or {}).get("location"))
+
+
+class TaskPageState:
+    """What a task page finds when it opens (`task_page_state`)."""
+
+    HIDDEN = "hidden"  # no such task, or its location is not visible: a 404
+    OPEN = "open"  # still to be done: viewflow's page decides who may do it
+    CLOSED = "closed"  # a person's task that is done or has lapsed
+    HELD = "held"  # open, but claimed by someone else
+
+
+def task_page_state(user, *, process_pk: int, task_pk: int) -> str:
+    """The state of the task behind a task page, as `TaskPageState`, in the one query
+    that also checks the location's visibility (the same as `task_process_visible`)."""
+    row = (
+        Task.objects.filter(pk=task_pk, process_id=process_pk)
+        .values_list("process__data", "status", "flow_task_type", "owner_id")
+        .first()
+    )
+    if row is None:
+        return TaskPageState.HIDDEN
+    data, status, node_type, owner_id = row
+    if not location_visible(user, (data or {}).get("location")):
+        return TaskPageState.HIDDEN
+    if node_type != "HUMAN":
+        return TaskPageState.OPEN
+    if status not in OPEN_TASK_STATUSES:
+        return TaskPageState.CLOSED
+    if owner_id is not None and owner_id != getattr(user, "pk", None):
+        return TaskPageState.HELD
+    return TaskPageState.OPEN
 
 
 def task_location_id(task) -> int | None:

@@ -15,6 +15,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
@@ -46,6 +47,21 @@ from .forms import (
     ReviseForm,
 )
 from .nodes import task_organisation
+
+
+def task_closed_page(request, task) -> TemplateResponse:
+    """A task page opened once the task is no longer open (a second tab, the back
+    button, a colleague who did it first): what happened, by whom and when, and the
+    way back to the work. A form sent to it changes nothing (409)."""
+    return TemplateResponse(
+        request,
+        "workflows/task_closed.html",
+        {
+            "closed": presenters.closed_task(task, request.user),
+            "posted": request.method == "POST",
+        },
+        status=409 if request.method == "POST" else 200,
+    )
 
 
 class TaskView(TaskSuccessUrlMixin, FormView):
@@ -336,7 +352,9 @@ class EscalationTaskView(TaskView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         process = self.request.activation.process
-        location = Location.objects.get(pk=process.data["location"])
+        location = Location.objects.select_related("programme").get(
+            pk=process.data["location"]
+        )
         facts = presenters.escalation_facts(location)
         context.update(
             step=self.step,

@@ -5,24 +5,32 @@ programme-wide roles.
 Every page of a flow that names a process (its detail, its tasks) first checks that
 the user may see the process's location: a process of a location you may not see does
 not exist for you (404), before viewflow asks whether you may do the task (403).
+A person's task that is no longer open answers on each of its pages with what
+happened, by whom and when (`views.task_closed_page`), never with viewflow's
+"no transition from DONE".
 """
 
 from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from viewflow.urls import Application
 from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
 from viewflow.workflow.flow.views import DashboardProcessListView
 from viewflow.workflow.flow.viewset import NestedFlowsApp
+from viewflow.workflow.models import Task
 
-from . import agreement_pages, inbox, location_work, selectors
+from . import agreement_pages, inbox, location_work, selectors, views
 from .calendar_feed import CalendarLinkView
 from .escalation import DesignationFlow, EscalationFlow
 from .flows import ApprovalRoundFlow, BottleneckActionFlow
@@ -30,15 +38,60 @@ from .flows import ApprovalRoundFlow, BottleneckActionFlow
 BASE_TEMPLATE = "doorbraak/base.html"
 
 
-def _location_guard(view):
+# The pages of one human task; the others (undo, revive, cancel) are staff's.
+TASK_PAGES = frozenset({"index", "detail", "execute", "assign", "unassign"})
+# Where a person asks to do the task (the rest only shows it).
+DOING_PAGES = frozenset({"execute", "assign", "unassign"})
+
+
+def _held_by_colleague(task) -> PermissionDenied:
+    owner = task.owner
+    return PermissionDenied(
+        gettext(
+            "Deze taak is op %(date)s opgepakt door %(person)s; alleen die kan hem "
+            "afronden. U hoeft niets te doen."
+        )
+        % {
+            "date": date_format(localtime(task.assigned or task.created), "j F Y"),
+            "person": owner.get_full_name() or owner.get_username(),
+        }
+    )
+
+
+def _location_guard(view, name: str | None):
     @wraps(view)
     def guarded(request, *args, **kwargs):
         process_pk = kwargs.get("process_pk")
-        if process_pk is not None and not selectors.task_process_visible(
-            request.user, process_pk=process_pk, task_pk=kwargs.get("task_pk")
-        ):
-            # The one 404 page (config.api.not_found): a hidden process is missing.
+        task_pk = kwargs.get("task_pk")
+        if process_pk is None:
+            return view(request, *args, **kwargs)
+        if task_pk is None or name not in TASK_PAGES:
+            if not selectors.task_process_visible(
+                request.user, process_pk=process_pk, task_pk=task_pk
+            ):
+                # The one 404 page (config.api.not_found): a hidden process is missing.
+                raise Http404
+            return view(request, *args, **kwargs)
+        state = selectors.task_page_state(
+            request.user, process_pk=process_pk, task_pk=task_pk
+        )
+        if state == selectors.TaskPageState.HIDDEN:
             raise Http404
+        # Staff keep viewflow's detail of a closed task (its undo and revive).
+        staff_detail = name not in DOING_PAGES and request.user.is_superuser
+        if state == selectors.TaskPageState.CLOSED and not staff_detail:
+            task = Task.objects.select_related("process", "owner").get(pk=task_pk)
+            if not task.flow_task.flow_class.instance.shows_tasks_to(
+                request.user, task
+            ):
+                raise Http404
+            return views.task_closed_page(request, task)
+        if state == selectors.TaskPageState.HELD and name in DOING_PAGES:
+            task = Task.objects.select_related("process", "owner").get(pk=task_pk)
+            may_act = getattr(task.flow_task, "may_act", None)
+            if may_act is not None and may_act(request.user, task):
+                # A colleague claimed it first: say so instead of a bare 403.
+                raise _held_by_colleague(task)
         return view(request, *args, **kwargs)
 
     return guarded
@@ -49,7 +102,7 @@ def _guard_patterns(patterns) -> None:
         if isinstance(pattern, URLResolver):
             _guard_patterns(pattern.url_patterns)
         elif isinstance(pattern, URLPattern) and "process_pk" in str(pattern.pattern):
-            pattern.callback = _location_guard(pattern.callback)
+            pattern.callback = _location_guard(pattern.callback, pattern.name)
 
 
 class ProcessListView(DashboardProcessListView):
@@ -71,8 +124,9 @@ class DoorbraakFlowViewset(FlowViewset):
 
 class FlowsIndexView(View):
     """`/workflow/flows/`: the first flow dashboard the person may open. viewflow's own
-    index raises (a 500) when there is none, which is every party's case: for them
-    the dashboards are closed (403), as each one is."""
+    index raises (a 500) when there is none, which is every party's case: the
+    dashboards are for the programme-wide roles, so a party goes to its own work
+    ("Mijn werk"), told why."""
 
     viewset = None
 
@@ -82,12 +136,14 @@ class FlowsIndexView(View):
         for flow_class in self.viewset.parent.flow_classes:
             if flow_class.instance.has_view_permission(request.user):
                 return HttpResponseRedirect(flow_class.instance.reverse("index"))
-        raise PermissionDenied(
+        messages.info(
+            request,
             _(
-                "De procesoverzichten zijn er voor het ministerie, "
-                "de procesregisseurs en de programmalezers."
-            )
+                "De procesoverzichten zijn er voor het ministerie, de procesregisseurs "
+                "en de programmalezers. Hier staat uw eigen werk."
+            ),
         )
+        return HttpResponseRedirect(reverse("mywork:index"))
 
 
 class FlowsApp(NestedFlowsApp):
@@ -114,6 +170,11 @@ class DoorbraakWorkflowApp(WorkflowAppViewset):
 
     notifications_path = path(
         "meldingen/", inbox.NotificationListView.as_view(), name="notifications"
+    )
+    notification_open_path = path(
+        "meldingen/<int:pk>/",
+        inbox.NotificationOpenView.as_view(),
+        name="notification_open",
     )
     notifications_read_path = path(
         "meldingen/gelezen/",

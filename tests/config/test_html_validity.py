@@ -24,12 +24,13 @@ from django.db import connection
 from django.test import Client
 
 from casework.constants import PartyRole, Stage
+from casework.impasses import detect_impasses
 from casework.services import agreement_draft
 
 from ..escalation.helpers import fire
 from ..factories import LocationFactory, PartyFactory
 from ..scenarios import bring_to, record_consultation
-from ..workflows.pages import approval_task, open_task, submit
+from ..workflows.pages import approval_task, execute_url, open_task, submit
 
 pytestmark = [
     pytest.mark.django_db,
@@ -192,6 +193,15 @@ def test_the_main_pages_are_valid_html(
         "contact": page(anonymous, "/about/contact/"),
         "glossary": page(anonymous, "/about/begrippen/"),
     }
+    # Issue 19, items 7 and 9: the impasse list with the moment of its signals, a
+    # task page once the task is done, and the 403 page.
+    detect_impasses()
+    pages["impasse list"] = page(ministry, "/locations/impasses/")
+    assert signatory.post(execute, {"decision": "approve"}).status_code == 302
+    pages["task page (done)"] = page(signatory, execute)
+    forbidden = signatory.get(execute_url(approval_task(round_, world.org_b)))
+    assert forbidden.status_code == 403
+    pages["403"] = forbidden.content
     not_found = ministry.get("/bestaat-niet/")
     assert not_found.status_code == 404
     pages["404"] = not_found.content

@@ -6,6 +6,7 @@ flow dashboard, and the API's documentation and schema asked for anything but GE
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from workflows.flows import ApprovalRoundFlow
 
@@ -17,10 +18,12 @@ pytestmark = pytest.mark.django_db
 
 def test_the_flows_index_answers_every_kind_of_person(client, world):
     load_urls()
-    # Parties may open no flow dashboard: closed, like each dashboard itself.
+    # Parties may open no flow dashboard: they go to their own work (issue 19).
     for who in ("a_member", "a_signatory", "outsider"):
         client.force_login(getattr(world, who))
-        assert client.get("/workflow/flows/").status_code == 403, who
+        response = client.get("/workflow/flows/")
+        assert response.status_code == 302, who
+        assert response["Location"] == reverse("mywork:index")
     # The programme-wide roles go on to the first dashboard.
     for who in ("case_manager", "ministry", "viewer"):
         client.force_login(getattr(world, who))

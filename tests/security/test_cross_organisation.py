@@ -102,7 +102,7 @@ class Victim:
             actor=world.a_member,
             upload=SimpleUploadedFile("geheim.txt", f"{SECRET}\n".encode()),
         )
-        Notification.objects.create(
+        self.notification = Notification.objects.create(
             user=world.a_signatory, message=SECRET, url="/workflow/inbox/"
         )
         self.processes = {
@@ -395,6 +395,8 @@ def fill(route: str, namespaces: list[str], victim: Victim) -> str:
             pk = victim.version.pk
         elif route.startswith("documenten/"):
             pk = victim.document.pk
+        elif route.startswith("workflow/meldingen/"):
+            pk = victim.notification.pk
         else:
             raise AssertionError(f"no object for {route}")
         url = url.replace("<int:pk>", str(pk))

@@ -35,6 +35,7 @@ from evidence.services import evidence_upload
 from permissions.calendar_tokens import calendar_token_regenerate
 from permissions.errors import NotVisible
 from workflows.flows import ApprovalRoundFlow
+from workflows.models import Notification
 
 from ..conftest import forget_world_caches, new_world, token_client
 from ..scenarios import bring_to
@@ -90,6 +91,9 @@ class Objects:
             actor=world.c_member,
             upload=SimpleUploadedFile("bewijs.txt", b"Bewijs van C.\n"),
         )
+        self.c_notification = Notification.objects.create(
+            user=world.c_signatory, message="Voor C.", url="/workflow/inbox/"
+        )
         self.stale_token = calendar_token_regenerate(user=world.a_signatory)
         self.live_token = calendar_token_regenerate(user=world.a_signatory)
         inactive = world.b_member
@@ -125,15 +129,28 @@ class Objects:
             "evidence": [c.c_evidence.pk],
         }
         internal = {"document": [self.evidence.pk]}
+        # A notification is its reader's alone: everyone else's are invisible.
+        notifications = {
+            "notification": [
+                pk
+                for reader, pk in (
+                    ("a_signatory", self.a.notification.pk),
+                    ("c_signatory", self.c_notification.pk),
+                )
+                if reader != who
+            ]
+        }
         if who in ("outsider", "anonymous"):
-            return {key: of_a[key] + of_c.get(key, []) for key in of_a}
-        if who == "c_signatory":
-            return of_a
-        if who in ("a_member", "a_signatory"):
-            return {**of_c, "document": of_c["document"] + internal["document"]}
-        if who == "viewer":
-            return internal
-        return {}
+            found = {key: of_a[key] + of_c.get(key, []) for key in of_a}
+        elif who == "c_signatory":
+            found = of_a
+        elif who in ("a_member", "a_signatory"):
+            found = {**of_c, "document": of_c["document"] + internal["document"]}
+        elif who == "viewer":
+            found = internal
+        else:
+            found = {}
+        return {**found, **notifications}
 
 
 @pytest.fixture(scope="module")
@@ -232,6 +249,7 @@ API_QUERY = {
     "document-list": ("location", "/api/v1/documents/?location={id}"),
 }
 MODEL = {
+    "notification": Notification,
     "location": Location,
     "version": AgreementVersion,
     "task": Task,
@@ -369,6 +387,8 @@ def _page_kind(route: str) -> str:
         return "evidence"
     if route.startswith("documenten/"):
         return "document"
+    if route.startswith("workflow/meldingen/"):
+        return "notification"
     raise AssertionError(f"no kind of object for the page {route}")
 
 

@@ -59,7 +59,11 @@ def test_the_page_lists_the_users_notifications_newest_first(client, world):
     assert "Voor een ander" not in content
     assert content.count("dk-notification--unread") == 2
     assert content.count(">Nieuw<") == 2
-    assert '<a href="/locations/1/">Herinnering: besluit gevraagd' in content
+    # The link goes through the notification (marked read when followed), which
+    # leads on to /locations/1/ (tests/workflows/test_notification_links.py).
+    reminder = Notification.objects.get(user=world.a_signatory, url="/locations/1/")
+    opened = reverse("workflow:notification_open", args=[reminder.pk])
+    assert f'<a href="{opened}">Herinnering: besluit gevraagd' in content
     assert 'data-count="unread">2<' in content
     assert "Alles als gelezen markeren" in content
 

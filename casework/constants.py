@@ -167,6 +167,7 @@ class AuditAction(models.TextChoices):
         _("Zienswijzetermijn verstreken"),
     )
     PROCEDURE_ENDED = "procedure_ended", _("Lopende taken vervallen")
+    ROUND_ENDED = "round_ended", _("Goedkeuringsronde gestopt")
     # `manage.py reconcile` repaired what an interrupted process left undone.
     REPAIRED = "repaired", _("Hersteld na een onderbreking")
     # The people of an organisation (accounts.members); no location.
@@ -235,6 +236,9 @@ class VersionStatus(models.TextChoices):
     IN_APPROVAL = "in_approval", _("Ter goedkeuring")
     REJECTED = "rejected", _("Afgewezen")
     CONCLUDED = "concluded", _("Vastgesteld")
+    # The location left the stage the agreement belongs to (escalated, withdrawn)
+    # while its round ran: the decisions still open lapsed, no one can conclude it.
+    ENDED = "ended", _("Ronde gestopt")
 
 
 class CommitmentStatus(models.TextChoices):

@@ -61,6 +61,13 @@ SYSTEM_TRANSITIONS = frozenset(
     }
 )
 
+# Transitions that cannot be undone: every page that fires one asks to confirm it and
+# shows it in red (issue 19, item 8). `designate` ends the procedure; `withdraw` ends
+# the location.
+IRREVERSIBLE_TRANSITIONS = frozenset(
+    {TransitionName.WITHDRAW, TransitionName.DESIGNATE}
+)
+
 
 class LocationPerm:
     """Object permissions on a location ("app_label.codename")."""

@@ -217,6 +217,7 @@ def test_from_two_rejected_rounds_to_designation(
                 "decision": "designate",
                 "response": "Het groen wordt in het omgevingsplan geborgd.",
                 "reason": "Aanwijzing na afloop van de zienswijzetermijn.",
+                "confirm": "on",
             },
         )
     assert response.status_code == 302, response.content

@@ -76,7 +76,13 @@ def decide_task(location: Location):
 def take_decision(client, location: Location):
     url = open_task(client, decide_task(location))
     return client.post(
-        url, {"decision": "designate", "response": RESPONSE, "reason": REASON}
+        url,
+        {
+            "decision": "designate",
+            "response": RESPONSE,
+            "reason": REASON,
+            "confirm": "on",
+        },
     )
 
 

@@ -61,6 +61,13 @@ SYSTEM_TRANSITIONS = frozenset(
     }
 )
 
+# Transitions that cannot be undone: every page that fires one asks to confirm it and
+# shows it in red (issue 19, item 8). `designate` ends the procedure; `withdraw` ends
+# the location.
+IRREVERSIBLE_TRANSITIONS = frozenset(
+    {TransitionName.WITHDRAW, TransitionName.DESIGNATE}
+)
+
 
 class LocationPerm:
     """Object permissions on a location ("app_label.codename")."""
@@ -167,6 +174,7 @@ class AuditAction(models.TextChoices):
         _("Zienswijzetermijn verstreken"),
     )
     PROCEDURE_ENDED = "procedure_ended", _("Lopende taken vervallen")
+    ROUND_ENDED = "round_ended", _("Goedkeuringsronde gestopt")
     # `manage.py reconcile` repaired what an interrupted process left undone.
     REPAIRED = "repaired", _("Hersteld na een onderbreking")
     # The people of an organisation (accounts.members); no location.
@@ -241,6 +249,9 @@ class VersionStatus(models.TextChoices):
     IN_APPROVAL = "in_approval", _("Ter goedkeuring")
     REJECTED = "rejected", _("Afgewezen")
     CONCLUDED = "concluded", _("Vastgesteld")
+    # The location left the stage the agreement belongs to (escalated, withdrawn)
+    # while its round ran: the decisions still open lapsed, no one can conclude it.
+    ENDED = "ended", _("Ronde gestopt")
 
 
 class CommitmentStatus(models.TextChoices):

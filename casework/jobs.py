@@ -108,6 +108,29 @@ def job_given_up(task, *args) -> bool:
     return job_attempts_failed(task, *args) >= job_max_attempts()
 
 
+def job_state_for(task, first_arg) -> str | None:
+    """How the jobs of `task` whose first argument is `first_arg` (the record they
+    work on, whatever their other arguments) stand: "pending" (waiting or running),
+    "failed" (given up: failed `JOB_MAX_ATTEMPTS` times), or None (none queued, or
+    done; also for a queue outside the database)."""
+    if not queue_in_database(task):
+        return None
+    results = DBTaskResult.objects.filter(
+        task_path=task.module_path, args_kwargs__args__0=first_arg
+    )
+    if results.filter(
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    ).exists():
+        return "pending"
+    failed = sum(
+        max(len(worker_ids), 1)
+        for worker_ids in results.filter(status=TaskResultStatus.FAILED).values_list(
+            "worker_ids", flat=True
+        )
+    )
+    return "failed" if failed >= job_max_attempts() else None
+
+
 def enqueue_unless_pending(task, *args) -> bool:
     """Queue `task(*args)` unless it is already waiting or running; True if queued."""
     if job_pending(task, *args):

@@ -791,6 +791,16 @@ class Designation(models.Model):
     def consultation_elapsed(self, today: datetime.date | None = None) -> bool:
         return (today or timezone.localdate()) > self.consultation_ends_on
 
+    @property
+    def decision_pending(self) -> bool:
+        """The ministry took the final decision and its PDF is still being made (a
+        background job renders it, records its hash and fires `designate`)."""
+        return bool(
+            self.closed_at is None
+            and self.decided_at is not None
+            and not self.decision_sha256
+        )
+
 
 class DesignationView(models.Model):
     """A view (zienswijze) on the draft designation decision: who submitted it, when,

@@ -90,6 +90,11 @@ api_v1 = [
         name="location-dossier",
     ),
     path(
+        "locations/<int:pk>/designation-decision.pdf",
+        documents_api.FinalDesignationPdfAPI.as_view(),
+        name="location-designation-decision",
+    ),
+    path(
         "reports/progress.pdf",
         documents_api.ProgressReportPdfAPI.as_view(),
         name="progress-report",
@@ -219,6 +224,11 @@ urlpatterns = [
         "documenten/locatie/<int:pk>/dossier.pdf",
         documents_views.location_dossier,
         name="location-dossier",
+    ),
+    path(
+        "documenten/locatie/<int:pk>/aanwijzingsbesluit.pdf",
+        documents_views.final_designation_pdf,
+        name="designation-decision",
     ),
     path(
         "documenten/voortgangsrapportage.pdf",

@@ -174,6 +174,26 @@ class LocationDossierPdfAPI(JSONAPIView):
         )
 
 
+class FinalDesignationPdfAPI(JSONAPIView):
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            202: PendingSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+            503: ErrorSerializer,
+        }
+    )
+    def get(self, request, pk: int):
+        """The final designation decision of the location (its latest designation
+        procedure). Made by a background job once the ministry has taken it: 202
+        with `Retry-After` meanwhile; 409 when no final decision was taken."""
+        location = access_location(request.user, pk)
+        return document_or_pending(
+            lambda: services.final_designation_ready(location=location)
+        )
+
+
 class ProgressReportPdfAPI(JSONAPIView):
     @extend_schema(
         responses={

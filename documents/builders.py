@@ -578,7 +578,10 @@ def designation_decision_context(
     escalation = designation.escalation
     views = list(designation.views.order_by("submitted_on", "id")) if final else []
     started_on = timezone.localdate(designation.started_at)
-    decided_on = timezone.localdate() if final else None
+    # The day the ministry took the decision (its PDF is made a moment later).
+    decided_on = (
+        timezone.localdate(designation.decided_at or timezone.now()) if final else None
+    )
     instrument = Instrument(designation.instrument)
     data = {
         "kind": "final_designation" if final else "draft_designation",

@@ -8,8 +8,7 @@ new document. Stored documents are never overwritten.
 This module renders and stores; it decides nothing. Whoever asks for a frozen document
 of the escalation branch checks what must be checked first and records the document
 on its casework record (the document's hash) in the same `storing()` block: the jobs
-of `documents.tasks` for the evidence dossier and the draft decision, the final
-decision's task (`workflows.handlers`) for the designation decision.
+of `documents.tasks` for the evidence dossier, the draft and the final decision.
 """
 
 from __future__ import annotations
@@ -278,15 +277,13 @@ def draft_designation_document(*, designation: Designation, actor) -> Document:
     )
 
 
-def final_designation_document(
-    *, designation: Designation, actor, response: str
-) -> Document:
-    """Render and store the final designation decision with every view and the
-    response to them. The caller has checked that the ministry may take it now
-    (`casework.services.designation_decision_check`) and records it on the
+def final_designation_document(*, designation: Designation, actor) -> Document:
+    """Render and store the final designation decision the ministry took
+    (`casework.services.designation_request_decision`), with every view and its
+    response to them. The caller (the job of `documents.tasks`) records it on the
     designation (`designation_record_decision`) in the same `storing()` block."""
     context, data = builders.designation_decision_context(
-        designation, final=True, response=response
+        designation, final=True, response=designation.decision_response
     )
     return _freeze(
         kind=DocumentKind.FINAL_DESIGNATION,
@@ -444,3 +441,27 @@ def progress_report_ready(*, locations: QuerySet[Location], actor) -> Document:
         ).first()
 
     return _ready_or_queued(render_progress_report, (actor.pk,), find)
+
+
+def final_designation_ready(*, location: Location) -> Document:
+    """The final designation decision of the location's latest designation procedure
+    if frozen; DocumentPending while the job that takes it (queued by the ministry's
+    task) is making it, DocumentFailed when that job keeps failing; Conflict when no
+    final decision was taken."""
+    from .tasks import take_final_designation
+
+    designation = location.designations.order_by("-started_at", "-pk").first()
+    if designation is None:
+        raise Conflict(_("Voor deze locatie is geen aanwijzingsbesluit genomen."))
+    document = frozen_document(
+        DocumentKind.FINAL_DESIGNATION, location.pk, designation.decision_sha256
+    )
+    if document is not None:
+        return document
+    if not designation.decision_pending:
+        raise Conflict(_("Voor deze locatie is geen aanwijzingsbesluit genomen."))
+    # The job's other arguments (who decided, why) are the workflow's: it is looked
+    # up by the designation, and queued again by `manage.py reconcile` if lost.
+    if jobs.job_state_for(take_final_designation, designation.pk) == "failed":
+        raise DocumentFailed
+    raise DocumentPending

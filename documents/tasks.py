@@ -9,6 +9,8 @@ job:
 - the agreement PDF, queued in the transaction of the round's conclusion;
 - the evidence dossier and the draft designation decision, queued by their flows in
   the transaction of `escalate` and `start_designation`;
+- the final designation decision, queued in the transaction of the ministry's task
+  that takes it: the job renders it, records its hash and then fires `designate`;
 - the location dossier and the progress report, queued by the download that finds no
   unchanged stored one (the download answers 202 until it is there).
 
@@ -27,6 +29,7 @@ from django_tasks import task
 from casework import jobs
 from casework import services as casework
 from casework.access import locations_visible_to
+from casework.constants import Stage, TransitionName
 from casework.models import AgreementVersion, Designation, Escalation, Location
 
 from . import services
@@ -101,6 +104,55 @@ def freeze_draft_designation(designation_id: int, actor_id: int | None) -> str:
 
 
 @task()
+def take_final_designation(
+    designation_id: int, actor_id: int | None, reason: str
+) -> str:
+    """Carry out the final designation decision the ministry took
+    (`casework.services.designation_request_decision`): freeze its PDF with every
+    view and the response, record the hash on the designation, and fire `designate`
+    on behalf of the official who took it, with their `reason`; all in one
+    transaction. Once: a run that finds the location designated (or the procedure
+    ended otherwise in the meantime) changes nothing. The stored file's SHA-256, or
+    "" when there was nothing to do."""
+    actor = _user(actor_id)
+    with services.storing():
+        # Locked: two workers on the same job (a retried one whose first worker was
+        # only slow) take turns, and the second finds the work done.
+        designation = (
+            Designation.objects.select_for_update()
+            .select_related("location")
+            .get(pk=designation_id)
+        )
+        location = designation.location
+        if (
+            designation.closed_at is not None
+            or designation.decided_at is None
+            or location.stage != Stage.DESIGNATION_PROCEDURE
+        ):
+            return designation.decision_sha256
+        document = services.frozen_document(
+            DocumentKind.FINAL_DESIGNATION, location.pk, designation.decision_sha256
+        )
+        if document is None:
+            document = services.final_designation_document(
+                designation=designation, actor=actor
+            )
+            casework.designation_record_decision(
+                designation=designation,
+                actor=actor,
+                document_id=document.pk,
+                sha256=document.sha256,
+            )
+        casework.location_transition(
+            location=location,
+            transition=TransitionName.DESIGNATE,
+            actor=actor,
+            reason=reason,
+        )
+    return document.sha256
+
+
+@task()
 def render_location_dossier(location_id: int, actor_id: int | None) -> str:
     """The location dossier as it stands now, as `actor_id` reads it (stored once
     per content)."""
@@ -131,3 +183,13 @@ def queue_evidence_dossier(escalation_id: int, actor_id: int | None) -> None:
 
 def queue_draft_designation(designation_id: int, actor_id: int | None) -> None:
     jobs.enqueue_with_transaction(freeze_draft_designation, designation_id, actor_id)
+
+
+def queue_final_designation(
+    designation_id: int, actor_id: int | None, reason: str
+) -> None:
+    """Queue `take_final_designation` in the current transaction (the task's that
+    took the decision)."""
+    jobs.enqueue_with_transaction(
+        take_final_designation, designation_id, actor_id, reason
+    )

@@ -77,6 +77,18 @@ def location_dossier(request, pk: int):
 
 
 @login_required
+def final_designation_pdf(request, pk: int):
+    """The final designation decision of a location (202 while it is being made)."""
+    try:
+        location = access_location(request.user, pk)
+        return document_or_pending_page(
+            request, lambda: services.final_designation_ready(location=location)
+        )
+    except (NotVisible, Conflict) as exc:
+        raise Http404(exc.message) from exc
+
+
+@login_required
 def progress_report(request):
     if not reads_portfolio(request.user):
         raise PermissionDenied

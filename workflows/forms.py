@@ -9,7 +9,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casework.constants import ConsultationOutcome, Decision, Instrument
+from casework.constants import (
+    IRREVERSIBLE_TRANSITIONS,
+    ConsultationOutcome,
+    Decision,
+    Instrument,
+    TransitionName,
+)
 from casework.limits import (
     AGREEMENT_TEXT_MAX,
     COMMITMENTS_PER_AGREEMENT_MAX,
@@ -163,13 +169,46 @@ class ReasonForm(forms.Form):
     )
 
 
-class InterventionForm(forms.Form):
+# The id of the text that says what cannot be undone (the checkbox points to it).
+IRREVERSIBLE_NOTE_ID = "onomkeerbaar-gevolg"
+
+
+def _confirm_field(label) -> forms.BooleanField:
+    return forms.BooleanField(
+        label=label,
+        required=False,
+        widget=forms.CheckboxInput(attrs={"aria-describedby": IRREVERSIBLE_NOTE_ID}),
+    )
+
+
+class ConfirmIrreversibleMixin:
+    """A decision that cannot be undone (`IRREVERSIBLE_TRANSITIONS`: withdraw,
+    designate) asks for a second look, as the location page does: the person ticks
+    `confirm`, or the form answers with an error on it and nothing happens. Works
+    without JavaScript. `irreversible_note` says what cannot be undone."""
+
+    irreversible_note = ""
+
+    def check_confirmed(self, data: dict) -> None:
+        decision = data.get("decision")
+        if decision in IRREVERSIBLE_TRANSITIONS and not data.get("confirm"):
+            self.add_error(  # type: ignore[attr-defined]
+                "confirm",
+                _(
+                    "‘%(label)s’ kan niet ongedaan worden gemaakt. Vink aan dat u dat "
+                    "begrijpt, of kies een ander besluit."
+                )
+                % {"label": TransitionName(decision).label},
+            )
+
+
+class InterventionForm(ConfirmIrreversibleMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Besluit"),
         choices=[
             ("start_designation", _("Aanwijzingsprocedure starten")),
             ("resume_negotiation", _("Onderhandeling hervatten")),
-            ("withdraw", _("Locatie afvoeren")),
+            ("withdraw", _("Locatie afvoeren (kan niet worden teruggedraaid)")),
         ],
         widget=forms.RadioSelect,
     )
@@ -210,6 +249,14 @@ class InterventionForm(forms.Form):
         ),
     )
 
+    confirm = _confirm_field(
+        _("Ik begrijp dat ‘Afvoeren’ niet ongedaan kan worden gemaakt.")
+    )
+    irreversible_note = _(
+        "Afvoeren haalt de locatie uit het programma. Dat kan niet worden "
+        "teruggedraaid: lopende taken vervallen."
+    )
+
     def clean(self):
         data = super().clean()
         if data.get("decision") == "start_designation":
@@ -219,19 +266,31 @@ class InterventionForm(forms.Form):
                         name,
                         _("Verplicht bij het starten van de aanwijzingsprocedure."),
                     )
+        self.check_confirmed(data)
         return data
 
 
-class FinalDecisionForm(forms.Form):
+class FinalDecisionForm(ConfirmIrreversibleMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Besluit"),
         choices=[
-            ("designate", _("Aanwijzen (definitief besluit nemen)")),
+            (
+                "designate",
+                _(
+                    "Aanwijzen: definitief besluit nemen (kan niet worden teruggedraaid)"
+                ),
+            ),
             (
                 "resume_negotiation",
                 _("Afzien van aanwijzing: onderhandeling hervatten"),
             ),
-            ("withdraw", _("Afzien van aanwijzing: locatie afvoeren")),
+            (
+                "withdraw",
+                _(
+                    "Afzien van aanwijzing: locatie afvoeren (kan niet worden "
+                    "teruggedraaid)"
+                ),
+            ),
         ],
         widget=forms.RadioSelect,
     )
@@ -252,6 +311,15 @@ class FinalDecisionForm(forms.Form):
             "Komt in de audittrail van de locatie; de partijen kunnen dit lezen."
         ),
     )
+    confirm = _confirm_field(
+        _(
+            "Ik begrijp dat ‘Aanwijzen’ en ‘Afvoeren’ niet ongedaan kunnen worden gemaakt."
+        )
+    )
+    irreversible_note = _(
+        "Aanwijzen is het definitieve besluit en afvoeren haalt de locatie uit het "
+        "programma. Geen van beide kan worden teruggedraaid."
+    )
 
     def clean(self):
         data = super().clean()
@@ -260,6 +328,7 @@ class FinalDecisionForm(forms.Form):
             and not (data.get("response") or "").strip()
         ):
             self.add_error("response", _("Geef de reactie op de zienswijzen."))
+        self.check_confirmed(data)
         return data
 
 

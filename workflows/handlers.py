@@ -34,7 +34,7 @@ from casework.constants import TransitionName, VersionStatus
 from casework.limits import TEXT_MAX
 from casework.models import AgreementVersion, Location
 from casework.validation import require_text, require_text_within
-from documents import services as documents
+from documents import tasks as document_tasks
 from evidence.constants import EvidenceSubject
 from evidence.services import evidence_cite
 from permissions.errors import InvalidInput
@@ -267,56 +267,55 @@ def take_final_decision(
     reason: str,
     response: str = "",
 ) -> None:
-    """The ministry decides after the consultation period: designate (the final
-    decision's PDF is frozen with the views and `response`, its hash recorded on the
-    designation, then `designate` fires), or refrain (resume the negotiation, or
-    withdraw)."""
+    """The ministry decides after the consultation period: designate, or refrain
+    (resume the negotiation, or withdraw).
+
+    Designating is recorded here and carried out by a background job (no request
+    renders a document): the decision and the response to the views are recorded on
+    the designation, the job that freezes the final decision's PDF, records its hash
+    and fires `designate` is queued in the same transaction, and the task is done.
+    The location page says the decision is being made until the job has run."""
     if decision not in FINAL_DECISIONS:
         raise InvalidInput(
             gettext("Kies: %(choices)s.") % {"choices": ", ".join(FINAL_DECISIONS)}
         )
-    location = _location(activation)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(gettext("Geef een reden op."))
-    # Before the decision's PDF is rendered: its texts are within their limits.
+    # Before anything is recorded: the texts are within their limits.
     require_text_within(reason, field=gettext("Reden"), limit=TEXT_MAX)
     require_text_within(
         response, field=gettext("Reactie op de zienswijzen"), limit=TEXT_MAX
     )
-    data: dict[str, Any] = {"decision": decision}
     if decision == TransitionName.DESIGNATE:
-        data["document"] = _final_designation(activation, user=user, response=response)
+        with transaction.atomic():
+            _request_final_designation(
+                activation, user=user, reason=reason, response=response
+            )
+            _done(activation, decision=decision, reason=reason)
+        return
     casework.location_transition(
-        location=location,
+        location=_location(activation),
         transition=decision,
         actor=user,
         reason=reason,
         from_process=activation.process.pk,
     )
-    _done(activation, **data)
+    _done(activation, decision=decision)
 
 
-def _final_designation(activation: Activation, *, user: User, response: Any) -> int:
+def _request_final_designation(
+    activation: Activation, *, user: User, reason: str, response: Any
+) -> None:
     """Take the final designation decision: the ministry may take it now (after the
-    consultation period, once), its PDF is frozen with every view and the response,
-    and its hash recorded on the designation (what `designate` requires). The id of
-    the document."""
+    consultation period, once); the job that freezes its PDF with every view and the
+    response, and then designates, is queued in this transaction."""
     response = require_text(response, gettext("Geef de reactie op de zienswijzen."))
     designation = activation.process.designation
-    casework.designation_decision_check(location=designation.location, actor=user)
-    with documents.storing():
-        document = documents.final_designation_document(
-            designation=designation, actor=user, response=response
-        )
-        casework.designation_record_decision(
-            designation=designation,
-            actor=user,
-            document_id=document.pk,
-            sha256=document.sha256,
-            response=response,
-        )
-    return document.pk
+    casework.designation_request_decision(
+        designation=designation, actor=user, response=response
+    )
+    document_tasks.queue_final_designation(designation.pk, user.pk, reason)
 
 
 # --- The same, from a body of fields (the API) ----------------------------------------

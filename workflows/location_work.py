@@ -232,17 +232,25 @@ def escalation_panel_context(request, location: Location) -> dict | None:
     )
     # The branch's documents are background jobs: until one is frozen, the page says
     # it is being made.
-    being_made = []
+    being_made: list[dict] = []
     escalation = facts.escalation
     if internal and escalation.closed_at is None and not escalation.dossier_sha256:
-        being_made.append(_("Bewijsdossier"))
+        being_made.append({"title": _("Bewijsdossier")})
     designation = facts.designation
     if (
         designation is not None
         and designation.closed_at is None
         and not designation.draft_sha256
     ):
-        being_made.append(_("Ontwerp-aanwijzingsbesluit"))
+        being_made.append({"title": _("Ontwerp-aanwijzingsbesluit")})
+    if designation is not None and designation.decision_pending:
+        # Its download says "wordt gemaakt…" (202) until the job has frozen it.
+        being_made.append(
+            {
+                "title": _("Aanwijzingsbesluit"),
+                "url": reverse("designation-decision", args=[location.pk]),
+            }
+        )
     return {
         "facts": facts,
         "internal": internal,

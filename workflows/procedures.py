@@ -8,7 +8,11 @@ and `follow_transition` here is its receiver (connected in `WorkflowsConfig.read
 - `escalate` starts the escalation flow, `start_designation` ends it and starts the
   designation flow;
 - `resume_negotiation`, `withdraw` and `designate` end the running procedure: its open
-  tasks and timers are cancelled, with one audit event naming the tasks that lapsed.
+  tasks are cancelled, with one audit event naming the tasks that lapsed.
+- a transition that takes the location out of the stage of a running approval round
+  (`escalate`, `withdraw`) stops that round: casework ends its version, and here its
+  open decisions, timers and revision task are cancelled and the people who held
+  them are told why (no task is left that cannot be done).
   A transition fired by a task of the procedure itself names its process
   (`from_process`): that one is not cancelled, it finishes by itself.
 
@@ -18,22 +22,31 @@ functions (`ensure_branch_flows`).
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import PROCESS, STATUS
 
+from accounts.constants import NotificationKind
 from casework import services as casework
-from casework.constants import Stage, TransitionName
-from casework.models import Designation, Escalation, Location
+from casework.constants import (
+    AGREEMENT_STAGE,
+    SYSTEM_TRANSITIONS,
+    Stage,
+    TransitionName,
+)
+from casework.models import AgreementVersion, Designation, Escalation, Location
 from documents import tasks as document_tasks
 from permissions.errors import Conflict
 
 from .constants import OPEN_TASK_STATUSES
 from .deadlines import task_reference
 from .escalation import DesignationFlow, EscalationFlow
+from .flows import ApprovalRoundFlow
 from .nodes import active_user
+from .notifications import notify, translatable
 
 BRANCH_FLOWS = (EscalationFlow, DesignationFlow)
 
@@ -134,6 +147,35 @@ def freeze_branch_documents(location: Location) -> None:
         )
 
 
+def _cancel_open_tasks(process: Process) -> list:
+    """Cancel the open tasks and timers of a running process (its lock held by the
+    caller) and the process itself; its human tasks that were open, which lapsed."""
+    process.refresh_from_db()
+    if process.status != PROCESS.NEW:
+        return []
+    lapsed = []
+    for task in process.task_set.exclude(
+        status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]
+    ).order_by("pk"):
+        activation = task.flow_task.activation_class(task)
+        if task.flow_task_type == "HUMAN" and task.status in OPEN_TASK_STATUSES:
+            lapsed.append(task)
+            casework.deadline_resolve(reference=task_reference(task))
+        cancel = getattr(activation, "cancel", None)
+        if cancel is None or not cancel.can_proceed():
+            raise Conflict(
+                gettext(
+                    "Een taak van de lopende procedure wordt op dit moment "
+                    "gedaan; probeer het zo opnieuw."
+                )
+            )
+        cancel()
+    process.status = PROCESS.CANCELED
+    process.finished = timezone.now()
+    process.save(update_fields=["status", "finished"])
+    return lapsed
+
+
 def end_open_procedures(
     *,
     location: Location,
@@ -156,35 +198,89 @@ def end_open_procedures(
     processes = processes.order_by("pk")
     lapsed: list[str] = []
     for process in processes:
-        flow_class = process.flow_class
-        with flow_class.lock(process.pk):
-            process.refresh_from_db()
-            if process.status != PROCESS.NEW:
-                continue
-            for task in process.task_set.exclude(
-                status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]
-            ).order_by("pk"):
-                activation = task.flow_task.activation_class(task)
-                if task.flow_task_type == "HUMAN" and task.status in OPEN_TASK_STATUSES:
-                    lapsed.append(str(task.flow_task.task_title))
-                    casework.deadline_resolve(reference=task_reference(task))
-                cancel = getattr(activation, "cancel", None)
-                if cancel is None or not cancel.can_proceed():
-                    raise Conflict(
-                        gettext(
-                            "Een taak van de lopende procedure wordt op dit moment "
-                            "gedaan; probeer het zo opnieuw."
-                        )
-                    )
-                cancel()
-            process.status = PROCESS.CANCELED
-            process.finished = timezone.now()
-            process.save(update_fields=["status", "finished"])
+        with process.flow_class.lock(process.pk):
+            lapsed += [
+                str(task.flow_task.task_title) for task in _cancel_open_tasks(process)
+            ]
     if lapsed:
         casework.procedure_ended_record(
             location=location, actor=actor, transition=transition, tasks=lapsed
         )
     return lapsed
+
+
+def _lock_round_or_conflict(process: Process) -> None:
+    """Lock a round's process without waiting: a signatory deciding in it at this
+    moment holds it (and then waits for the agreement version this transition has
+    locked), so waiting would deadlock. The transition is refused instead, nothing
+    changed; the official tries again a moment later."""
+    try:
+        with transaction.atomic():
+            Process.objects.select_for_update(nowait=True).filter(pk=process.pk).get()
+    except DatabaseError:
+        raise Conflict(
+            gettext(
+                "Op dit moment besluit een partij in de lopende goedkeuringsronde; "
+                "probeer het zo opnieuw."
+            )
+        ) from None
+
+
+def end_rounds_left_behind(*, location: Location, actor, transition: str) -> list:
+    """Stop the location's running approval rounds whose agreement belongs to another
+    stage than the location is in now (it was escalated or withdrawn; casework has
+    ended their versions in the same transition): their open decisions, timers and
+    revision tasks are cancelled, one audit event names the tasks that lapsed, and
+    everyone who held or could claim one is told why, in their language. Returns
+    the lapsed tasks."""
+    processes = Process.objects.filter(
+        flow_class=ApprovalRoundFlow, data__location=location.pk, status=PROCESS.NEW
+    ).order_by("pk")
+    lapsed: list = []
+    for process in processes:
+        version = AgreementVersion.objects.select_related("agreement").get(
+            pk=process.data["version"]
+        )
+        if AGREEMENT_STAGE[version.agreement.kind] == location.stage:
+            continue
+        _lock_round_or_conflict(process)
+        tasks = _cancel_open_tasks(process)
+        lapsed += tasks
+        for task in tasks:
+            _tell_round_stopped(task, version=version, location=location)
+    if lapsed:
+        casework.procedure_ended_record(
+            location=location,
+            actor=actor,
+            transition=transition,
+            tasks=[str(task.flow_task.task_title) for task in lapsed],
+        )
+    return lapsed
+
+
+def _tell_round_stopped(task, *, version: AgreementVersion, location: Location):
+    flow = ApprovalRoundFlow.instance
+    people = [task.owner] if task.owner_id else flow.claimants(task)
+    title = version.agreement.title
+    notify(
+        people,
+        subject=translatable(_("Goedkeuringsronde gestopt: %(title)s"), title=title),
+        message=translatable(
+            _(
+                "De goedkeuringsronde van ‘%(title)s’ (versie %(number)s) bij "
+                "%(location)s is gestopt, omdat de locatie nu in de fase ‘%(stage)s’ "
+                "is. Uw taak ‘%(task)s’ is vervallen: u hoeft hierover niet meer te "
+                "besluiten."
+            ),
+            title=title,
+            number=version.number,
+            location=location.name,
+            stage=Stage(location.stage).label,
+            task=task.flow_task.task_title,
+        ),
+        url=f"/locations/{location.pk}/",
+        kind=NotificationKind.PROCEDURE_STEP,
+    )
 
 
 def follow_transition(
@@ -208,6 +304,9 @@ def follow_transition(
     that leaves the procedure cancels its open tasks and timers, except those of
     `from_process` (the process whose task fired it)."""
     actor_id = getattr(actor, "pk", None)
+    if transition not in SYSTEM_TRANSITIONS:
+        # A concluding transition is the round's own outcome: nothing to stop.
+        end_rounds_left_behind(location=location, actor=actor, transition=transition)
     if transition == TransitionName.ESCALATE:
         start_escalation_flow(data["escalation"], actor_id)
     elif transition == TransitionName.START_DESIGNATION:

@@ -12,7 +12,9 @@ from a log of intentions:
   transition, or a queue that is not in the database): the flow is started;
 - a frozen document that should exist but does not, with no job making it: an open
   escalation without its evidence dossier, an open designation procedure without its
-  draft decision, a concluded agreement version without its PDF: the job is queued
+  draft decision, a final designation decision taken whose PDF was never made (and
+  whose `designate` therefore never fired), a concluded agreement version without
+  its PDF: the job is queued
   (not after it has failed `JOB_MAX_ATTEMPTS` times: then a person must look);
 - a job still RUNNING long after a worker took it (`JOB_STALE_SECONDS`: its worker was
   killed): queued again, or marked failed after `JOB_MAX_ATTEMPTS` attempts (each
@@ -38,11 +40,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
-from viewflow.workflow.models import Process
+from viewflow.workflow.models import Process, Task
+from viewflow.workflow.status import STATUS
 
 from casework import jobs
 from casework import services as casework
-from casework.constants import AuditAction, Stage, VersionStatus
+from casework.constants import AuditAction, Stage, TransitionName, VersionStatus
 from casework.models import AgreementVersion, Designation, Escalation
 from documents import services as documents
 from documents import tasks as document_tasks
@@ -155,6 +158,26 @@ def _queue_missing(repairs: Repairs, *, task, args: tuple, location, what: str) 
     repairs.documents_queued.append(f"{task.name}{args!r}")
 
 
+def final_designation_args(designation: Designation) -> tuple | None:
+    """The arguments of the job that carries out a final designation decision taken
+    by the ministry's task (`documents.tasks.take_final_designation`): who took it
+    and their reason, as the task recorded them; None without such a task."""
+    task = (
+        Task.objects.filter(
+            process__flow_class=DesignationFlow,
+            process__data__designation=designation.pk,
+            flow_task=DesignationFlow.instance.decide,
+            status=STATUS.DONE,
+            data__decision=TransitionName.DESIGNATE,
+        )
+        .order_by("-finished", "-pk")
+        .first()
+    )
+    if task is None:
+        return None
+    return (designation.pk, task.owner_id, task.data.get("reason", ""))
+
+
 def documents_repair(repairs: Repairs) -> None:
     """Queue the jobs of frozen documents that should exist and do not."""
     for escalation in (
@@ -187,6 +210,31 @@ def documents_repair(repairs: Repairs) -> None:
             ),
             location=designation.location,
             what=_("ontwerp-aanwijzingsbesluit"),
+        )
+    for designation in (
+        Designation.objects.filter(
+            closed_at__isnull=True,
+            decided_at__isnull=False,
+            location__stage=Stage.DESIGNATION_PROCEDURE,
+        )
+        .select_related("location")
+        .order_by("pk")
+    ):
+        args = final_designation_args(designation)
+        if args is None:
+            logger.error(
+                "Designation %s: final decision taken, no task that took it",
+                designation.pk,
+            )
+            continue
+        if jobs.job_state_for(document_tasks.take_final_designation, designation.pk):
+            continue  # its job is waiting or running, or failed (a person looks)
+        _queue_missing(
+            repairs,
+            task=document_tasks.take_final_designation,
+            args=args,
+            location=designation.location,
+            what=_("aanwijzingsbesluit"),
         )
     for version in (
         AgreementVersion.objects.filter(status=VersionStatus.CONCLUDED)

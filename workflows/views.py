@@ -341,6 +341,14 @@ class ActionReviewTaskView(ActionPerformTaskView):
         )
 
 
+def decision_fields(form) -> dict:
+    """The decision's fields for its handler: without the page's second look
+    (`confirm`, checked by the form)."""
+    return {
+        name: value for name, value in form.cleaned_data.items() if name != "confirm"
+    }
+
+
 class EscalationTaskView(TaskView):
     """Base of the task pages of the escalation branch: the escalation and (when
     there is one) the designation procedure, the documents, and what the step
@@ -423,7 +431,7 @@ class InterventionTaskView(EscalationTaskView):
 
     def perform(self, form):
         handlers.decide_intervention(
-            self.request.activation, user=self.request.user, **form.cleaned_data
+            self.request.activation, user=self.request.user, **decision_fields(form)
         )
 
 
@@ -436,5 +444,5 @@ class FinalDecisionTaskView(EscalationTaskView):
 
     def perform(self, form):
         handlers.take_final_decision(
-            self.request.activation, user=self.request.user, **form.cleaned_data
+            self.request.activation, user=self.request.user, **decision_fields(form)
         )

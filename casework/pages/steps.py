@@ -19,6 +19,7 @@ from permissions.checks import has_object_perm
 
 from .. import selectors
 from ..constants import (
+    IRREVERSIBLE_TRANSITIONS,
     SYSTEM_TRANSITIONS,
     TRANSITION_PERMISSION,
     LocationPerm,
@@ -27,8 +28,8 @@ from ..constants import (
 from ..models import Location
 
 # Transitions that cannot be undone: the page asks to confirm them and shows them in
-# red (issue 19, item 8). `designate` ends the procedure; `withdraw` ends the location.
-IRREVERSIBLE = frozenset({TransitionName.WITHDRAW, TransitionName.DESIGNATE})
+# red (issue 19, item 8).
+IRREVERSIBLE = IRREVERSIBLE_TRANSITIONS
 
 # Who takes a transition, in words, for the steps that are someone else's.
 ROLE_OF_PERMISSION = {

@@ -271,8 +271,36 @@ def designation_decision_check(*, location: Location, actor) -> Designation:
             _("De zienswijzetermijn loopt nog tot en met %(date)s.")
             % {"date": date_format(designation.consultation_ends_on, "j F Y")}
         )
-    if designation.decision_sha256:
+    if designation.decision_sha256 or designation.decided_at:
         raise Conflict(_("Het aanwijzingsbesluit is al genomen."))
+    return designation
+
+
+@transaction.atomic
+def designation_request_decision(
+    *, designation: Designation, actor, response: str
+) -> Designation:
+    """The ministry takes the final designation decision: the moment and the answer to
+    the views are recorded on the designation, in the caller's transaction. Its PDF
+    is rendered afterwards by a background job, which records the PDF's hash
+    (`designation_record_decision`) and then fires `designate`; until then the
+    decision is pending (`decided_at` without `decision_sha256`). Checks as
+    `designation_decision_check` (a second request is a Conflict); the response is
+    required and held to `TEXT_MAX` (InvalidInput)."""
+    response = require_text_within(
+        require_text(response, _("Geef de reactie op de zienswijzen.")),
+        field=_("Reactie op de zienswijzen"),
+        limit=TEXT_MAX,
+    )
+    checked = designation_decision_check(location=designation.location, actor=actor)
+    if checked.pk != designation.pk:
+        raise Conflict(_("Deze aanwijzingsprocedure is niet meer de lopende."))
+    designation = Designation.objects.select_for_update().get(pk=designation.pk)
+    if designation.decision_sha256 or designation.decided_at:
+        raise Conflict(_("Het aanwijzingsbesluit is al genomen."))
+    designation.decision_response = response
+    designation.decided_at = timezone.now()
+    designation.save(update_fields=["decision_response", "decided_at"])
     return designation
 
 
@@ -283,33 +311,36 @@ def designation_record_decision(
     actor,
     document_id: int,
     sha256: str,
-    response: str,
 ) -> Designation:
-    """Record the final designation decision: the frozen PDF's hash (which the
-    `designate` guard requires) and the answer to the views, in the audit trail with
-    the hash. Checks as `designation_decision_check`."""
-    response = require_text_within(
-        require_text(response, _("Geef de reactie op de zienswijzen.")),
-        field=_("Reactie op de zienswijzen"),
-        limit=TEXT_MAX,
+    """Record the frozen PDF of the final designation decision taken earlier
+    (`designation_request_decision`): its hash, which the `designate` guard requires,
+    in the audit trail with the answer to the views. Called by the background job on
+    behalf of the official who took the decision; recording the same hash again
+    changes nothing, another hash is a Conflict."""
+    if not has_object_perm(actor, LocationPerm.DIRECT, designation.location):
+        raise NotPermitted(_("Alleen het ministerie neemt het aanwijzingsbesluit."))
+    designation = (
+        Designation.objects.select_for_update()
+        .select_related("location")
+        .get(pk=designation.pk)
     )
-    checked = designation_decision_check(location=designation.location, actor=actor)
-    if checked.pk != designation.pk:
-        raise Conflict(_("Deze aanwijzingsprocedure is niet meer de lopende."))
-    designation = Designation.objects.select_for_update().get(pk=designation.pk)
     if designation.decision_sha256:
+        if designation.decision_sha256 == sha256:
+            return designation
         raise Conflict(_("Het aanwijzingsbesluit is al genomen."))
+    if (
+        designation.closed_at is not None
+        or designation.decided_at is None
+        or designation.location.stage != Stage.DESIGNATION_PROCEDURE
+    ):
+        raise Conflict(_("Voor deze locatie loopt geen aanwijzingsbesluit."))
     designation.decision_sha256 = sha256
-    designation.decision_response = response
-    designation.decided_at = timezone.now()
-    designation.save(
-        update_fields=["decision_sha256", "decision_response", "decided_at"]
-    )
+    designation.save(update_fields=["decision_sha256"])
     audit_record(
         action=AuditAction.DOCUMENT_FROZEN,
         actor=actor,
         location=designation.location,
-        reason=response,
+        reason=designation.decision_response,
         data=_frozen_document_data(
             kind="final_designation",
             document_id=document_id,

@@ -26,17 +26,27 @@ from permissions.models import Organisation
 
 from ..access import is_programme_staff
 from ..constants import (
+    AGREEMENT_STAGE,
     SYSTEM_TRANSITIONS,
     TRANSITION_PERMISSION,
     AuditAction,
     Instrument,
     PartyRole,
     TransitionName,
+    VersionStatus,
 )
 from ..limits import (
     TEXT_MAX,
 )
-from ..models import Designation, Escalation, ImpasseSignal, Location, Party, Programme
+from ..models import (
+    AgreementVersion,
+    Designation,
+    Escalation,
+    ImpasseSignal,
+    Location,
+    Party,
+    Programme,
+)
 from ..roles import PARTY_PERMISSIONS
 from ..selectors import transition_blocker
 from ..signals import location_transitioned
@@ -250,6 +260,8 @@ def _apply_transition(
                 to_stage=location.stage,
                 data=data,
             )
+            if name not in SYSTEM_TRANSITIONS:
+                _end_rounds_left_behind(location, actor, name)
             # The layers above (the escalation flows) follow the stage; a receiver
             # that refuses undoes the transition with everything else.
             location_transitioned.send(
@@ -279,6 +291,54 @@ def _designate_blocker(location: Location) -> str | None:
             "date": date_format(designation.consultation_ends_on, "j F Y")
         }
     return None
+
+
+def _end_rounds_left_behind(
+    location: Location, actor, name: TransitionName
+) -> list[int]:
+    """End the approval rounds the location has left behind: a version in approval
+    belongs to one stage (`AGREEMENT_STAGE`), and once the location is elsewhere
+    (escalated, withdrawn) nobody can conclude it, so its round stops: the version is
+    `ended`, the decisions still open lapse, and the audit trail says why. A new
+    version can be drafted and submitted when the location is back in that stage.
+    The ids of the versions ended (the workflow layer cancels their tasks)."""
+    versions = list(
+        AgreementVersion.objects.select_for_update()
+        .filter(agreement__location=location, status=VersionStatus.IN_APPROVAL)
+        .select_related("agreement")
+        .order_by("pk")
+    )
+    ended = [
+        version
+        for version in versions
+        if AGREEMENT_STAGE[version.agreement.kind] != location.stage
+    ]
+    for version in ended:
+        version.status = VersionStatus.ENDED
+        version.save(update_fields=["status"])
+        audit_record(
+            action=AuditAction.ROUND_ENDED,
+            actor=actor,
+            location=location,
+            reason=_(
+                "De goedkeuringsronde van %(kind)s ‘%(title)s’ (versie %(number)s) is "
+                "gestopt door ‘%(transition)s’: de locatie is nu in de fase "
+                "‘%(stage)s’. De besluiten die nog open stonden zijn vervallen."
+            )
+            % {
+                "kind": version.agreement.get_kind_display().lower(),
+                "title": version.agreement.title,
+                "number": version.number,
+                "transition": name.label,
+                "stage": location.get_stage_display(),
+            },
+            data={
+                "agreement": version.agreement_id,
+                "version": version.number,
+                "transition": name.value,
+            },
+        )
+    return [version.pk for version in ended]
 
 
 def _transition_side_effects(

@@ -411,6 +411,12 @@ def test_the_heads_of_agreement_journey_through_a_generated_client(
     )
     assert published.fase == "heads_of_agreement" and published.aantal_doorbraken == 1
 
+    # No designation here: the final designation decision's download is a 409.
+    decision = api.operation(
+        "locations", "locations_designation_decision_pdf_retrieve"
+    ).sync_detailed(id=own.id, client=case_manager)
+    assert decision.status_code == 409
+
     # Without a valid token: a 401 in the error shape.
     refused = api.operation("tasks", "tasks_list").sync(
         client=api.client_for(token="0" * 40)

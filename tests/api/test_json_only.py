@@ -234,7 +234,7 @@ def test_every_api_view_is_a_json_view():
     checked = {
         name: view.view_class for name, view in views.items() if name not in exempt
     }
-    assert len(checked) == 32
+    assert len(checked) == 33
     for name, view_class in checked.items():
         assert issubclass(view_class, JSONAPIView), name
 
@@ -254,6 +254,7 @@ def ids(world) -> dict[str, int]:
         "/api/v1/locations/{id}/bottlenecks/": location,
         "/api/v1/locations/{id}/agreements/": location,
         "/api/v1/locations/{id}/dossier.pdf": location,
+        "/api/v1/locations/{id}/designation-decision.pdf": location,
         "/api/v1/agreements/{id}/": version,
         "/api/v1/agreements/{id}/submit/": version,
         "/api/v1/agreements/{id}/pdf/": version,

@@ -217,6 +217,7 @@ def test_from_two_rejected_rounds_to_designation(
                 "decision": "designate",
                 "response": "Het groen wordt in het omgevingsplan geborgd.",
                 "reason": "Aanwijzing na afloop van de zienswijzetermijn.",
+                "confirm": "on",
             },
         )
     assert response.status_code == 302, response.content
@@ -251,6 +252,9 @@ def test_from_two_rejected_rounds_to_designation(
     )
     assert events == [
         ("transition", "escalate", "ministerie"),
+        # The case manager's revision of the rejected round lapsed: no new version
+        # can be submitted while the location is escalated.
+        ("procedure_ended", "", "ministerie"),
         ("document_frozen", "", "ministerie"),
         ("consultation_recorded", "", "procesregisseur"),
         ("transition", "start_designation", "ministerie"),

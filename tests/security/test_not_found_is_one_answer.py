@@ -217,6 +217,7 @@ API_KIND = {
     "location-bottlenecks": "location",
     "location-agreements": "location",
     "location-dossier": "location",
+    "location-designation-decision": "location",
     "agreement-detail": "version",
     "agreement-submit": "version",
     "agreement-pdf": "version",

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0014_audit_actions_all'),
+        ('casework', '0015_deadline_clock'),
     ]
 
     operations = [

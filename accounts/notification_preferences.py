@@ -2,9 +2,9 @@
 daily digest, or only the in-app list (which always has it). A deadline that passed is
 always e-mailed at once.
 
-The sending code asks one question, `mail_now`, with texts already in the recipient's
-language: it answers who gets an e-mail now and keeps a digest entry for whoever
-chose the digest. `manage.py send_digests` (daily, from cron) sends the digests. Every
+The sending code (`workflows.notifications.notify_many`) reads each recipient's choice
+for a kind with `deliveries_of` (one query for all of them) and, with texts already in
+the recipient's language, mails at once or keeps a `digest_entry`. `manage.py send_digests` (daily, from cron) sends the digests. Every
 mail carries an unsubscribe link per kind that needs no login: a signed value (the
 server's secret key), so it cannot be guessed or changed into another person's.
 """
@@ -44,31 +44,17 @@ def deliveries_of(users: Iterable, kind: str) -> dict[int, str]:
     return {pk: chosen.get(pk, Delivery.IMMEDIATE) for pk in ids}
 
 
-def mail_now(
-    users: Iterable, *, kind: str | None, subject: str, message: str, url: str = ""
-) -> list:
-    """Of `users`, those to e-mail about this notification now. Whoever chose the
-    daily digest for `kind` gets a digest entry instead (same texts, which the caller
-    made in the recipient's language); whoever chose the in-app list, nothing more.
-    `kind` None: a notification of no kind, mailed at once."""
-    users = [user for user in users if user.email]
-    if kind is None or not users:
-        return users
-    delivery = deliveries_of(users, kind)
-    DigestEntry.objects.bulk_create(
-        [
-            DigestEntry(
-                user=user,
-                kind=kind,
-                subject=str(subject)[:300],
-                message=str(message)[:500],
-                url=url[:300],
-            )
-            for user in users
-            if delivery[user.pk] == Delivery.DIGEST
-        ]
+def digest_entry(
+    user, *, kind: str, subject: str, message: str, url: str = ""
+) -> DigestEntry:
+    """An unsaved entry of `user`'s daily digest (the texts in their language)."""
+    return DigestEntry(
+        user=user,
+        kind=kind,
+        subject=str(subject)[:300],
+        message=str(message)[:500],
+        url=url[:300],
     )
-    return [user for user in users if delivery[user.pk] == Delivery.IMMEDIATE]
 
 
 @transaction.atomic

@@ -44,6 +44,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FULL = {"locations": 2000, "tasks": 50_000, "users": 500}
 SMALL = {"locations": 24, "tasks": 600, "users": 60}
+# `--sizes huge`: ten times the programme (slow: generating it alone takes a while).
+HUGE = {"locations": 20_000, "tasks": 500_000, "users": 5000}
+# Open deadlines the sweep is measured among, per size (topped up with deadlines that
+# are not due, as a busy portfolio has: commitments and actions months ahead).
+SWEEP_OPEN = {24: 600, 2000: 50_000, 20_000: 500_000}
+SWEEP_DUE = 500
 MARK = "BENCH-RESULT "
 
 
@@ -59,11 +65,13 @@ def main() -> None:
     parser.add_argument("--no-report", action="store_true", help="skip the PDF report")
     parser.add_argument("--quick", action="store_true", help="200 instead of 2,000")
     parser.add_argument(
-        "--sizes", default="small,full", help="small (24), full (2,000), or both"
+        "--sizes",
+        default="small,full",
+        help="small (24), full (2,000), huge (20,000; slow), comma-separated",
     )
     parser.add_argument(
         "--phases",
-        default="pages,impasses,report,throughput,escalation",
+        default="pages,impasses,report,throughput,escalation,sweep",
         help="what to measure (comma-separated)",
     )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -85,12 +93,12 @@ def main() -> None:
     phases = set(args.phases.split(","))
     sizes = [
         size
-        for name, size in (("small", SMALL), ("full", full))
+        for name, size in (("small", SMALL), ("full", full), ("huge", HUGE))
         if name in args.sizes.split(",")
     ]
     for backend in backends:
         for size in sizes:
-            big = size is full
+            big = size is not SMALL
             job = {
                 "backend": backend,
                 "size": size,
@@ -100,6 +108,7 @@ def main() -> None:
                 "throughput": backend == "postgres" and big and "throughput" in phases,
                 "impasses": big and "impasses" in phases,
                 "escalation": not big and "escalation" in phases,
+                "sweep": "sweep" in phases,
                 "report": big
                 and not args.no_report
                 and "report" in phases
@@ -196,6 +205,14 @@ def report(results: list[dict], runs: int) -> None:
                 f"{esc['render_median_ms']:.0f} ms, max {esc['render_max_ms']:.0f} ms, "
                 f"{esc['pages_median']} pages"
             )
+        if "sweep" in result:
+            sw = result["sweep"]
+            print(
+                f"deadline sweep among {sw['open']} open deadlines: nothing due "
+                f"{sw['idle_ms']:.1f} ms, {sw['idle_queries']} statements; "
+                f"{sw['due']} due: {sw['due_ms']:.0f} ms, {sw['due_queries']} "
+                f"statements ({sw['fired']} fired, {sw['batches']} batch(es))"
+            )
         if "throughput" in result:
             tp = result["throughput"]
             print(
@@ -269,6 +286,9 @@ def child(job: dict) -> None:
         result["throughput"] = throughput(job["runs"])
     if job.get("escalation"):
         result["escalation"] = escalation(job["runs"])
+    # Last: it leaves reminders recorded.
+    if job.get("sweep"):
+        result["sweep"] = sweep(job["runs"], SWEEP_OPEN.get(size["locations"], 50_000))
     print(MARK + json.dumps(result), flush=True)
     connection.creation.destroy_test_db(
         connection.settings_dict["NAME"], verbosity=0, keepdb=False
@@ -436,6 +456,79 @@ def impasses(runs: int) -> dict:
         "warm_ms": statistics.median(samples),
         "queries": len(queries),
         "signals": ImpasseSignal.objects.filter(closed_at__isnull=True).count(),
+    }
+
+
+def sweep(runs: int, open_target: int) -> dict:
+    """The deadline clock (`manage.py deadlines`) among `open_target` open deadlines:
+    a sweep with nothing due (what it costs every minute), and one with SWEEP_DUE
+    reminders due, each told to the members of an organisation (what a busy morning
+    costs); statements counted for both."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from casework.calendar import overdue_moment, reminder_moment
+    from casework.models import Deadline, Party
+    from workflows import clock
+
+    now = timezone.now()
+    open_deadlines = Deadline.objects.filter(resolved_at__isnull=True)
+    # What the generated portfolio has due now is fired first (not measured).
+    clock.sweep(now=now)
+    parties = list(
+        Party.objects.order_by("pk").values_list("location_id", "organisation_id")[:200]
+    )
+    far = timezone.localdate() + datetime.timedelta(days=400)
+    missing = max(0, open_target - open_deadlines.count())
+    Deadline.objects.bulk_create(
+        [
+            Deadline(
+                location_id=parties[i % len(parties)][0],
+                organisation_id=parties[i % len(parties)][1],
+                kind="commitment",
+                reference=f"bench:{i}",
+                title="Benchmark",
+                description="Een afspraak ver vooruit.",
+                due_on=far,
+                remind_at=reminder_moment(far),
+                overdue_at=overdue_moment(far),
+            )
+            for i in range(missing)
+        ],
+        batch_size=5000,
+    )
+    total = open_deadlines.count()
+    idle = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        clock.sweep(now=now)
+        idle.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as idle_queries:
+        clock.sweep(now=now)
+    due_ids = list(
+        Deadline.objects.filter(reference__startswith="bench:")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_DUE]
+    )
+    Deadline.objects.filter(pk__in=due_ids).update(
+        remind_at=now - datetime.timedelta(minutes=1)
+    )
+    with CaptureQueriesContext(connection) as due_queries:
+        started = time.perf_counter()
+        fired = clock.sweep(now=now)
+        due_ms = (time.perf_counter() - started) * 1000
+    return {
+        "open": total,
+        "idle_ms": statistics.median(idle),
+        "idle_queries": len(idle_queries),
+        "due": len(due_ids),
+        "due_ms": due_ms,
+        "due_queries": len(due_queries),
+        "fired": fired.fired,
+        "batches": fired.batches,
     }
 
 

@@ -14,8 +14,10 @@ owning party. Escalation deadlines are internal: only those who may know them he
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,10 +27,12 @@ from accounts.constants import NotificationKind
 from casework import services as casework
 from casework.constants import DeadlineEventKind, DeadlineKind
 from casework.services import Fired
+from permissions.constants import OrganisationPerm
 from permissions.models import Organisation
 
 from .constants import OPEN_TASK_STATUSES
-from .notifications import notify, people_of, translatable
+from .nodes import RoleTask, role_holders
+from .notifications import Message, notify_many, translatable
 
 BATCH_SIZE = 500
 
@@ -100,8 +104,9 @@ def sweep(
 
 
 class _Holders:
-    """Who holds each deadline of a batch: the tasks read in one query, each
-    organisation's people and each role's holders once per batch."""
+    """Who holds each deadline of a batch, in a few queries whatever its size: the
+    tasks in one, the organisations and their people in two, each role's holders in
+    one."""
 
     def __init__(self, fired: list[Fired]):
         task_ids = {item.deadline.task_id for item in fired if item.deadline.task_id}
@@ -109,7 +114,50 @@ class _Holders:
             task.pk: task
             for task in Task.objects.filter(pk__in=task_ids).select_related("owner")
         }
-        self._people: dict[tuple, list] = {}
+        organisation_ids = {
+            item.deadline.organisation_id
+            for item in fired
+            if item.deadline.organisation_id and not item.deadline.task_id
+        } | {
+            (task.data or {}).get("organisation")
+            for task in self.tasks.values()
+            if not task.owner_id
+        }
+        organisation_ids.discard(None)
+        self.organisations = {
+            organisation.pk: organisation
+            for organisation in Organisation.objects.filter(
+                pk__in=organisation_ids
+            ).only("pk", "members_group_id", "signatories_group_id")
+        }
+        groups = {
+            group_id
+            for organisation in self.organisations.values()
+            for group_id in (
+                organisation.members_group_id,
+                organisation.signatories_group_id,
+            )
+        }
+        self.in_group: dict[int, list] = defaultdict(list)
+        if groups:
+            membership = get_user_model().groups.through
+            for row in (
+                membership.objects.filter(group_id__in=groups, user__is_active=True)
+                .select_related("user")
+                .order_by("user_id")
+            ):
+                self.in_group[row.group_id].append(row.user)
+        self.roles: dict[str, list] = {}
+
+    def _group(self, organisation_id, *, signatories_only: bool) -> list:
+        organisation = self.organisations.get(organisation_id)
+        if organisation is None:
+            return []
+        return self.in_group[
+            organisation.signatories_group_id
+            if signatories_only
+            else organisation.members_group_id
+        ]
 
     def of(self, deadline) -> list | None:
         """The people to tell, or None when the deadline's task is no longer open
@@ -120,25 +168,25 @@ class _Holders:
                 return None
             if task.owner_id:
                 return [task.owner] if task.owner.is_active else []
-            key = (str(task.flow_task), (task.data or {}).get("organisation"))
-            if key not in self._people:
-                self._people[key] = list(
-                    task.flow_task.flow_class.instance.claimants(task)
-                )
-            return self._people[key]
-        if deadline.organisation_id:
-            key = ("members", deadline.organisation_id)
-            if key not in self._people:
-                self._people[key] = people_of(
-                    Organisation.objects.get(pk=deadline.organisation_id),
-                    signatories_only=False,
-                )
-            return self._people[key]
-        return []
+            # Whoever may claim it (the flows' `claimants`): a role's holders, or
+            # the organisation's signatories (a decision) or members (an action).
+            node = task.flow_task
+            if isinstance(node, RoleTask):
+                permission = node.role_permission
+                if permission not in self.roles:
+                    self.roles[permission] = list(role_holders(permission))
+                return self.roles[permission]
+            return self._group(
+                (task.data or {}).get("organisation"),
+                signatories_only=task.owner_permission == OrganisationPerm.SIGN,
+            )
+        return self._group(deadline.organisation_id, signatories_only=False)
 
 
 def _tell(fired: list[Fired]) -> None:
+    """Tell each deadline's holders, the whole batch in one `notify_many`."""
     holders = _Holders(fired)
+    messages = []
     for item in fired:
         deadline = item.deadline
         people = holders.of(deadline)
@@ -147,19 +195,22 @@ def _tell(fired: list[Fired]) -> None:
         subject = translatable(
             SUBJECTS[(deadline.kind, item.event)], title=deadline.title
         )
-        notify(
-            people,
-            subject=subject,
-            message=translatable(
-                "%(subject)s: %(description)s",
+        messages.append(
+            Message(
+                users=people,
                 subject=subject,
-                description=deadline.description,
-            ),
-            url=f"/locations/{deadline.location_id}/",
-            internal_to=deadline.location
-            if deadline.kind == DeadlineKind.ESCALATION
-            else None,
-            kind=NotificationKind.REMINDER
-            if item.event == DeadlineEventKind.REMINDER
-            else NotificationKind.OVERDUE,
+                message=translatable(
+                    "%(subject)s: %(description)s",
+                    subject=subject,
+                    description=deadline.description,
+                ),
+                url=f"/locations/{deadline.location_id}/",
+                internal_to=deadline.location
+                if deadline.kind == DeadlineKind.ESCALATION
+                else None,
+                kind=NotificationKind.REMINDER
+                if item.event == DeadlineEventKind.REMINDER
+                else NotificationKind.OVERDUE,
+            )
         )
+    notify_many(messages)

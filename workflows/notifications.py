@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +27,13 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.functional import lazy
 
-from accounts.notification_preferences import mail_now, unsubscribe_url
+from accounts.constants import Delivery
+from accounts.models import DigestEntry
+from accounts.notification_preferences import (
+    deliveries_of,
+    digest_entry,
+    unsubscribe_url,
+)
 from casework import jobs
 from casework.audience import reads_internal
 from casework.models import Location
@@ -99,6 +106,18 @@ def _mail(
     return mail
 
 
+@dataclass(frozen=True)
+class Message:
+    """One notification to some people (`notify_many`)."""
+
+    users: list
+    subject: str
+    message: str
+    url: str = ""
+    internal_to: Location | None = None
+    kind: str | None = None
+
+
 def notify(
     users: Iterable,
     *,
@@ -114,30 +133,86 @@ def notify(
     and deadlines) reaches only those who may know them (casework.audience), whoever
     else was named. `kind` (accounts.constants.NotificationKind): how each person
     chose to receive that kind (accounts.notification_preferences)."""
-    users = [user for user in users if user is not None]
-    if internal_to is not None:
-        users = [user for user in users if reads_internal(user, internal_to)]
-    if not users:
+    notify_many(
+        [
+            Message(
+                users=list(users),
+                subject=subject,
+                message=message,
+                url=url,
+                internal_to=internal_to,
+                kind=kind,
+            )
+        ]
+    )
+
+
+def notify_many(messages: Iterable[Message]) -> None:
+    """`notify` for many messages at once (the deadline sweep's batch): the readers'
+    languages and delivery choices read once for all, one INSERT of notifications,
+    one of digest entries and one outbox job for the e-mails, however many
+    messages."""
+    messages = [
+        replace(
+            item,
+            users=[
+                user
+                for user in item.users
+                if user is not None
+                and (item.internal_to is None or reads_internal(user, item.internal_to))
+            ],
+        )
+        for item in messages
+    ]
+    messages = [item for item in messages if item.users]
+    if not messages:
         return
-    language_by_user = languages_of(users)
-    readers: dict[str, list] = defaultdict(list)
-    for user in users:
-        readers[language_by_user[user.pk]].append(user)
-    notifications, mails = [], []
-    link = absolute_url(url)
+    everyone = {user.pk: user for item in messages for user in item.users}
+    language_by_user = languages_of(everyone.values())
     held = _mail_held.get()
-    for language, group in readers.items():
-        with translation.override(language):
-            subject_text, message_text = str(subject), str(message)
-            notifications += [
-                Notification(user=user, message=message_text[:500], url=url)
-                for user in group
-            ]
-            texts = {"subject": subject_text, "message": message_text}
-            # Who is e-mailed now: each person's choice for this kind (accounts).
-            mailed = [] if held else mail_now(group, kind=kind, url=url, **texts)
-            mails += [_mail(user, link=link, kind=kind, **texts) for user in mailed]
+    deliveries: dict[str | None, dict[int, str]] = {}
+    if not held:
+        for kind in {item.kind for item in messages}:
+            if kind is not None:
+                deliveries[kind] = deliveries_of(
+                    [user for user in everyone.values() if user.email], kind
+                )
+    notifications, digest, mails = [], [], []
+    for item in messages:
+        readers: dict[str, list] = defaultdict(list)
+        for user in item.users:
+            readers[language_by_user[user.pk]].append(user)
+        link = absolute_url(item.url)
+        for language, group in readers.items():
+            with translation.override(language):
+                subject_text, message_text = str(item.subject), str(item.message)
+                notifications += [
+                    Notification(user=user, message=message_text[:500], url=item.url)
+                    for user in group
+                ]
+                if held:
+                    continue
+                texts = {"subject": subject_text, "message": message_text}
+                # Who is e-mailed now: each person's choice for this kind (accounts).
+                mailed = [user for user in group if user.email]
+                if item.kind is not None:
+                    delivery = deliveries[item.kind]
+                    digest += [
+                        digest_entry(user, kind=item.kind, url=item.url, **texts)
+                        for user in mailed
+                        if delivery[user.pk] == Delivery.DIGEST
+                    ]
+                    mailed = [
+                        user
+                        for user in mailed
+                        if delivery[user.pk] == Delivery.IMMEDIATE
+                    ]
+                mails += [
+                    _mail(user, link=link, kind=item.kind, **texts) for user in mailed
+                ]
     Notification.objects.bulk_create(notifications)
+    if digest:
+        DigestEntry.objects.bulk_create(digest)
     if mails:
         jobs.enqueue_with_transaction(
             send_notification_mails, [mail_row(mail) for mail in mails]

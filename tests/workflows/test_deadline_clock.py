@@ -353,3 +353,26 @@ def test_the_migration_moves_open_timers_to_the_clock(
         assert sweep() == 0
     assert DeadlineEvent.objects.filter(event=DeadlineEventKind.REMINDER).count() == 2
     assert DeadlineEvent.objects.filter(event=DeadlineEventKind.OVERDUE).count() == 2
+
+
+def test_a_batch_costs_the_same_whatever_the_number_due(world, negotiating):
+    """Recording and telling a batch: the same statements for 2 due deadlines as for
+    24 (holders, languages, choices, notifications and the mail job read or written
+    once for the batch)."""
+
+    def due(count: int, offset: int) -> int:
+        for i in range(count):
+            casework.deadline_open(
+                location=negotiating,
+                kind=DeadlineKind.COMMITMENT,
+                reference=f"commitment:{offset + i}",
+                organisation=(world.org_a, world.org_b)[i % 2],
+                due_on=datetime.date(2026, 1, 5),
+                description=f"Afspraak {offset + i}.",
+            )
+        with CaptureQueriesContext(connection) as queries:
+            result = clock.sweep()
+        assert result.fired == 2 * count  # each reminder and overdue mark
+        return len(queries)
+
+    assert due(2, 1000) == due(24, 2000)

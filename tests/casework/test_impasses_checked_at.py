@@ -33,10 +33,9 @@ NOT_YET = "Nog niet bijgewerkt: de impassedetectie heeft nog niet gedraaid."
 
 
 def overdue_at(location, organisation):
-    services.deadline_record(
+    services.deadline_open(
         location=location,
         kind="approval",
-        event="overdue",
         reference="task:9",
         organisation=organisation,
         description="Ontwikkelaar B besluit.",
@@ -113,8 +112,8 @@ def test_the_signals_an_escalation_cited_say_when_and_whether_still_current(
     )
     cited = ImpasseSignal.objects.get(location=location)
     assert cited.escalation is not None
-    # The overdue mark is resolved: the next run closes the signal.
-    location.deadline_events.update(resolved_at=RUN)
+    # The deadline is resolved: the next run closes the signal.
+    location.deadlines.update(resolved_at=RUN)
     with time_machine.travel(RUN, tick=False):
         detect_impasses()
     client.force_login(world.ministry)

@@ -141,6 +141,7 @@ ROUND_STAGES = {
     Stage.ESCALATED,
     Stage.DESIGNATION_PROCEDURE,
     Stage.DESIGNATED,
+    Stage.WITHDRAWN,
 }
 MARKET_KINDS = [
     (OrganisationKind.DEVELOPER, PartyRole.DEVELOPER, "Ontwikkelaar"),
@@ -193,7 +194,7 @@ class RoundPlan:
     """One submitted version and how its round went."""
 
     version: AgreementVersion
-    outcome: str  # "concluded", "rejected", "open"
+    outcome: str  # "concluded", "rejected", "open", "ended"
     submitted_at: datetime.datetime
     parties: list  # Party objects, in the order of the fan-out
     decided: int = 0  # for open rounds: how many parties decided already
@@ -703,6 +704,9 @@ class Generator:
         if stage in (Stage.ESCALATED, Stage.DESIGNATION_PROCEDURE, Stage.DESIGNATED):
             # Escalated after two rejected rounds in a row.
             return [(hoa, ["rejected", "rejected"])]
+        if stage == Stage.WITHDRAWN:
+            # Withdrawn while a round ran: the round was stopped ("ended").
+            return [(hoa, [*rejected, "ended"])]
         return []
 
     def agreements(self) -> None:
@@ -720,12 +724,14 @@ class Generator:
                 parties = len(self.parties_of[location_id])
                 for _kind, outcomes in history:
                     for outcome in outcomes:
-                        if outcome in ("rejected", "concluded", "open"):
+                        if outcome in ("rejected", "concluded", "open", "ended"):
                             total += parties + (outcome == "rejected")
             return total
 
         total = human_tasks()
-        eligible = sorted(histories)
+        eligible = sorted(
+            location_id for location_id, history in histories.items() if history
+        )
         cursor = 0
         while eligible and total < self.n_tasks:
             location_id = eligible[cursor % len(eligible)]
@@ -883,7 +889,7 @@ class Generator:
                 deciding.append((parties[plan.rejecting], Decision.REJECT))
                 # Revised when a later version of the agreement was submitted.
                 plan.revised = last_submitted[version.agreement_id] > version.number
-            else:
+            else:  # open, or ended (stopped with the decisions still open lapsed)
                 plan.decided = self.rng.randrange(len(parties))
                 deciding = [(p, Decision.APPROVE) for p in parties[: plan.decided]]
             for index, (party, decision) in enumerate(deciding):
@@ -925,6 +931,10 @@ class Generator:
         for version in rejected:
             version.status = VersionStatus.REJECTED
         AgreementVersion.objects.bulk_update(rejected, ["status"], batch_size=BATCH)
+        ended = [v for v in self.versions if v._outcome == "ended"]
+        for version in ended:
+            version.status = VersionStatus.ENDED
+        AgreementVersion.objects.bulk_update(ended, ["status"], batch_size=BATCH)
 
     def canonical(self, version: AgreementVersion) -> bytes:
         """The version's canonical content (`casework.services.canonical_content`,
@@ -963,12 +973,17 @@ class Generator:
                 plan.outcome == "rejected" and plan.revised
             )
             plan.finished_at = plan.submitted_at + datetime.timedelta(days=5)
+            ended = plan.outcome == "ended"
             processes.append(
                 Process(
                     flow_class=ApprovalRoundFlow,
-                    status=PROCESS.DONE if finished else PROCESS.NEW,
+                    status=PROCESS.DONE
+                    if finished
+                    else PROCESS.CANCELED
+                    if ended
+                    else PROCESS.NEW,
                     created=plan.submitted_at,
-                    finished=plan.finished_at if finished else None,
+                    finished=plan.finished_at if finished or ended else None,
                     data={
                         "version": version.pk,
                         "location": location_id,
@@ -1029,12 +1044,12 @@ class Generator:
                 if (
                     plan.outcome == "concluded"
                     or (plan.outcome == "rejected" and index < plan.rejecting)
-                    or (plan.outcome == "open" and index < plan.decided)
+                    or (plan.outcome in ("open", "ended") and index < plan.decided)
                 ):
                     status, decision = STATUS.DONE, Decision.APPROVE
                 elif plan.outcome == "rejected" and index == plan.rejecting:
                     status, decision = STATUS.DONE, Decision.REJECT
-                elif plan.outcome == "rejected":
+                elif plan.outcome in ("rejected", "ended"):
                     status, decision = STATUS.CANCELED, None
                 else:
                     status, decision = None, None  # open
@@ -1116,7 +1131,7 @@ class Generator:
             decided = [t for t in plan.approve_tasks if t.status == STATUS.DONE]
             # An open round has no join yet: only the decision that ends a round
             # goes on to it (workflows.nodes.RoundDecision).
-            if plan.outcome == "open":
+            if plan.outcome in ("open", "ended"):
                 plan.tail = []
                 continue
             at = plan.finished_at

@@ -376,3 +376,21 @@ def test_a_batch_costs_the_same_whatever_the_number_due(world, negotiating):
         return len(queries)
 
     assert due(2, 1000) == due(24, 2000)
+
+
+def test_each_programme_sets_its_own_reminder_lead(world, negotiating, time_machine):
+    """The reminder comes the programme's number of working days before the due date
+    (`reminder_working_days`): five here, over a weekend."""
+    programme = negotiating.programme
+    programme.reminder_working_days = 5
+    programme.save(update_fields=["reminder_working_days"])
+    time_machine.move_to(at("2026-03-02"), tick=False)  # a Monday; due 16 March
+    process = submit_round(negotiating, world.case_manager)
+    deadline = deadline_of(approval_task_of(process, world.org_a))
+    assert deadline.due_on == datetime.date(2026, 3, 16)
+    assert deadline.reminder_working_days == 5
+    assert deadline.remind_at == at("2026-03-09", 8)  # Monday, five working days before
+    time_machine.move_to(at("2026-03-09", 7, 59), tick=False)
+    assert sweep() == 0
+    time_machine.move_to(at("2026-03-09", 8), tick=False)
+    assert sweep() == 2

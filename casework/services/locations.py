@@ -245,6 +245,14 @@ def _apply_transition(
                 if name == TransitionName.DESIGNATE:
                     blocker = _designate_blocker(location) or blocker
                 raise Conflict(blocker)
+            # The versions in approval are locked before the location changes: an
+            # approval locks its version and then (concluding) the location, so the
+            # same order here cannot deadlock with it.
+            in_approval = (
+                _versions_in_approval(location)
+                if name not in SYSTEM_TRANSITIONS
+                else []
+            )
             from_stage = location.stage
             getattr(location, name)()
             location.stage_changed_at = timezone.now()
@@ -260,8 +268,8 @@ def _apply_transition(
                 to_stage=location.stage,
                 data=data,
             )
-            if name not in SYSTEM_TRANSITIONS:
-                _end_rounds_left_behind(location, actor, name)
+            if in_approval:
+                _end_rounds_left_behind(location, actor, name, in_approval)
             # The layers above (the escalation flows) follow the stage; a receiver
             # that refuses undoes the transition with everything else.
             location_transitioned.send(
@@ -293,21 +301,30 @@ def _designate_blocker(location: Location) -> str | None:
     return None
 
 
+def _versions_in_approval(location: Location) -> list[AgreementVersion]:
+    """The location's versions in approval, locked (`SELECT … FOR UPDATE`)."""
+    return list(
+        AgreementVersion.objects.select_for_update()
+        .filter(agreement__location=location, status=VersionStatus.IN_APPROVAL)
+        .select_related("agreement")
+        .order_by("pk")
+    )
+
+
 def _end_rounds_left_behind(
-    location: Location, actor, name: TransitionName
+    location: Location,
+    actor,
+    name: TransitionName,
+    versions: list[AgreementVersion],
 ) -> list[int]:
     """End the approval rounds the location has left behind: a version in approval
     belongs to one stage (`AGREEMENT_STAGE`), and once the location is elsewhere
     (escalated, withdrawn) nobody can conclude it, so its round stops: the version is
     `ended`, the decisions still open lapse, and the audit trail says why. A new
     version can be drafted and submitted when the location is back in that stage.
-    The ids of the versions ended (the workflow layer cancels their tasks)."""
-    versions = list(
-        AgreementVersion.objects.select_for_update()
-        .filter(agreement__location=location, status=VersionStatus.IN_APPROVAL)
-        .select_related("agreement")
-        .order_by("pk")
-    )
+    `versions`: the location's versions in approval, locked before the transition
+    changed the location. The ids of the versions ended (the workflow layer cancels
+    their tasks)."""
     ended = [
         version
         for version in versions

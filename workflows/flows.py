@@ -161,19 +161,17 @@ class ApprovalRoundFlow(DoorbraakFlow):
 
     fan_out = FanOut().Next(this.approve, data_source=this.organisations_deciding)
 
+    # The decision that ends the round (the last approval, or a rejection) closes it
+    # (`close_the_round`: its deadlines, the PDF) and goes on by its outcome: the end
+    # when concluded, the revision when rejected (see `RoundDecision`).
     approve = (
         RoundDecision(views.ApprovalTaskView.as_view(), OrganisationPerm.SIGN)
         .Annotation(title=_("Besluit over de overeenkomst"))
         .onCreate(this.task_created)
-        .Next(this.join)
+        .OnRoundEnd(this.close_the_round)
+        .Next(this.end)
+        .Rejected(this.revise)
     )
-
-    # The join is reached only by the decision that ends the round (the last
-    # approval, or a rejection: see `RoundDecision`); one node then closes the round
-    # (its deadlines) and, when concluded, queues the agreement's PDF.
-    join = flow.Join(continue_on_condition=this.round_rejected).Next(this.close_round)
-    close_round = flow.Function(this.close_the_round).Next(this.outcome)
-    outcome = flow.If(this.version_concluded).Then(this.end).Else(this.revise)
 
     revise = (
         flow.View(views.ReviseTaskView.as_view())
@@ -235,9 +233,6 @@ class ApprovalRoundFlow(DoorbraakFlow):
             ),
             title=title,
         )
-
-    def round_rejected(self, activation, active_tasks) -> bool:
-        return round_version_status(activation.process) == VersionStatus.REJECTED
 
     def close_the_round(self, activation):
         """The round is over: no decision of it is awaited any more. A concluded

@@ -22,13 +22,16 @@ from contextvars import ContextVar
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Q
+from viewflow import this
 from viewflow.workflow.activation import Activation
+from viewflow.workflow.base import Edge
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow.nodes import Split, View
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
+from casework.constants import VersionStatus
 from casework.models import AgreementVersion, Location
 from casework.transactions import callers_transaction
 from permissions.checks import has_object_perm, holds_perm_on
@@ -209,24 +212,78 @@ class OrganisationTask(View):
 
 
 class RoundDecisionActivation(ViewActivation):
-    """A decision that leaves the round open (an approval, others still to come) goes
-    no further: the join would only count it and wait (seven statements on the
-    busiest write of the application). The handler that records the decision says
-    whether it ended the round (`ends_round`): the last approval or a rejection goes
-    on to the join, which then sees every decision of the round done, or cancels
-    those still open."""
+    """An organisation's decision in an approval round. One that leaves the round
+    open (an approval, others still to come) goes no further. The decision that ends
+    it (the last approval, or a rejection: the handler that records it says so in
+    `ends_round`) closes the round itself — a rejection cancels the decisions still
+    open, then the node's round-end function runs (the round's deadlines, the PDF) —
+    and goes on to the node that follows its outcome: `Next` when the version was
+    concluded, `Rejected` when it was rejected. No join, gateway or function node
+    between them: each would cost its own task row, link and savepoint on the
+    busiest write of the application."""
 
     ends_round = True
 
     @Activation.status.transition(source=STATUS.DONE)
     def create_next(self):
-        # viewflow's NextNodeActivationMixin.create_next, held back mid-round.
-        if self.ends_round and self.flow_task._next:
-            yield self.flow_task._next._create(self, self.task.token, data={})
+        if not self.ends_round:
+            return
+        node = self.flow_task
+        rejected = round_version_status(self.process) == VersionStatus.REJECTED
+        if rejected:
+            self._cancel_open_decisions()
+        if node._on_round_end is not None:
+            node._on_round_end(self)
+        following = node._rejected if rejected else node._next
+        token = self.task.token
+        if token.is_split_token():
+            token = token.get_base_split_token()
+        yield following._create(self, token, data={})
+
+    def _cancel_open_decisions(self) -> None:
+        still_open = (
+            self.flow_class.task_class._default_manager.filter(
+                process=self.process, flow_task=self.flow_task
+            )
+            .exclude(pk=self.task.pk)
+            .exclude(status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED])
+            .order_by("pk")
+        )
+        for task in still_open:
+            activation = task.flow_task.activation_class(task)
+            if not activation.cancel.can_proceed():
+                raise FlowRuntimeError(f"Can't cancel {task}")
+            activation.cancel()
 
 
 class RoundDecision(OrganisationTask):
+    """See `RoundDecisionActivation`: `.Next(concluded).Rejected(rejected)
+    .OnRoundEnd(function)`."""
+
     activation_class = RoundDecisionActivation
+
+    def __init__(self, view, permission: str, **kwargs):
+        super().__init__(view, permission, **kwargs)
+        self._rejected = None
+        self._on_round_end = None
+
+    def Rejected(self, node):
+        self._rejected = node
+        return self
+
+    def OnRoundEnd(self, function):
+        self._on_round_end = function
+        return self
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._rejected = this.resolve(instance, self._rejected)
+        self._on_round_end = this.resolve(instance, self._on_round_end)
+
+    def _outgoing(self):
+        yield from super()._outgoing()
+        if self._rejected:
+            yield Edge(src=self, dst=self._rejected, edge_class="next")
 
 
 def role_holders(perm: str):

@@ -27,6 +27,8 @@ from ..processes import copy_sqlite
 from .test_security_headers import assert_security_headers
 from .test_settings import PRODUCTION_ENV, ROOT, manage_environment, run_manage
 
+pytestmark = pytest.mark.slow
+
 SETUP_SCRIPT = """
 import json
 from django.contrib.auth import get_user_model
@@ -34,8 +36,6 @@ from rest_framework.authtoken.models import Token
 from permissions.calendar_tokens import calendar_token_regenerate
 from permissions.constants import Role
 from permissions.services import role_grant
-
-pytestmark = pytest.mark.slow
 
 user = get_user_model().objects.create_user("ministerie", password="prod-wachtwoord-42")
 role_grant(user=user, role=Role.MINISTRY)

@@ -33,18 +33,17 @@ from .test_tasks_api_query_counts import PARTIES, add_rounds, inbox  # noqa: F40
 #   14  the savepoint released
 # No savepoint inside (casework.transactions.in_callers_transaction), no read for the
 # answer (the names were read with the version), no join row per approval
-# (workflows.nodes.RoundDecision). The conclusion 52 (SQLite 55): the same, the
-# version's commitments (read once: for the hash and for their deadlines), the
-# transition with its audit row (no savepoint), the version concluded, the
-# breakthrough, the commitments' deadlines, the conclusion's audit row; then
-# viewflow's join, one node that closes the round (every decision's deadline in one
-# UPDATE) and queues the PDF, the outcome and the end (the version's status known to
-# them without a query: workflows.nodes.round_version_status). The budget leaves no
-# room for a query per party or per row.
-# (Issue 14 asks for 35 at the conclusion: not reached; see the README's performance
-# section.)
+# (workflows.nodes.RoundDecision). The conclusion 29 (SQLite 32: three audit rows):
+# the same, the version's commitments (read once: for the hash and for their
+# deadlines), the transition with its audit row (no savepoint), the version
+# concluded, the breakthrough, the commitments' deadlines, the conclusion's audit
+# row, every decision's deadline closed in one UPDATE; then the decision goes on to
+# the end itself (no join, function node or gateway: workflows.nodes.RoundDecision),
+# and the end finishes the process. The PDF's job runs after the commit here (the
+# test settings' immediate queue); the database queue of a deployment adds its one
+# INSERT. The budget leaves no room for a query per party or per row.
 MID_ROUND_BUDGET = 15
-CONCLUSION_BUDGET = 55
+CONCLUSION_BUDGET = 35
 
 
 def complete_round(api, round_tasks) -> list[int]:

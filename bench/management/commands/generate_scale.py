@@ -201,6 +201,10 @@ class RoundPlan:
     rejecting: int = 0  # for rejected rounds: index of the rejecting party
     revised: bool = True  # for rejected rounds: a later version was submitted
     process: Process | None = None
+    # Written by the generator: the decision that ended the round, and the tasks
+    # after it (the revision, the end).
+    decider: object = None
+    tail: list = field(default_factory=list)
 
 
 @dataclass
@@ -1125,47 +1129,16 @@ class Generator:
         for plan in self.plans:
             previous.extend((task, plan.fan_out_task) for task in plan.approve_tasks)
 
-        # 3. the join, the outcome, the revision, the end
+        # 3. the revision, the end: the decision that ended the round goes on to
+        # them itself (workflows.nodes.RoundDecision); an open round has neither.
         tails = []
         for plan in self.plans:
             decided = [t for t in plan.approve_tasks if t.status == STATUS.DONE]
-            # An open round has no join yet: only the decision that ends a round
-            # goes on to it (workflows.nodes.RoundDecision).
+            plan.tail = []
             if plan.outcome in ("open", "ended"):
-                plan.tail = []
                 continue
             at = plan.finished_at
-            join = self.task(
-                plan,
-                self.flow.join,
-                "JOIN",
-                STATUS.DONE,
-                max(t.finished for t in decided),
-                "start",
-                finished=at,
-            )
-            plan.tail = [join]
-            previous.append((join, max(decided, key=lambda t: t.finished)))
-            close = self.task(
-                plan,
-                flow.close_round,
-                "FUNCTION",
-                STATUS.DONE,
-                at,
-                "start",
-                finished=at,
-            )
-            outcome = self.task(
-                plan,
-                flow.outcome,
-                "EXCLUSIVE_GATEWAY",
-                STATUS.DONE,
-                at,
-                "start",
-                finished=at,
-                started=None,
-            )
-            plan.tail += [close, outcome]
+            plan.decider = max(decided, key=lambda t: t.finished)
             last = None
             if plan.outcome != "concluded":
                 last = self.task(
@@ -1194,6 +1167,8 @@ class Generator:
             tails += plan.tail
         self.insert_tasks(tails)
         for plan in self.plans:
+            if plan.tail:
+                previous.append((plan.tail[0], plan.decider))
             for earlier, later in zip(plan.tail, plan.tail[1:], strict=False):
                 previous.append((later, earlier))
 

@@ -192,7 +192,7 @@ def test_the_designation_decision_with_every_text_at_its_maximum(world):
         location=world.own,
         actor=world.case_manager,
         submitted_by="Provincie Utrecht",
-        submitted_on=timezone.localdate(),
+        received_on=timezone.localdate(),
         summary=summary,
     )
     designation = Designation.objects.get(location=world.own)

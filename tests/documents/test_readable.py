@@ -194,7 +194,7 @@ def _build(world):
         location=foreign,
         actor=world.case_manager,
         submitted_by="Provincie Noord-Holland",
-        submitted_on=timezone.localdate(),
+        received_on=timezone.localdate(),
         summary="Instemming; de provincie vraagt aandacht voor de planologische procedure.",
     )
     return own, foreign, heads

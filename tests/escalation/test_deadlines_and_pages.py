@@ -113,7 +113,7 @@ def test_the_escalation_section_costs_the_same_whatever_the_number_of_views(
                 location=location,
                 actor=world.case_manager,
                 submitted_by=f"Indiener {i}",
-                submitted_on=datetime.date(2026, 3, 2),
+                received_on=datetime.date(2026, 3, 2),
                 summary=f"Zienswijze {i}.",
             )
 

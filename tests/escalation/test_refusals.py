@@ -177,7 +177,7 @@ def test_views_only_by_case_manager_or_ministry_and_only_during_the_period(
     url = reverse("workflow:designation_view_create", args=[deadlocked.pk])
     response = client.post(
         url,
-        {"submitted_by": "A", "submitted_on": "2026-03-02", "summary": "Bezwaar."},
+        {"submitted_by": "A", "received_on": "2026-03-02", "summary": "Bezwaar."},
     )
     assert response.status_code == 403
     with pytest.raises(NotPermitted):
@@ -185,7 +185,7 @@ def test_views_only_by_case_manager_or_ministry_and_only_during_the_period(
             location=deadlocked,
             actor=world.viewer,
             submitted_by="B",
-            submitted_on=datetime.date(2026, 3, 2),
+            received_on=datetime.date(2026, 3, 2),
             summary="Bezwaar.",
         )
     time_machine.move_to(at("2026-04-14"), tick=False)  # the period ended on 13 April
@@ -194,7 +194,7 @@ def test_views_only_by_case_manager_or_ministry_and_only_during_the_period(
             location=deadlocked,
             actor=world.case_manager,
             submitted_by="C",
-            submitted_on=datetime.date(2026, 4, 10),
+            received_on=datetime.date(2026, 4, 10),
             summary="Te laat vastgelegd.",
         )
     assert "13 april 2026" in refused.value.message

@@ -193,7 +193,7 @@ def test_a_view_on_the_draft_designation_cites_its_evidence(world, client):
         reverse("workflow:designation_view_create", args=[location.pk]),
         {
             "submitted_by": "Bewonersvereniging",
-            "submitted_on": timezone.localdate().isoformat(),
+            "received_on": timezone.localdate().isoformat(),
             "summary": "Zorgen over de verkeersdruk.",
             "evidence": [str(evidence.pk)],
         },
@@ -210,7 +210,7 @@ def test_a_view_on_the_draft_designation_cites_its_evidence(world, client):
         reverse("workflow:designation_view_create", args=[location.pk]),
         {
             "submitted_by": "Ondernemersvereniging",
-            "submitted_on": timezone.localdate().isoformat(),
+            "received_on": timezone.localdate().isoformat(),
             "summary": "Bezwaar.",
             "evidence": [str(other.pk)],
         },

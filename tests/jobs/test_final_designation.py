@@ -56,7 +56,7 @@ def decidable(world, time_machine, django_capture_on_commit_callbacks) -> Locati
         location=location,
         actor=world.case_manager,
         submitted_by="Bewonersvereniging Eigen Locatie",
-        submitted_on=datetime.date(2026, 3, 2),
+        received_on=datetime.date(2026, 3, 2),
         summary="Vraagt om meer groen in het plan.",
     )
     designation = Designation.objects.get(location=location)

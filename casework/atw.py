@@ -66,5 +66,8 @@ def period_end(start_day: datetime.date, weeks: int = 6) -> datetime.date:
 
 def postal_deadline(end: datetime.date) -> datetime.date:
     """The last day a written view posted within the period may still be received:
-    a week after its end (artikel 6:9, tweede lid, Awb)."""
+    a week after its end (artikel 6:9, tweede lid, Awb). A stored end at the edge
+    of the calendar stays there."""
+    if end > datetime.date.max - POSTAL_WEEK:
+        return datetime.date.max
     return end + POSTAL_WEEK

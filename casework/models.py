@@ -847,7 +847,9 @@ class Designation(models.Model):
     def decision_possible_on(self) -> datetime.date | None:
         """The first day the final decision may be taken: after the postal week."""
         until = self.views_until
-        return None if until is None else until + datetime.timedelta(days=1)
+        if until is None or until == datetime.date.max:
+            return until
+        return until + datetime.timedelta(days=1)
 
     def views_closed(self, today: datetime.date | None = None) -> bool:
         """The period and its postal week have passed: no view can still be on

@@ -533,6 +533,7 @@ def test_views_per_designation_procedure_are_limited(world):
             location=location,
             actor=world.case_manager,
             submitted_by="Eén te veel",
+            sender_address="Straat 1, Plaats",
             received_on=today,
             summary="Nog een bezwaar.",
         )

@@ -417,7 +417,9 @@ class DesignationViewForm(forms.Form):
         label=_("Adres van de indiener"),
         max_length=SHORT_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Het besluit wordt naar dit adres gestuurd (post- of e-mailadres)."),
+        help_text=_(
+            "Het besluit wordt naar dit adres gestuurd (post- of e-mailadres)."
+        ),
     )
     channel = forms.ChoiceField(
         label=_("Wijze van indienen"),

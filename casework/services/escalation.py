@@ -227,14 +227,14 @@ def designation_record_notice(
     reference = require_text_within(
         require_text(
             reference,
-            _("Geef de vindplaats van de kennisgeving (bijvoorbeeld Stcrt. 2026, 1234)."),
+            _(
+                "Geef de vindplaats van de kennisgeving (bijvoorbeeld Stcrt. 2026, 1234)."
+            ),
         ),
         field=_("Vindplaats"),
         limit=SHORT_TEXT_MAX,
     )
-    published_on = require_date_in_window(
-        published_on, field=_("Gepubliceerd op")
-    )
+    published_on = require_date_in_window(published_on, field=_("Gepubliceerd op"))
     open_on = require_date_in_window(open_on, field=_("Ter inzage gelegd op"))
     if published_on > timezone.localdate():
         raise InvalidInput(_("De datum van publicatie ligt in de toekomst."))
@@ -430,10 +430,7 @@ def designation_record_view(
         )
     if designation.decided_at is not None:
         raise Conflict(
-            _(
-                "Het aanwijzingsbesluit is al genomen: er kan geen zienswijze meer "
-                "bij."
-            )
+            _("Het aanwijzingsbesluit is al genomen: er kan geen zienswijze meer bij.")
         )
     if received_on > today or received_on < starts_on:
         raise InvalidInput(
@@ -571,7 +568,9 @@ def designation_request_decision(
     unanswered = [view for view in views if not given.get(view.pk)]
     if unanswered:
         raise Conflict(
-            _("Het besluit beantwoordt niet elke zienswijze. Niet beantwoord: %(views)s.")
+            _(
+                "Het besluit beantwoordt niet elke zienswijze. Niet beantwoord: %(views)s."
+            )
             % {"views": "; ".join(_view_label(view) for view in unanswered)}
         )
     for view in views:

@@ -78,7 +78,9 @@ ANSWER = "Het plan krijgt een groene zoom langs de dorpsrand."
 def answers_of(location: Location) -> dict[int, str]:
     return {
         view.pk: ANSWER
-        for view in Designation.objects.get(location=location, closed_at=None).views.all()
+        for view in Designation.objects.get(
+            location=location, closed_at=None
+        ).views.all()
     }
 
 

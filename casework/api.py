@@ -28,12 +28,13 @@ from .constants import (
     BottleneckCategory,
     ImpasseRule,
     Instrument,
+    NoticeJournal,
     Province,
     Stage,
     TransitionName,
 )
 from .dashboard import dashboard_figures
-from .limits import TEXT_MAX
+from .limits import SHORT_TEXT_MAX, TEXT_MAX
 from .models import Bottleneck, Location, Party
 from .validation import DATE_WINDOW_HELP, validate_date_in_window
 
@@ -305,6 +306,66 @@ class LocationBottlenecksAPI(JSONAPIView):
         return Response(
             BottleneckSerializer(bottleneck).data, status=status.HTTP_201_CREATED
         )
+
+
+class DesignationNoticeSerializer(serializers.Serializer):
+    """The notice of the draft designation decision (artikel 3:12 Awb)."""
+
+    published_on = serializers.DateField(
+        validators=[validate_date_in_window],
+        help_text="Dag van publicatie van de kennisgeving; niet in de toekomst. "
+        + DATE_WINDOW_HELP,
+    )
+    journal = BoundedChoiceField(
+        choices=NoticeJournal.choices,
+        help_text="Staatscourant (Rijk) of provinciaal blad (provincie).",
+    )
+    reference = serializers.CharField(
+        max_length=SHORT_TEXT_MAX,
+        help_text="Vindplaats, bijvoorbeeld `Stcrt. 2026, 12345`.",
+    )
+    open_on = serializers.DateField(
+        validators=[validate_date_in_window],
+        help_text="Dag waarop het ontwerp ter inzage is gelegd. " + DATE_WINDOW_HELP,
+    )
+
+
+class DesignationPeriodSerializer(serializers.Serializer):
+    """The consultation period of a designation, once the notice is recorded."""
+
+    designation = serializers.IntegerField(source="pk")
+    notice_published_on = serializers.DateField()
+    notice_journal = serializers.CharField()
+    notice_reference = serializers.CharField()
+    draft_open_on = serializers.DateField()
+    consultation_starts_on = serializers.DateField(
+        help_text="Eerste dag: de latere van publicatie en terinzagelegging."
+    )
+    consultation_ends_on = serializers.DateField(
+        help_text="Laatste dag: zes weken, verlengd volgens de Algemene termijnenwet."
+    )
+    views_until = serializers.DateField(
+        help_text="Laatste dag waarop een binnen de termijn per post verzonden "
+        "zienswijze nog op tijd binnenkomt (artikel 6:9 Awb)."
+    )
+    decision_possible_on = serializers.DateField(
+        help_text="Vanaf deze dag kan het definitieve besluit worden genomen."
+    )
+
+
+class DesignationNoticeAPI(JSONAPIView):
+    @extend_schema(
+        request=DesignationNoticeSerializer,
+        responses={200: DesignationPeriodSerializer, **ERRORS},
+    )
+    def post(self, request, pk: int):
+        location = access.access_location(request.user, pk)
+        payload = DesignationNoticeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        designation = services.designation_record_notice(
+            location=location, actor=request.user, **payload.validated_data
+        )
+        return Response(DesignationPeriodSerializer(designation).data)
 
 
 class NamedSerializer(serializers.Serializer):

@@ -168,6 +168,7 @@ class AuditAction(models.TextChoices):
     ACTION_REVIEWED = "action_reviewed", _("Actie beoordeeld")
     DEADLINE_PASSED = "deadline_passed", _("Termijn verstreken")
     DOCUMENT_FROZEN = "document_frozen", _("Document vastgelegd")
+    NOTICE_PUBLISHED = "notice_published", _("Kennisgeving van het ontwerp vastgelegd")
     VIEW_RECORDED = "view_recorded", _("Zienswijze vastgelegd")
     CONSULTATION_PERIOD_ENDED = (
         "consultation_period_ended",
@@ -298,6 +299,22 @@ class Instrument(models.TextChoices):
     INSTRUCTION = "instruction", _("Instructie(besluit)")
     PROJECT_DECISION = "project_decision", _("Projectbesluit")
     PREPARATORY_DECISION = "preparatory_decision", _("Voorbereidingsbesluit")
+
+
+class NoticeJournal(models.TextChoices):
+    """Where the notice of a draft designation decision is published (artikel 3:12
+    Awb): the Staatscourant for the State, the provinciaal blad for a province."""
+
+    STAATSCOURANT = "staatscourant", _("Staatscourant")
+    PROVINCIAAL_BLAD = "provinciaal_blad", _("Provinciaal blad")
+
+
+class ViewChannel(models.TextChoices):
+    """How a view on a draft decision came in (artikel 3:15 Awb)."""
+
+    WRITTEN = "written", _("Schriftelijk (per post)")
+    ORAL = "oral", _("Mondeling")
+    EMAIL = "email", _("Per e-mail")
 
 
 class BreakthroughKind(models.TextChoices):

@@ -42,7 +42,15 @@ from permissions.services import (
 
 from . import services
 from .calendar import add_working_days
-from .constants import AgreementKind, BottleneckCategory, ListedAs, PartyRole, Stage
+from .constants import (
+    AgreementKind,
+    BottleneckCategory,
+    ListedAs,
+    NoticeJournal,
+    PartyRole,
+    Stage,
+    ViewChannel,
+)
 from .models import AgreementVersion, Bottleneck, Location, Party, Programme
 from .roles import ensure_roles
 
@@ -642,13 +650,26 @@ class DemoLoader:
                 legal_basis=designation["legal_basis"],
                 national_interest=designation["national_interest"],
             )
+        # The draft lies open and its notice is published: the period starts.
+        with _at(_working_days_ago(designation["notice"]), 10):
+            services.designation_record_notice(
+                location=location,
+                actor=self.minister_official,
+                published_on=timezone.localdate(),
+                journal=NoticeJournal.STAATSCOURANT,
+                reference=designation["notice_reference"],
+                open_on=timezone.localdate(),
+            )
         for view in designation["views"]:
             with _at(_working_days_ago(view["recorded"]), 14):
                 services.designation_record_view(
                     location=location,
                     actor=self.case_manager,
                     submitted_by=view["submitted_by"],
-                    submitted_on=timezone.localdate(),
+                    sender_address=view["sender_address"],
+                    channel=ViewChannel.WRITTEN,
+                    sent_on=timezone.localdate() - datetime.timedelta(days=1),
+                    received_on=timezone.localdate(),
                     summary=view["summary"],
                 )
 
@@ -877,10 +898,13 @@ ESCALATIONS: dict[str, dict] = {
             "national_interest": (
                 "Versnelde woningbouw op een doorbraaklocatie van het programma (demo)."
             ),
+            "notice": 18,
+            "notice_reference": "Stcrt. (demo)",
             "views": [
                 {
                     "recorded": 6,
                     "submitted_by": "Vereniging van omwonenden (demo)",
+                    "sender_address": "Postbus 1, 1000 AA Demostad (demo)",
                     "summary": (
                         "Vraagt de natuurcompensatie vóór de bouw te regelen (demo)."
                     ),

@@ -96,9 +96,9 @@ def consultation_outcome_deadlock(location: Location) -> bool:
     )
 )
 def designation_decision_ready(location: Location) -> bool:
+    """The period and its postal week have passed (a view posted in time may come in
+    until then) and the decision document exists."""
     designation = location.designations.filter(closed_at__isnull=True).first()
     return bool(
-        designation
-        and designation.consultation_elapsed()
-        and designation.decision_sha256
+        designation and designation.views_closed() and designation.decision_sha256
     )

@@ -16,6 +16,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 from permissions.checks import has_object_perm
 from permissions.models import Organisation
 
+from .atw import postal_deadline
 from .constants import (
     TRANSITION_PERMISSION,
     WORKING_DAY_CALENDAR,
@@ -35,11 +36,13 @@ from .constants import (
     Instrument,
     ListedAs,
     LocationPerm,
+    NoticeJournal,
     PartyRole,
     Province,
     Stage,
     TransitionName,
     VersionStatus,
+    ViewChannel,
 )
 from .guards import (
     administrative_agreement_approved,
@@ -756,7 +759,27 @@ class Designation(models.Model):
     legal_basis = models.TextField(_("wettelijke grondslag"))
     national_interest = models.TextField(_("nationaal belang"))
     started_at = models.DateTimeField(default=timezone.now)
-    consultation_ends_on = models.DateField(_("einde zienswijzetermijn"))
+    # The notice of the draft (artikel 3:12 Awb) and the day the draft lies open: the
+    # period of six weeks starts on the later of the two (artikel 3:16, tweede lid)
+    # and ends as the Algemene termijnenwet has it (`casework.atw`). Empty until the
+    # ministry records the notice; a designation from before the notice was recorded
+    # (migration 0018) started on its `started_at` day, without a notice.
+    notice_published_on = models.DateField(
+        _("kennisgeving gepubliceerd op"), null=True, blank=True
+    )
+    notice_journal = models.CharField(
+        _("gepubliceerd in"), max_length=32, choices=NoticeJournal.choices, blank=True
+    )
+    notice_reference = models.CharField(
+        _("vindplaats van de kennisgeving"), max_length=300, blank=True
+    )
+    draft_open_on = models.DateField(_("ter inzage gelegd op"), null=True, blank=True)
+    consultation_starts_on = models.DateField(
+        _("begin zienswijzetermijn"), null=True, blank=True
+    )
+    consultation_ends_on = models.DateField(
+        _("einde zienswijzetermijn"), null=True, blank=True
+    )
     decision_sha256 = models.CharField(
         _("SHA-256 van het besluit"), max_length=64, blank=True
     )
@@ -783,13 +806,56 @@ class Designation(models.Model):
                 condition=Q(instrument__in=Instrument.values),
                 name="designation_instrument_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(notice_journal="")
+                | Q(notice_journal__in=NoticeJournal.values),
+                name="designation_notice_journal_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Aanwijzing {self.location} ({self.get_instrument_display()})"
 
+    @property
+    def period_set(self) -> bool:
+        """The consultation period has a start and an end (the notice is recorded, or
+        the designation is from before notices were recorded)."""
+        return (
+            self.consultation_starts_on is not None
+            and self.consultation_ends_on is not None
+        )
+
+    def period_started(self, today: datetime.date | None = None) -> bool:
+        return self.period_set and (today or timezone.localdate()) >= (
+            self.consultation_starts_on  # type: ignore[operator]
+        )
+
     def consultation_elapsed(self, today: datetime.date | None = None) -> bool:
-        return (today or timezone.localdate()) > self.consultation_ends_on
+        """The last day of the period has passed (False while it has no end)."""
+        return self.consultation_ends_on is not None and (
+            (today or timezone.localdate()) > self.consultation_ends_on
+        )
+
+    @property
+    def views_until(self) -> datetime.date | None:
+        """The last day a written view posted within the period may be received."""
+        if self.consultation_ends_on is None:
+            return None
+        return postal_deadline(self.consultation_ends_on)
+
+    @property
+    def decision_possible_on(self) -> datetime.date | None:
+        """The first day the final decision may be taken: after the postal week."""
+        until = self.views_until
+        if until is None or until == datetime.date.max:
+            return until
+        return until + datetime.timedelta(days=1)
+
+    def views_closed(self, today: datetime.date | None = None) -> bool:
+        """The period and its postal week have passed: no view can still be on
+        time, and the final decision may be taken."""
+        until = self.views_until
+        return until is not None and (today or timezone.localdate()) > until
 
     @property
     def decision_pending(self) -> bool:
@@ -811,8 +877,24 @@ class DesignationView(models.Model):
         Designation, on_delete=models.CASCADE, related_name="views"
     )
     submitted_by = models.CharField(_("indiener"), max_length=300)
-    submitted_on = models.DateField(_("ingediend op"))
+    # The address of the sender: the final decision is sent to it (artikel 3:44 Awb).
+    sender_address = models.TextField(_("adres van de indiener"), blank=True)
+    channel = models.CharField(
+        _("wijze van indienen"),
+        max_length=16,
+        choices=ViewChannel.choices,
+        default=ViewChannel.WRITTEN,
+    )
+    # A written view: the day it was posted (the postmark); it is on time when
+    # posted within the period and received within the postal week (6:9 Awb).
+    sent_on = models.DateField(_("verzonden op"), null=True, blank=True)
+    received_on = models.DateField(_("ontvangen op"))
+    # Set when recorded: received after the period (and not a posted written view
+    # within the postal week). A late view is kept and answered, marked "te laat".
+    late = models.BooleanField(_("te laat"), default=False)
     summary = models.TextField(_("samenvatting"))
+    # The ministry's answer to this view, recorded with the final decision.
+    answer = models.TextField(_("antwoord"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -821,7 +903,7 @@ class DesignationView(models.Model):
     class Meta:
         verbose_name = _("zienswijze")
         verbose_name_plural = _("zienswijzen")
-        ordering = ["designation", "submitted_on", "id"]
+        ordering = ["designation", "received_on", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(submitted_by=""), name="designation_view_submitter"
@@ -829,10 +911,14 @@ class DesignationView(models.Model):
             models.CheckConstraint(
                 condition=~Q(summary=""), name="designation_view_summary"
             ),
+            models.CheckConstraint(
+                condition=Q(channel__in=ViewChannel.values),
+                name="designation_view_channel_valid",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.submitted_by} ({self.submitted_on:%Y-%m-%d})"
+        return f"{self.submitted_by} ({self.received_on:%Y-%m-%d})"
 
 
 class Agreement(models.Model):

@@ -11,8 +11,14 @@ location changes stage listens here instead.
   system). The receiver is `workflows.procedures.follow_transition`: it starts and
   cancels the escalation branch's flows in that same transaction (their documents
   and e-mails are jobs written in it too: `casework.jobs`).
+- `designation_period_set(sender=Designation, designation)`: sent inside the
+  transaction that records the notice of a draft designation decision
+  (`casework.services.designation_record_notice`), once its consultation period has
+  a start and an end. The receiver is `workflows.procedures.follow_period`: the
+  designation flow's timer waits until the postal week after the end has passed.
 """
 
 from django.dispatch import Signal
 
 location_transitioned = Signal()
+designation_period_set = Signal()

@@ -52,6 +52,11 @@ api_v1 = [
         name="location-transitions",
     ),
     path(
+        "locations/<int:pk>/designation/notice/",
+        casework_api.DesignationNoticeAPI.as_view(),
+        name="location-designation-notice",
+    ),
+    path(
         "locations/<int:pk>/bottlenecks/",
         casework_api.LocationBottlenecksAPI.as_view(),
         name="location-bottlenecks",

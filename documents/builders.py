@@ -582,7 +582,7 @@ def designation_decision_context(
         .get(pk=designation.location_id)
     )
     escalation = designation.escalation
-    views = list(designation.views.order_by("submitted_on", "id")) if final else []
+    views = list(designation.views.order_by("received_on", "id")) if final else []
     started_on = timezone.localdate(designation.started_at)
     # The day the ministry took the decision (its PDF is made a moment later).
     decided_on = (
@@ -597,8 +597,25 @@ def designation_decision_context(
         "legal_basis": designation.legal_basis,
         "national_interest": designation.national_interest,
         "consultation": {
-            "from": started_on.isoformat(),
-            "until": designation.consultation_ends_on.isoformat(),
+            "from": designation.consultation_starts_on.isoformat()
+            if designation.consultation_starts_on
+            else None,
+            "until": designation.consultation_ends_on.isoformat()
+            if designation.consultation_ends_on
+            else None,
+            "views_until": designation.views_until.isoformat()
+            if designation.views_until
+            else None,
+            "notice": {
+                "published_on": designation.notice_published_on.isoformat(),
+                "journal": designation.notice_journal,
+                "reference": designation.notice_reference,
+                "open_on": designation.draft_open_on.isoformat()
+                if designation.draft_open_on
+                else None,
+            }
+            if designation.notice_published_on
+            else None,
         },
         "escalation": {
             "reason": escalation.reason,
@@ -615,9 +632,14 @@ def designation_decision_context(
             decided_on=decided_on.isoformat(),
             views=[
                 {
+                    "id": view.pk,
                     "submitted_by": view.submitted_by,
-                    "submitted_on": view.submitted_on.isoformat(),
+                    "channel": view.channel,
+                    "sent_on": view.sent_on.isoformat() if view.sent_on else None,
+                    "received_on": view.received_on.isoformat(),
+                    "late": view.late,
                     "summary": view.summary,
+                    "answer": view.answer,
                 }
                 for view in views
             ],

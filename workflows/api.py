@@ -48,6 +48,7 @@ from casework.limits import (
     LIST_ITEMS_MAX,
     SHORT_TEXT_MAX,
     TEXT_MAX,
+    VIEWS_PER_PROCEDURE_MAX,
 )
 from casework.models import AgreementVersion, Approval, Commitment, Location, Party
 from casework.validation import DATE_WINDOW_HELP, validate_date_in_window
@@ -527,6 +528,13 @@ class InterventionCompletionSerializer(serializers.Serializer):
     )
 
 
+class ViewAnswerSerializer(serializers.Serializer):
+    """The answer to one view in the final designation decision."""
+
+    view = serializers.IntegerField(min_value=1, help_text="Id van de zienswijze.")
+    answer = serializers.CharField(**TEXT)
+
+
 class FinalDecisionCompletionSerializer(serializers.Serializer):
     """After the consultation period: take the final designation decision, or
     refrain from designating."""
@@ -544,6 +552,13 @@ class FinalDecisionCompletionSerializer(serializers.Serializer):
         help_text="Reactie op de zienswijzen; verplicht bij `designate` (komt in het "
         "besluit).",
         **TEXT,
+    )
+    answers = ViewAnswerSerializer(
+        many=True,
+        required=False,
+        max_length=VIEWS_PER_PROCEDURE_MAX,
+        help_text="Bij `designate`: een antwoord op elke zienswijze (409 met de "
+        "zienswijzen die geen antwoord hebben).",
     )
 
 

@@ -136,7 +136,9 @@ def _commitment_items(user, visible) -> list[DeadlineItem]:
 def _consultation_items(visible) -> list[DeadlineItem]:
     designations = (
         Designation.objects.filter(
-            closed_at__isnull=True, location__in=visible.values("pk")
+            closed_at__isnull=True,
+            consultation_ends_on__isnull=False,
+            location__in=visible.values("pk"),
         )
         .select_related("location")
         .order_by("consultation_ends_on", "pk")

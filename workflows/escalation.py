@@ -19,6 +19,8 @@ Keep the flows at their paths and names: viewflow stores
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
@@ -27,6 +29,7 @@ from casework import services as casework
 from casework.access import is_programme_staff
 from casework.constants import ConsultationOutcome, DeadlineKind, LocationPerm
 from casework.models import Designation, Escalation, Location
+from casework.validation import DATE_MAX
 from documents import tasks as document_tasks
 from permissions.constants import OrganisationKind
 
@@ -37,6 +40,14 @@ from .flows import DoorbraakFlow
 from .models import DesignationProcess, EscalationProcess
 from .nodes import RoleTask, location_of, role_holders
 from .notifications import translatable
+
+
+def consultation_timer_moment(designation: Designation) -> datetime.datetime:
+    """When the designation flow's timer ends the consultation period: the morning
+    after its postal week (`Designation.views_until`). Until the notice is recorded
+    the period has no end and the timer waits at the end of the date window;
+    recording the notice moves it (`workflows.procedures.follow_period`)."""
+    return deadlines.overdue_moment(designation.views_until or DATE_MAX)
 
 
 def _may_see_procedure(user, location_id) -> bool:
@@ -241,13 +252,12 @@ class DesignationFlow(EscalationBranchFlow):
         )
 
     def period_ends_at(self, activation):
-        """The morning after the last day of the consultation period."""
-        ends_on = (
-            Designation.objects.filter(pk=activation.process.data["designation"])
-            .values_list("consultation_ends_on", flat=True)
-            .get()
+        """The morning after the postal week that follows the consultation period
+        (a written view posted within the period may still come in): see
+        `consultation_timer_moment`."""
+        return consultation_timer_moment(
+            Designation.objects.get(pk=activation.process.data["designation"])
         )
-        return deadlines.overdue_moment(ends_on)
 
     def record_period_closed(self, activation):
         casework.designation_consultation_closed(

@@ -14,7 +14,9 @@ from casework.constants import (
     ConsultationOutcome,
     Decision,
     Instrument,
+    NoticeJournal,
     TransitionName,
+    ViewChannel,
 )
 from casework.limits import (
     AGREEMENT_TEXT_MAX,
@@ -321,13 +323,52 @@ class FinalDecisionForm(ConfirmIrreversibleMixin, forms.Form):
         "programma. Geen van beide kan worden teruggedraaid."
     )
 
+    def __init__(self, *args, views=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # One answer per view: the final decision answers every view (a late one
+        # too, saying why it is not taken into account).
+        self.views = list(views)
+        for view in self.views:
+            self.fields[self.answer_field(view.pk)] = forms.CharField(
+                label=_("Antwoord op de zienswijze van %(who)s")
+                % {"who": view.submitted_by},
+                required=False,
+                max_length=TEXT_MAX,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text=(
+                    _("Te laat ontvangen; zeg waarom zij niet meeweegt. ")
+                    if view.late
+                    else ""
+                )
+                + view.summary[:300],
+            )
+
+    @staticmethod
+    def answer_field(pk: int) -> str:
+        return f"answer_{pk}"
+
+    def answers(self) -> dict[int, str]:
+        return {
+            view.pk: self.cleaned_data.get(self.answer_field(view.pk), "")
+            for view in self.views
+        }
+
+    def decision_fields(self) -> dict:
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name != "confirm" and not name.startswith("answer_")
+        }
+
     def clean(self):
         data = super().clean()
-        if (
-            data.get("decision") == "designate"
-            and not (data.get("response") or "").strip()
-        ):
-            self.add_error("response", _("Geef de reactie op de zienswijzen."))
+        if data.get("decision") == "designate":
+            if not (data.get("response") or "").strip():
+                self.add_error("response", _("Geef de reactie op de zienswijzen."))
+            for view in self.views:
+                name = self.answer_field(view.pk)
+                if not (data.get(name) or "").strip():
+                    self.add_error(name, _("Beantwoord deze zienswijze."))
         self.check_confirmed(data)
         return data
 
@@ -372,8 +413,32 @@ class DesignationViewForm(forms.Form):
         max_length=SHORT_TEXT_MAX,
         help_text=_("Wie de zienswijze indiende (organisatie of persoon)."),
     )
-    submitted_on = forms.DateField(
-        label=_("Ingediend op"),
+    sender_address = forms.CharField(
+        label=_("Adres van de indiener"),
+        max_length=SHORT_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Het besluit wordt naar dit adres gestuurd (post- of e-mailadres)."
+        ),
+    )
+    channel = forms.ChoiceField(
+        label=_("Wijze van indienen"),
+        choices=ViewChannel.choices,
+        initial=ViewChannel.WRITTEN,
+    )
+    sent_on = forms.DateField(
+        label=_("Verzonden op"),
+        required=False,
+        validators=[validate_date_in_window],
+        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
+        help_text=_(
+            "Alleen bij een schriftelijke zienswijze: de datum van verzending "
+            "(poststempel). Binnen de termijn verzonden en binnen een week daarna "
+            "ontvangen is op tijd."
+        ),
+    )
+    received_on = forms.DateField(
+        label=_("Ontvangen op"),
         validators=[validate_date_in_window],
         widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
     )
@@ -385,4 +450,35 @@ class DesignationViewForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "id_zienswijze_%s")
+        super().__init__(*args, **kwargs)
+
+
+class DesignationNoticeForm(forms.Form):
+    """The ministry records the notice of the draft designation decision."""
+
+    journal = forms.ChoiceField(
+        label=_("Gepubliceerd in"), choices=NoticeJournal.choices
+    )
+    reference = forms.CharField(
+        label=_("Vindplaats"),
+        max_length=SHORT_TEXT_MAX,
+        help_text=_("Bijvoorbeeld: Stcrt. 2026, 12345."),
+    )
+    published_on = forms.DateField(
+        label=_("Gepubliceerd op"),
+        validators=[validate_date_in_window],
+        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
+    )
+    open_on = forms.DateField(
+        label=_("Ter inzage gelegd op"),
+        validators=[validate_date_in_window],
+        widget=forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%Y-%m-%d"),
+        help_text=_(
+            "De zes weken beginnen op de latere van deze dag en de dag van "
+            "publicatie; het einde volgt de Algemene termijnenwet."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_kennisgeving_%s")
         super().__init__(*args, **kwargs)

@@ -277,9 +277,11 @@ def take_final_decision(
     decision: str,
     reason: str,
     response: str = "",
+    answers: dict[int, str] | None = None,
 ) -> None:
     """The ministry decides after the consultation period: designate, or refrain
-    (resume the negotiation, or withdraw).
+    (resume the negotiation, or withdraw). Designating answers every view
+    (`answers`, by view id).
 
     Designating is recorded here and carried out by a background job (no request
     renders a document): the decision and the response to the views are recorded on
@@ -301,7 +303,11 @@ def take_final_decision(
     if decision == TransitionName.DESIGNATE:
         with transaction.atomic():
             _request_final_designation(
-                activation, user=user, reason=reason, response=response
+                activation,
+                user=user,
+                reason=reason,
+                response=response,
+                answers=answers or {},
             )
             _done(activation, decision=decision, reason=reason)
         return
@@ -316,7 +322,12 @@ def take_final_decision(
 
 
 def _request_final_designation(
-    activation: Activation, *, user: User, reason: str, response: Any
+    activation: Activation,
+    *,
+    user: User,
+    reason: str,
+    response: Any,
+    answers: dict[int, str],
 ) -> None:
     """Take the final designation decision: the ministry may take it now (after the
     consultation period, once); the job that freezes its PDF with every view and the
@@ -324,7 +335,7 @@ def _request_final_designation(
     response = require_text(response, gettext("Geef de reactie op de zienswijzen."))
     designation = activation.process.designation
     casework.designation_request_decision(
-        designation=designation, actor=user, response=response
+        designation=designation, actor=user, response=response, answers=answers
     )
     document_tasks.queue_final_designation(designation.pk, user.pk, reason)
 
@@ -417,6 +428,10 @@ def _decide(activation: Activation, user: User, payload: dict[str, Any]) -> None
         decision=payload.get("decision", ""),
         reason=payload.get("reason", ""),
         response=payload.get("response", ""),
+        answers={
+            int(item["view"]): item.get("answer", "")
+            for item in payload.get("answers") or []
+        },
     )
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
@@ -40,7 +41,7 @@ from permissions.checks import has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
 from . import presenters, services
-from .forms import ActionStartForm, DesignationViewForm
+from .forms import ActionStartForm, DesignationNoticeForm, DesignationViewForm
 
 CLOSED_STAGES = (Stage.DESIGNATED, Stage.WITHDRAWN)
 
@@ -227,8 +228,15 @@ def escalation_panel_context(request, location: Location) -> dict | None:
     documents = list(documents.order_by("created_at", "id"))
     may_record_view = (
         internal
-        and facts.period_running
+        and facts.accepts_views
         and location.stage == Stage.DESIGNATION_PROCEDURE
+    )
+    may_record_notice = (
+        facts.awaiting_notice
+        and location.stage == Stage.DESIGNATION_PROCEDURE
+        and facts.designation is not None
+        and bool(facts.designation.draft_sha256)
+        and has_object_perm(user, LocationPerm.DIRECT, location)
     )
     # The branch's documents are background jobs: until one is frozen, the page says
     # it is being made.
@@ -258,6 +266,7 @@ def escalation_panel_context(request, location: Location) -> dict | None:
         "being_made": being_made,
         "open_tasks": presenters.describe_tasks(facts.open_tasks) if internal else [],
         "view_form": _view_form(user, location) if may_record_view else None,
+        "notice_form": DesignationNoticeForm() if may_record_notice else None,
         "location": location,
     }
 
@@ -307,4 +316,49 @@ class DesignationViewCreateView(LoginRequiredMixin, View):
             messages.error(request, exc.message)
         else:
             messages.success(request, _("De zienswijze is vastgelegd."))
+        return HttpResponseRedirect(back)
+
+
+class DesignationNoticeCreateView(LoginRequiredMixin, View):
+    """The ministry records the notice of the draft designation decision: the
+    consultation period starts and its end is computed (Algemene termijnenwet)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, location_pk: int):
+        back = reverse("locations:detail", args=[location_pk]) + "#escalatie"
+        try:
+            location = access_location(request.user, location_pk)
+            form = DesignationNoticeForm(request.POST)
+            if not form.is_valid():
+                raise InvalidInput(
+                    limit_error_message(form)
+                    or str(
+                        _(
+                            "Geef waar en wanneer de kennisgeving is gepubliceerd, de "
+                            "vindplaats en de dag van terinzagelegging."
+                        )
+                    )
+                )
+            designation = casework.designation_record_notice(
+                location=location, actor=request.user, **form.cleaned_data
+            )
+        except NotVisible as exc:
+            raise Http404(exc.message) from exc
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except (InvalidInput, Conflict) as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "De kennisgeving is vastgelegd. Zienswijzen kunnen worden "
+                    "ingediend van %(start)s tot en met %(end)s."
+                )
+                % {
+                    "start": date_format(designation.consultation_starts_on, "j F Y"),
+                    "end": date_format(designation.consultation_ends_on, "j F Y"),
+                },
+            )
         return HttpResponseRedirect(back)

@@ -604,7 +604,29 @@ class EscalationFacts:
         return (
             self.designation is not None
             and self.designation.closed_at is None
+            and self.designation.period_started()
             and not self.designation.consultation_elapsed()
+        )
+
+    @property
+    def awaiting_notice(self) -> bool:
+        """The designation runs and its consultation period has not been set: the
+        ministry still records the notice of the draft."""
+        return (
+            self.designation is not None
+            and self.designation.closed_at is None
+            and not self.designation.period_set
+        )
+
+    @property
+    def accepts_views(self) -> bool:
+        """Views can be recorded: the period has started and the final decision is
+        not taken (a view received late is recorded, marked late)."""
+        return (
+            self.designation is not None
+            and self.designation.closed_at is None
+            and self.designation.decided_at is None
+            and self.designation.period_started()
         )
 
 
@@ -665,7 +687,7 @@ def escalation_facts(location: Location) -> EscalationFacts:
     return EscalationFacts(
         escalation=escalation,
         designation=designation,
-        views=list(designation.views.order_by("submitted_on", "pk"))
+        views=list(designation.views.order_by("received_on", "pk"))
         if designation is not None
         else [],
         signals=list(escalation.signals.select_related("waiting_on").order_by("pk")),

@@ -18,6 +18,10 @@ and `follow_transition` here is its receiver (connected in `WorkflowsConfig.read
 
 `manage.py reconcile` and the demo start a flow that is missing with the same
 functions (`ensure_branch_flows`).
+
+`follow_period` receives `casework.signals.designation_period_set`: when the
+ministry records the notice of the draft designation decision, the designation
+flow's timer is moved to the morning after the period's postal week.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.models import Process
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from accounts.constants import NotificationKind
@@ -43,7 +47,7 @@ from permissions.errors import Conflict
 
 from .constants import OPEN_TASK_STATUSES
 from .deadlines import task_reference
-from .escalation import DesignationFlow, EscalationFlow
+from .escalation import DesignationFlow, EscalationFlow, consultation_timer_moment
 from .flows import ApprovalRoundFlow
 from .nodes import active_user
 from .notifications import notify, translatable
@@ -53,6 +57,20 @@ BRANCH_FLOWS = (EscalationFlow, DesignationFlow)
 # The receiver's key in the signal (kept from when it lived in `workflows.escalation`:
 # what disconnects it, a test or an operator's shell, names it so).
 DISPATCH_UID = "workflows.escalation.follow_transition"
+PERIOD_DISPATCH_UID = "workflows.procedures.follow_period"
+
+
+def follow_period(sender, *, designation: Designation, **kwargs) -> int:
+    """The designation's consultation period has its end: its flow's timer, still
+    waiting, fires the morning after the postal week (one UPDATE, in the notice's
+    transaction). The number of timers moved."""
+    return Task.objects.filter(
+        process__flow_class=DesignationFlow,
+        process__data__designation=designation.pk,
+        process__status=PROCESS.NEW,
+        flow_task=DesignationFlow.instance.consultation_period,
+        status=STATUS.SCHEDULED,
+    ).update(scheduled=consultation_timer_moment(designation))
 
 
 def start_escalation_flow(escalation_id: int, actor_id) -> Process | None:

@@ -442,7 +442,16 @@ class FinalDecisionTaskView(EscalationTaskView):
     step = FINAL_DECISION
     success_message = _("Het besluit is genomen en vastgelegd.")
 
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        designation = self.request.activation.process.designation
+        kwargs["views"] = designation.views.order_by("received_on", "pk")
+        return kwargs
+
     def perform(self, form):
         handlers.take_final_decision(
-            self.request.activation, user=self.request.user, **decision_fields(form)
+            self.request.activation,
+            user=self.request.user,
+            answers=form.answers(),
+            **form.decision_fields(),
         )

@@ -196,6 +196,11 @@ class DoorbraakWorkflowApp(WorkflowAppViewset):
         location_work.DesignationViewCreateView.as_view(),
         name="designation_view_create",
     )
+    designation_notice_path = path(
+        "locaties/<int:location_pk>/kennisgeving/",
+        location_work.DesignationNoticeCreateView.as_view(),
+        name="designation_notice",
+    )
     calendar_path = path(
         "agenda-koppeling/", CalendarLinkView.as_view(), name="calendar"
     )

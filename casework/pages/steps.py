@@ -69,11 +69,21 @@ def _blocker_text(location: Location, name: str, blocker: str) -> str:
     """The guard's sentence, made concrete where a date says more."""
     if name == TransitionName.DESIGNATE:
         designation = location.designations.filter(closed_at__isnull=True).first()
-        if designation is not None and not designation.consultation_elapsed():
+        if designation is not None and not designation.period_set:
             return _(
-                "Aanwijzen kan na %(date)s: tot en met die dag loopt de "
-                "zienswijzetermijn."
-            ) % {"date": date_format(designation.consultation_ends_on, "j F Y")}
+                "Aanwijzen kan pas na de zienswijzetermijn, en die is nog niet "
+                "begonnen: het ministerie legt eerst de kennisgeving van het "
+                "ontwerpbesluit vast."
+            )
+        if designation is not None and not designation.views_closed():
+            return _(
+                "Aanwijzen kan vanaf %(date)s: de zienswijzetermijn loopt tot en met "
+                "%(end)s, en een per post verzonden zienswijze mag nog een week "
+                "binnenkomen."
+            ) % {
+                "date": date_format(designation.decision_possible_on, "j F Y"),
+                "end": date_format(designation.consultation_ends_on, "j F Y"),
+            }
         if designation is not None and not designation.decision_sha256:
             return _("Het aanwijzingsbesluit wordt nog opgesteld.")
     if name == TransitionName.START_NEGOTIATION:

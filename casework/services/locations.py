@@ -9,13 +9,10 @@ follows the stage there (`workflows.procedures`).
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
@@ -56,6 +53,7 @@ from ..validation import (
     require_text_within,
 )
 from .audit import audit_record
+from .escalation import decision_blocker
 
 
 @transaction.atomic
@@ -298,10 +296,8 @@ def _apply_transition(
 
 def _designate_blocker(location: Location) -> str | None:
     designation = location.designations.filter(closed_at__isnull=True).first()
-    if designation and not designation.consultation_elapsed():
-        return _("De zienswijzetermijn loopt nog tot en met %(date)s.") % {
-            "date": date_format(designation.consultation_ends_on, "j F Y")
-        }
+    if designation:
+        return decision_blocker(designation)
     return None
 
 
@@ -387,18 +383,13 @@ def _transition_side_effects(
         }
     if name == TransitionName.START_DESIGNATION:
         escalation = location.escalations.get(closed_at__isnull=True)
-        days = getattr(settings, "DESIGNATION_CONSULTATION_DAYS", 42)
+        # The consultation period (DESIGNATION_CONSULTATION_DAYS, in weeks) starts
+        # once the draft lies open and its notice is published: recorded by the
+        # ministry later (`designation_record_notice`), ended by the Atw.
         designation = Designation.objects.create(
-            location=location,
-            escalation=escalation,
-            consultation_ends_on=timezone.localdate() + datetime.timedelta(days=days),
-            **details,
+            location=location, escalation=escalation, **details
         )
-        return {
-            "designation": designation.pk,
-            **details,
-            "consultation_ends_on": designation.consultation_ends_on.isoformat(),
-        }
+        return {"designation": designation.pk, **details}
     closed: dict[str, Any] = {}
     if name == TransitionName.DESIGNATE:
         designation = location.designations.get(closed_at__isnull=True)

@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
         "DecisionEnum": "casework.models.Decision",
         "TransitionEnum": "casework.constants.TransitionName",
         "ImpasseRuleEnum": "casework.constants.ImpasseRule",
+        "NoticeJournalEnum": "casework.constants.NoticeJournal",
     },
 }
 

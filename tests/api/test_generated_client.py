@@ -418,6 +418,18 @@ def test_the_heads_of_agreement_journey_through_a_generated_client(
         "locations", "locations_designation_decision_pdf_retrieve"
     ).sync_detailed(id=own.id, client=case_manager)
     assert decision.status_code == 409
+    # Nor a notice of a draft designation decision: a 409 too.
+    notice = api.operation("locations", "locations_designation_notice_create").sync(
+        id=own.id,
+        client=ministry,
+        body=m.DesignationNoticeRequest(
+            published_on=datetime.date(2026, 1, 5),
+            journal=m.NoticeJournalEnum("staatscourant"),
+            reference="Stcrt. 2026, 1",
+            open_on=datetime.date(2026, 1, 5),
+        ),
+    )
+    assert isinstance(notice, m.Error) and "aanwijzingsprocedure" in notice.detail
 
     # Without a valid token: a 401 in the error shape.
     refused = api.operation("tasks", "tasks_list").sync(

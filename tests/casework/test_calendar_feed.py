@@ -21,6 +21,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from casework import services as casework_services
+from casework.atw import period_end
 from casework.constants import Stage
 from casework.models import (
     AgreementKind,
@@ -36,6 +37,7 @@ from ..scenarios import (
     DESIGNATION_EXTRAS,
     approve_by_every_party,
     bring_to,
+    open_consultation,
     record_consultation,
 )
 
@@ -82,7 +84,8 @@ def designate_foreign(world) -> Designation:
         reason="De impasse blijft.",
         **DESIGNATION_EXTRAS,
     )
-    return Designation.objects.get(location=world.foreign, closed_at__isnull=True)
+    # The period is in the feed once the notice has started it.
+    return open_consultation(world.foreign, world.ministry)
 
 
 def conclude_heads_of_agreement(world, extra: int) -> None:
@@ -256,9 +259,7 @@ def test_the_other_organisation_sees_its_own_items_and_the_consultation_period(
     summaries = by_summary(events)
     consultation = summaries["Einde zienswijzetermijn aanwijzing – Vreemde Locatie"]
     assert consultation["DTSTART"].dt == deadlines.consultation_ends_on
-    assert deadlines.consultation_ends_on == timezone.localdate() + datetime.timedelta(
-        days=42
-    )
+    assert deadlines.consultation_ends_on == period_end(timezone.localdate(), weeks=6)
     assert "Projectbesluit" in str(consultation["DESCRIPTION"])
     assert str(consultation["UID"]).startswith(f"designation-{deadlines.pk}-")
     assert "Actie uitvoeren: Stikstofberekening leveren – Vreemde Locatie" in summaries
@@ -446,6 +447,7 @@ def test_more_designation_procedures_cost_no_more_queries(world, deadlines, clie
         reason="De impasse blijft.",
         **DESIGNATION_EXTRAS,
     )
+    open_consultation(world.own, world.ministry)
     with CaptureQueriesContext(connection) as after:
         many = events_of(client.get(url))
     assert (len(few), len(many)) == (1, 2)

@@ -119,7 +119,9 @@ def far_dates(world):
         Task.objects.filter(flow_task=ApprovalRoundFlow.instance.approve), FIRST
     )
     Bottleneck.objects.update(deadline=LAST)
-    Designation.objects.filter(pk=designation.pk).update(consultation_ends_on=LAST)
+    Designation.objects.filter(pk=designation.pk).update(
+        consultation_starts_on=LAST, consultation_ends_on=LAST
+    )
     return designation
 
 

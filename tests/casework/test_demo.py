@@ -337,6 +337,11 @@ def test_the_escalation_branch_is_in_the_demo():
         status=STATUS.SCHEDULED,
     )
     assert timer.scheduled.date() > designation.consultation_ends_on
+    # The notice started the period; the timer waits out the postal week too.
+    assert designation.notice_journal == "staatscourant"
+    assert designation.consultation_starts_on < today
+    assert timer.scheduled.date() == designation.decision_possible_on
+    assert view.sender_address and view.late is False
     assert fire_due_timers() == 0
     # The escalation of Katwijk ran through its flow: dossier, consultation, decision.
     process = Process.objects.get(flow_class=EscalationFlow, data__location=katwijk.pk)

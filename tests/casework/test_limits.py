@@ -521,7 +521,7 @@ def test_views_per_designation_procedure_are_limited(world):
         DesignationView(
             designation=designation,
             submitted_by=f"Indiener {i}",
-            submitted_on=today,
+            received_on=today,
             summary="Bezwaar.",
             recorded_by=world.case_manager,
         )
@@ -533,7 +533,8 @@ def test_views_per_designation_procedure_are_limited(world):
             location=location,
             actor=world.case_manager,
             submitted_by="Eén te veel",
-            submitted_on=today,
+            sender_address="Straat 1, Plaats",
+            received_on=today,
             summary="Nog een bezwaar.",
         )
     assert str(VIEWS_PER_PROCEDURE_MAX) in refusal.value.message

@@ -364,13 +364,20 @@ def test_designating_says_from_when_it_can_and_asks_to_confirm(client, world):
         case_manager=world.case_manager,
         ministry=world.ministry,
     )
-    ends = Designation.objects.get(location=location).consultation_ends_on
+    from ..scenarios import open_consultation
+
     html = page(client, world.ministry, location)
-    assert f"Aanwijzen kan na {date_format(ends, 'j F Y')}" in html
+    assert "Aanwijzen kan pas na de zienswijzetermijn, en die is nog niet" in html
+    open_consultation(location, world.ministry)
+    designation = Designation.objects.get(location=location)
+    possible = date_format(designation.decision_possible_on, "j F Y")
+    html = page(client, world.ministry, location)
+    assert f"Aanwijzen kan vanaf {possible}" in html
+    assert date_format(designation.consultation_ends_on, "j F Y") in html
     assert 'data-transition="designate"' not in html
     # The case manager reads it too, and who designates.
     html = page(client, world.case_manager, location)
-    assert "Aanwijzen kan na" in html and "Dit doet het ministerie." in html
+    assert "Aanwijzen kan vanaf" in html and "Dit doet het ministerie." in html
 
 
 def test_designating_cannot_be_done_without_confirming(client, world):

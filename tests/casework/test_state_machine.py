@@ -16,6 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from casework import guards, services
+from casework.atw import period_end
 from casework.constants import Stage, TransitionName
 from casework.models import (
     AgreementKind,
@@ -38,6 +39,7 @@ from ..scenarios import (
     approve_by_every_party,
     bring_to,
     make_designation_decidable,
+    open_consultation,
     record_consultation,
     submit_agreement,
     unchanged,
@@ -263,14 +265,19 @@ def test_start_designation_opens_a_designation_with_its_details(world, settings)
     assert designation.instrument == DESIGNATION_EXTRAS["instrument"]
     assert designation.legal_basis == DESIGNATION_EXTRAS["legal_basis"]
     assert designation.national_interest == DESIGNATION_EXTRAS["national_interest"]
-    assert (
-        designation.consultation_ends_on
-        == timezone.localdate() + datetime.timedelta(days=42)
-    )
+    # The period starts with the notice, not with the transition.
+    assert designation.consultation_starts_on is None
+    assert designation.consultation_ends_on is None
     assert designation.escalation == Escalation.objects.get(location=location)
     data = transition_events(location).last().data
     assert data["designation"] == designation.pk
     assert data["instrument"] == DESIGNATION_EXTRAS["instrument"]
+    assert "consultation_ends_on" not in data
+    designation = open_consultation(location, world.ministry)
+    today = timezone.localdate()
+    assert designation.consultation_starts_on == today
+    assert designation.consultation_ends_on == period_end(today, weeks=6)
+    assert designation.consultation_ends_on >= today + datetime.timedelta(days=41)
 
 
 @pytest.mark.parametrize(
@@ -383,7 +390,13 @@ def test_designate_waits_for_the_end_of_the_consultation_period(world):
     location = to_stage(world, S.DESIGNATION_PROCEDURE)
     # The decision document comes from a later issue: set its hash directly.
     Designation.objects.filter(location=location).update(decision_sha256="b" * 64)
-    ends_on = Designation.objects.get(location=location).consultation_ends_on
+    with unchanged(location), pytest.raises(Conflict) as caught:
+        _fire(location, T.DESIGNATE, world.ministry)
+    assert "nog niet begonnen" in caught.value.message
+    designation = open_consultation(location, world.ministry)
+    ends_on = designation.consultation_ends_on
+    until = ends_on + datetime.timedelta(days=7)
+    possible = until + datetime.timedelta(days=1)
     with unchanged(location), pytest.raises(Conflict) as caught:
         _fire(location, T.DESIGNATE, world.ministry)
     months = [
@@ -400,9 +413,15 @@ def test_designate_waits_for_the_end_of_the_consultation_period(world):
         "november",
         "december",
     ]
+
+    def day(value):
+        return f"{value.day} {months[value.month - 1]} {value.year}"
+
     assert caught.value.message == (
-        "De zienswijzetermijn loopt nog tot en met "
-        f"{ends_on.day} {months[ends_on.month - 1]} {ends_on.year}."
+        f"Het aanwijzingsbesluit kan worden genomen vanaf {day(possible)}: de "
+        f"zienswijzetermijn loopt tot en met {day(ends_on)} en een zienswijze die "
+        f"binnen de termijn per post is verzonden, kan tot en met {day(until)} "
+        "binnenkomen."
     )
 
 
@@ -411,17 +430,24 @@ def test_designate_needs_the_decision_document(world):
     # Consultation period elapsed (set directly, see make_designation_decidable), but
     # no decision document yet.
     Designation.objects.filter(location=location).update(
-        consultation_ends_on=timezone.localdate() - datetime.timedelta(days=1)
+        consultation_starts_on=timezone.localdate() - datetime.timedelta(days=50),
+        consultation_ends_on=timezone.localdate() - datetime.timedelta(days=8),
     )
     with unchanged(location), pytest.raises(Conflict) as caught:
         _fire(location, T.DESIGNATE, world.ministry)
     assert caught.value.message == str(guards.designation_decision_ready.message)
 
 
-def test_designate_on_the_last_day_of_the_consultation_period_is_refused(world):
+@pytest.mark.parametrize("days_ago", [0, 7], ids=["last-day", "last-postal-day"])
+def test_designate_on_the_last_day_of_the_period_or_its_postal_week_is_refused(
+    world, days_ago
+):
     location = to_stage(world, S.DESIGNATION_PROCEDURE)
+    today = timezone.localdate()
     Designation.objects.filter(location=location).update(
-        consultation_ends_on=timezone.localdate(), decision_sha256="c" * 64
+        consultation_starts_on=today - datetime.timedelta(days=50),
+        consultation_ends_on=today - datetime.timedelta(days=days_ago),
+        decision_sha256="c" * 64,
     )
     with unchanged(location), pytest.raises(Conflict, match="zienswijzetermijn"):
         _fire(location, T.DESIGNATE, world.ministry)

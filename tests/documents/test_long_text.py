@@ -32,7 +32,7 @@ from casework.models import AgreementKind
 from documents import builders
 from documents.rendering import html_to_pdf, render_html
 
-from ..scenarios import approve_by_every_party, bring_to
+from ..scenarios import approve_by_every_party, bring_to, open_consultation
 from .pdf import body_texts_of, compact, reader, reads_whole
 
 pytestmark = [
@@ -188,11 +188,13 @@ def test_the_designation_decision_with_every_text_at_its_maximum(world):
         legal_basis=legal_basis,
         national_interest=national_interest,
     )
+    open_consultation(world.own, world.ministry)
     casework.designation_record_view(
         location=world.own,
         actor=world.case_manager,
         submitted_by="Provincie Utrecht",
-        submitted_on=timezone.localdate(),
+        sender_address="Postbus 1, 1000 AA Plaats",
+        received_on=timezone.localdate(),
         summary=summary,
     )
     designation = Designation.objects.get(location=world.own)

@@ -47,7 +47,12 @@ from permissions.constants import MembershipRole, OrganisationKind
 
 from ..conftest import forget_world_caches, new_world
 from ..factories import OrganisationFactory, PartyFactory, person_of
-from ..scenarios import approve_by_every_party, bring_to, signatory_for
+from ..scenarios import (
+    approve_by_every_party,
+    bring_to,
+    open_consultation,
+    signatory_for,
+)
 from .pdf import (
     body_lines,
     broken_words,
@@ -190,11 +195,13 @@ def _build(world):
         case_manager=world.case_manager,
         ministry=world.ministry,
     )
+    open_consultation(foreign, world.ministry)
     casework.designation_record_view(
         location=foreign,
         actor=world.case_manager,
         submitted_by="Provincie Noord-Holland",
-        submitted_on=timezone.localdate(),
+        sender_address="Postbus 1, 1000 AA Plaats",
+        received_on=timezone.localdate(),
         summary="Instemming; de provincie vraagt aandacht voor de planologische procedure.",
     )
     return own, foreign, heads

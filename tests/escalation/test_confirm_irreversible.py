@@ -15,7 +15,7 @@ from casework.models import Location
 from workflows import services as workflows
 from workflows.escalation import EscalationFlow
 
-from ..jobs.test_final_designation import decidable, decide_task
+from ..jobs.test_final_designation import answers_of, decidable, decide_task
 from ..scenarios import bring_to
 from ..workflows.pages import open_task
 from .helpers import escalation_process, human_task
@@ -127,6 +127,7 @@ def test_the_final_decision_page_confirms_designating_and_withdrawing(
         "decision": decision,
         "reason": "Na afloop van de zienswijzetermijn.",
         "response": "De zienswijzen zijn meegewogen.",
+        **{f"answer_{pk}": text for pk, text in answers_of(decidable).items()},
     }
     refused = client.post(url, body)
     assert refused.status_code == 200

@@ -18,7 +18,7 @@ from workflows.escalation import EscalationFlow
 from workflows.models import Notification
 
 from ..conftest import token_client
-from ..scenarios import bring_to, record_consultation
+from ..scenarios import bring_to, open_consultation, record_consultation
 from ..workflows.rounds import at, open_events, sweep
 from .helpers import DESIGNATION, escalation_process, fire, human_task
 
@@ -104,6 +104,7 @@ def test_the_escalation_section_costs_the_same_whatever_the_number_of_views(
     )
     with django_capture_on_commit_callbacks(execute=True):
         fire(world.ministry, location, "start_designation", **DESIGNATION)
+    open_consultation(location, world.ministry)
     url = reverse("locations:detail", args=[location.pk])
 
     def record_views(count: int) -> None:
@@ -112,7 +113,8 @@ def test_the_escalation_section_costs_the_same_whatever_the_number_of_views(
                 location=location,
                 actor=world.case_manager,
                 submitted_by=f"Indiener {i}",
-                submitted_on=datetime.date(2026, 3, 2),
+                sender_address=f"Straat {i}, Plaats",
+                received_on=datetime.date(2026, 3, 2),
                 summary=f"Zienswijze {i}.",
             )
 

@@ -25,8 +25,10 @@ from casework.models import (
     Location,
 )
 from documents.constants import DocumentKind
+from permissions.errors import Conflict
 from workflows.escalation import DesignationFlow, EscalationFlow
 
+from ..conftest import token_client
 from ..documents.pdf import compact, compact_text_of, json_attachment
 from ..scenarios import bring_to
 from ..workflows.pages import open_task
@@ -143,9 +145,11 @@ def test_from_two_rejected_rounds_to_designation(
     process.refresh_from_db()
     assert process.status == PROCESS.DONE
     designation = Designation.objects.get(location=location)
-    assert designation.consultation_ends_on == datetime.date(2026, 4, 27)  # 42 days
+    # No notice yet: the period has not started and has no end.
+    assert designation.consultation_starts_on is None
+    assert designation.consultation_ends_on is None
 
-    # The draft decision is frozen and lies open for views until the timer fires.
+    # The draft decision is frozen; it names no dates, the notice will.
     draft = document(location, DocumentKind.DRAFT_DESIGNATION)
     designation.refresh_from_db()
     assert designation.draft_sha256 == draft.sha256
@@ -154,7 +158,7 @@ def test_from_two_rejected_rounds_to_designation(
         "Instructie(besluit)",
         DESIGNATION["legal_basis"],
         DESIGNATION["national_interest"],
-        "27 april 2026",
+        "kennisgeving",
         "ONTWERP",
     ):
         assert compact(expected) in draft_text, expected
@@ -162,16 +166,68 @@ def test_from_two_rejected_rounds_to_designation(
     (timer,) = open_tasks_of(location)
     assert timer.flow_task == DesignationFlow.instance.consultation_period
     assert timer.status == STATUS.SCHEDULED
-    assert timer.scheduled == at("2026-04-28", 8)
+    assert timer.scheduled.date() > datetime.date(2090, 1, 1)  # waits for the notice
+
+    # Before the notice no view can be recorded, and the page says why.
+    client.force_login(world.case_manager)
+    page = client.get(reverse("locations:detail", args=[location.pk])).content.decode()
+    assert "De zienswijzetermijn is nog niet begonnen" in page
+    with pytest.raises(Conflict, match="nog niet begonnen"):
+        casework.designation_record_view(
+            location=location,
+            actor=world.ministry,
+            submitted_by="Gemeente A",
+            sender_address="Postbus 1, Gemeente A",
+            received_on=datetime.date(2026, 3, 16),
+            summary="Te vroeg.",
+        )
+    assert not DesignationView.objects.exists()
+
+    # The ministry records the notice: published on the 16th, the draft lies open
+    # from the 17th. Six weeks from 17 March end on 27 April, Koningsdag: the
+    # period runs to Tuesday 28 April (Atw); a posted view may arrive until 5 May.
+    time_machine.move_to(at("2026-03-17", 10), tick=False)
+    response = token_client(world.ministry).post(
+        f"/api/v1/locations/{location.pk}/designation/notice/",
+        {
+            "published_on": "2026-03-16",
+            "journal": "staatscourant",
+            "reference": "Stcrt. 2026, 12345",
+            "open_on": "2026-03-17",
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "designation": designation.pk,
+        "notice_published_on": "2026-03-16",
+        "notice_journal": "staatscourant",
+        "notice_reference": "Stcrt. 2026, 12345",
+        "draft_open_on": "2026-03-17",
+        "consultation_starts_on": "2026-03-17",
+        "consultation_ends_on": "2026-04-28",
+        "views_until": "2026-05-05",
+        "decision_possible_on": "2026-05-06",
+    }
+    timer.refresh_from_db()
+    assert timer.scheduled == at("2026-05-06", 8)  # after the postal week
+    notice = AuditEvent.objects.get(location=location, action="notice_published")
+    assert notice.actor == world.ministry
+    assert notice.data["consultation_ends_on"] == "2026-04-28"
 
     # Views are recorded during the period: on the location page and by the ministry.
     time_machine.move_to(at("2026-03-20"), tick=False)
     client.force_login(world.case_manager)
+    page = client.get(reverse("locations:detail", args=[location.pk])).content.decode()
+    assert "28 april 2026" in page
     response = client.post(
         reverse("workflow:designation_view_create", args=[location.pk]),
         {
             "submitted_by": "Bewonersvereniging Eigen Locatie",
-            "submitted_on": "2026-03-20",
+            "sender_address": "Dorpsstraat 1, 1234 AB Eigen",
+            "channel": "written",
+            "sent_on": "2026-03-19",
+            "received_on": "2026-03-20",
             "summary": "Vraagt om meer groen in het plan.",
         },
     )
@@ -180,44 +236,67 @@ def test_from_two_rejected_rounds_to_designation(
         location=location,
         actor=world.ministry,
         submitted_by="Gemeente A",
-        submitted_on=datetime.date(2026, 3, 16),
+        sender_address="gemeente@example.org",
+        channel="email",
+        received_on=datetime.date(2026, 3, 17),
         summary="De gemeente betwist het nationaal belang.",
     )
-    assert DesignationView.objects.filter(designation=designation).count() == 2
+    # Posted on the last day, received five days after it: on time (6:9 Awb).
+    time_machine.move_to(at("2026-05-03", 12), tick=False)
+    postal = casework.designation_record_view(
+        location=location,
+        actor=world.case_manager,
+        submitted_by="Stichting Polderlandschap",
+        sender_address="Postbus 99, 1000 AB Amsterdam",
+        channel="written",
+        sent_on=datetime.date(2026, 4, 28),
+        received_on=datetime.date(2026, 5, 3),
+        summary="Vraagt de polderstructuur te behouden.",
+    )
+    assert postal.late is False
+    assert DesignationView.objects.filter(designation=designation).count() == 3
+    assert not DesignationView.objects.filter(late=True).exists()
 
-    # Designating before the period has passed: 409 with the date it ends.
-    time_machine.move_to(at("2026-04-27", 23, 59), tick=False)
+    # Designating before the postal week has passed: 409 with the day it can.
+    time_machine.move_to(at("2026-05-05", 23, 59), tick=False)
     response = fire(world.ministry, location, "designate")
     assert response.status_code == 409
-    assert "27 april 2026" in response.json()["detail"]
+    assert "6 mei 2026" in response.json()["detail"]
     assert sweep() == 0
 
-    # The morning after the period the timer fires: the ministry's task appears.
-    time_machine.move_to(at("2026-04-28", 8), tick=False)
+    # The morning after the postal week the timer fires: the ministry's task appears.
+    time_machine.move_to(at("2026-05-06", 8), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep() == 1
     decide = human_task(procedure, DesignationFlow.instance.decide)
     assert decide.owner == world.ministry
-    assert decide.data["due"] == "2026-05-12"  # 10 working days
+    assert decide.data["due"] == "2026-05-21"  # 10 working days (Hemelvaart 14 May)
     assert (
         AuditEvent.objects.filter(location=location, action="consultation_period_ended")
         .get()
         .data["views"]
-        == 2
+        == 3
     )
 
     client.force_login(world.ministry)
     url = open_task(client, decide)
     page = client.get(url).content.decode()
     assert "Bewonersvereniging Eigen Locatie" in page
+    views = {v.submitted_by: v for v in DesignationView.objects.all()}
+    answers = {
+        "Bewonersvereniging Eigen Locatie": "Het groen wordt in het omgevingsplan geborgd.",
+        "Gemeente A": "Het nationaal belang is in het ontwerp onderbouwd.",
+        "Stichting Polderlandschap": "De polderstructuur blijft herkenbaar.",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             url,
             {
                 "decision": "designate",
-                "response": "Het groen wordt in het omgevingsplan geborgd.",
+                "response": "De zienswijzen zijn alle beantwoord.",
                 "reason": "Aanwijzing na afloop van de zienswijzetermijn.",
                 "confirm": "on",
+                **{f"answer_{views[who].pk}": text for who, text in answers.items()},
             },
         )
     assert response.status_code == 302, response.content
@@ -232,13 +311,19 @@ def test_from_two_rejected_rounds_to_designation(
     for expected in (
         "Vraagt om meer groen in het plan.",
         "De gemeente betwist het nationaal belang.",
-        "Het groen wordt in het omgevingsplan geborgd.",
+        "Vraagt de polderstructuur te behouden.",
+        *answers.values(),
+        "De zienswijzen zijn alle beantwoord.",
+        "Stcrt. 2026, 12345",
         draft.sha256,
     ):
         assert compact(expected) in final_text, expected
-    assert json_attachment(final_pdf, "aanwijzingsbesluit.json")["draft_sha256"] == (
-        draft.sha256
-    )
+    attachment = json_attachment(final_pdf, "aanwijzingsbesluit.json")
+    assert attachment["draft_sha256"] == draft.sha256
+    assert attachment["consultation"]["until"] == "2026-04-28"
+    assert {v["submitted_by"]: v["answer"] for v in attachment["views"]} == answers
+    # The addresses are for sending the decision, not for the published document.
+    assert "Postbus 99" not in final_text
     procedure.refresh_from_db()
     assert procedure.status == PROCESS.DONE
     assert not open_tasks_of(location).exists()
@@ -259,8 +344,10 @@ def test_from_two_rejected_rounds_to_designation(
         ("consultation_recorded", "", "procesregisseur"),
         ("transition", "start_designation", "ministerie"),
         ("document_frozen", "", "ministerie"),
+        ("notice_published", "", "ministerie"),
         ("view_recorded", "", "procesregisseur"),
         ("view_recorded", "", "ministerie"),
+        ("view_recorded", "", "procesregisseur"),
         ("consultation_period_ended", "", None),
         ("document_frozen", "", "ministerie"),
         ("transition", "designate", "ministerie"),

@@ -17,7 +17,7 @@ from workflows import services as workflows
 from workflows.escalation import DesignationFlow, EscalationFlow
 
 from ..factories import LocationFactory, OrganisationFactory, PartyFactory
-from ..scenarios import bring_to
+from ..scenarios import bring_to, open_consultation
 from ..workflows.rounds import at, sweep
 from .helpers import (
     DESIGNATION,
@@ -86,9 +86,11 @@ def test_agreement_during_the_procedure_cancels_its_open_tasks(
     escalate_to_designation(world, location, django_capture_on_commit_callbacks)
     procedure = designation_process(location)
     assert open_tasks_of(location).count() == 1  # the consultation-period timer
+    # From 3 March to 13 April, and the postal week to 20 April.
+    open_consultation(location, world.ministry)
 
     # The period has run out and the decision task waits: then the parties agree.
-    time_machine.move_to(at("2026-04-15", 8), tick=False)
+    time_machine.move_to(at("2026-04-21", 8), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep() == 1
     decide = human_task(procedure, DesignationFlow.instance.decide)

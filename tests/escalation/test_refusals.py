@@ -13,14 +13,14 @@ from viewflow.workflow.models import Task
 
 from casework import services as casework
 from casework.constants import Stage
-from casework.models import ConsultationOutcome, DesignationView
+from casework.models import AuditEvent, ConsultationOutcome, DesignationView
 from documents.constants import DocumentKind
 from documents.models import Document
-from permissions.errors import Conflict, NotPermitted
+from permissions.errors import InvalidInput, NotPermitted
 from workflows.escalation import EscalationFlow
 
 from ..conftest import token_client
-from ..scenarios import bring_to, record_consultation, unchanged
+from ..scenarios import bring_to, open_consultation, record_consultation, unchanged
 from ..workflows.pages import execute_url, load_urls
 from ..workflows.rounds import at
 from .helpers import DESIGNATION, document, escalation_process, fire, human_task
@@ -146,9 +146,19 @@ def test_parties_read_the_draft_decision_but_not_the_evidence_dossier(
     assert dossier.title not in page, page[page.index(dossier.title) - 400 :][:800]
     assert "Aanwijzingsprocedure" in page
     assert "Zienswijze vastleggen" not in page
+    assert "Kennisgeving van het ontwerp vastleggen" not in page
+    # Before the notice: nobody records a view; the ministry records the notice.
     client.force_login(world.case_manager)
     page = client.get(reverse("locations:detail", args=[deadlocked.pk])).content
     assert dossier.title in page.decode()
+    assert "Zienswijze vastleggen" not in page.decode()
+    assert "Kennisgeving van het ontwerp vastleggen" not in page.decode()
+    client.force_login(world.ministry)
+    page = client.get(reverse("locations:detail", args=[deadlocked.pk])).content
+    assert "Kennisgeving van het ontwerp vastleggen" in page.decode()
+    open_consultation(deadlocked, world.ministry)
+    client.force_login(world.case_manager)
+    page = client.get(reverse("locations:detail", args=[deadlocked.pk])).content
     assert "Zienswijze vastleggen" in page.decode()
 
 
@@ -168,34 +178,118 @@ def test_ministry_tasks_are_not_for_case_managers_or_parties(client, world, dead
     assert client.get(detail).status_code in (403, 404)
 
 
-def test_views_only_by_case_manager_or_ministry_and_only_during_the_period(
+def test_views_only_by_case_manager_or_ministry_and_once_the_period_started(
     client, world, deadlocked, time_machine, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         fire(world.ministry, deadlocked, "start_designation", **DESIGNATION)
-    client.force_login(world.a_signatory)
+    view = {
+        "submitted_by": "A",
+        "sender_address": "Straat 1, Plaats",
+        "channel": "written",
+        "received_on": "2026-03-02",
+        "summary": "Bezwaar.",
+    }
+    # Before the notice: refused, nothing recorded.
+    client.force_login(world.case_manager)
     url = reverse("workflow:designation_view_create", args=[deadlocked.pk])
-    response = client.post(
-        url,
-        {"submitted_by": "A", "submitted_on": "2026-03-02", "summary": "Bezwaar."},
-    )
+    response = client.post(url, view, follow=True)
+    assert "De zienswijzetermijn is nog niet begonnen" in response.content.decode()
+    assert not DesignationView.objects.exists()
+    # From 2 March six weeks end on Sunday 12 April: the period runs to Monday 13.
+    open_consultation(deadlocked, world.ministry)
+    client.force_login(world.a_signatory)
+    response = client.post(url, view)
     assert response.status_code == 403
     with pytest.raises(NotPermitted):
         casework.designation_record_view(
             location=deadlocked,
             actor=world.viewer,
             submitted_by="B",
-            submitted_on=datetime.date(2026, 3, 2),
+            sender_address="Straat 2, Plaats",
+            received_on=datetime.date(2026, 3, 2),
             summary="Bezwaar.",
         )
-    time_machine.move_to(at("2026-04-14"), tick=False)  # the period ended on 13 April
-    with pytest.raises(Conflict) as refused:
+    assert not DesignationView.objects.exists()
+
+
+def test_a_view_received_after_the_period_is_recorded_marked_late(
+    world, deadlocked, time_machine, django_capture_on_commit_callbacks
+):
+    """After the period (ended 13 April): an e-mail received on the 14th is late; a
+    letter posted on the 13th and received on the 20th is on time (6:9 Awb); a
+    letter posted on the 14th is late. Late views are recorded, marked, answered."""
+    with django_capture_on_commit_callbacks(execute=True):
+        fire(world.ministry, deadlocked, "start_designation", **DESIGNATION)
+    designation = open_consultation(deadlocked, world.ministry)
+    assert designation.consultation_ends_on == datetime.date(2026, 4, 13)
+    time_machine.move_to(at("2026-04-21"), tick=False)
+
+    def record(who, channel, received_on, sent_on=None):
+        return casework.designation_record_view(
+            location=deadlocked,
+            actor=world.case_manager,
+            submitted_by=who,
+            sender_address=f"{who}, Straat 1",
+            channel=channel,
+            sent_on=sent_on,
+            received_on=received_on,
+            summary=f"Zienswijze van {who}.",
+        )
+
+    assert record("E-mail", "email", datetime.date(2026, 4, 14)).late is True
+    assert (
+        record(
+            "Brief op tijd",
+            "written",
+            datetime.date(2026, 4, 20),
+            sent_on=datetime.date(2026, 4, 13),
+        ).late
+        is False
+    )
+    assert (
+        record(
+            "Brief te laat",
+            "written",
+            datetime.date(2026, 4, 16),
+            sent_on=datetime.date(2026, 4, 14),
+        ).late
+        is True
+    )
+    assert record("Mondeling", "oral", datetime.date(2026, 4, 13)).late is False
+    event = AuditEvent.objects.filter(action="view_recorded").order_by("pk").first()
+    assert event.data["late"] is True
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"sender_address": ""}, "adres"),
+        ({"channel": "fax"}, "written"),
+        ({"sent_on": datetime.date(2026, 3, 4)}, "niet later verzonden"),
+        ({"channel": "email", "sent_on": datetime.date(2026, 3, 2)}, "schriftelijke"),
+        ({"received_on": datetime.date(2026, 3, 1)}, "vanaf het begin"),
+    ],
+    ids=["no-address", "channel", "sent-after-received", "sent-on-email", "early"],
+)
+def test_a_view_with_bad_dates_or_fields_is_400(
+    world, deadlocked, time_machine, change, message, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        fire(world.ministry, deadlocked, "start_designation", **DESIGNATION)
+    open_consultation(deadlocked, world.ministry)
+    time_machine.move_to(at("2026-03-05"), tick=False)
+    with pytest.raises(InvalidInput, match=message):
         casework.designation_record_view(
             location=deadlocked,
             actor=world.case_manager,
-            submitted_by="C",
-            submitted_on=datetime.date(2026, 4, 10),
-            summary="Te laat vastgelegd.",
+            **{
+                "submitted_by": "A",
+                "sender_address": "Straat 1",
+                "channel": "written",
+                "received_on": datetime.date(2026, 3, 3),
+                "summary": "Bezwaar.",
+                **change,
+            },
         )
-    assert "13 april 2026" in refused.value.message
     assert not DesignationView.objects.exists()

@@ -177,7 +177,7 @@ def test_a_view_on_the_draft_designation_cites_its_evidence(world, client):
 
     from casework.constants import Stage
 
-    from ..scenarios import bring_to
+    from ..scenarios import bring_to, open_consultation
 
     location = bring_to(
         world.own,
@@ -185,6 +185,7 @@ def test_a_view_on_the_draft_designation_cites_its_evidence(world, client):
         case_manager=world.case_manager,
         ministry=world.ministry,
     )
+    open_consultation(location, world.ministry)
     client.force_login(world.case_manager)
     post_file(client, location, files.eml(), "zienswijze-bewoners.eml")
     evidence = EvidenceFile.objects.get()
@@ -193,7 +194,9 @@ def test_a_view_on_the_draft_designation_cites_its_evidence(world, client):
         reverse("workflow:designation_view_create", args=[location.pk]),
         {
             "submitted_by": "Bewonersvereniging",
-            "submitted_on": timezone.localdate().isoformat(),
+            "sender_address": "Dorpsstraat 1, Eigen",
+            "channel": "email",
+            "received_on": timezone.localdate().isoformat(),
             "summary": "Zorgen over de verkeersdruk.",
             "evidence": [str(evidence.pk)],
         },
@@ -210,7 +213,9 @@ def test_a_view_on_the_draft_designation_cites_its_evidence(world, client):
         reverse("workflow:designation_view_create", args=[location.pk]),
         {
             "submitted_by": "Ondernemersvereniging",
-            "submitted_on": timezone.localdate().isoformat(),
+            "sender_address": "Marktplein 2, Eigen",
+            "channel": "written",
+            "received_on": timezone.localdate().isoformat(),
             "summary": "Bezwaar.",
             "evidence": [str(other.pk)],
         },

@@ -29,7 +29,7 @@ from workflows.reconcile import reconcile
 from ..conftest import token_client
 from ..documents.pdf import compact, compact_text_of
 from ..escalation.helpers import designation_process, human_task
-from ..scenarios import bring_to
+from ..scenarios import bring_to, open_consultation
 from ..workflows.pages import open_task
 from ..workflows.rounds import at, sweep
 
@@ -52,18 +52,17 @@ def decidable(world, time_machine, django_capture_on_commit_callbacks) -> Locati
             case_manager=world.case_manager,
             ministry=world.ministry,
         )
+    designation = open_consultation(location, world.ministry)
     casework.designation_record_view(
         location=location,
         actor=world.case_manager,
         submitted_by="Bewonersvereniging Eigen Locatie",
-        submitted_on=datetime.date(2026, 3, 2),
+        sender_address="Dorpsstraat 1, 1234 AB Eigen",
+        received_on=datetime.date(2026, 3, 2),
         summary="Vraagt om meer groen in het plan.",
     )
-    designation = Designation.objects.get(location=location)
-    time_machine.move_to(
-        at(designation.consultation_ends_on + datetime.timedelta(days=1), 8),
-        tick=False,
-    )
+    # The timer fires the morning after the postal week.
+    time_machine.move_to(at(designation.decision_possible_on, 8), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep() == 1
     return location
@@ -71,6 +70,18 @@ def decidable(world, time_machine, django_capture_on_commit_callbacks) -> Locati
 
 def decide_task(location: Location):
     return human_task(designation_process(location), DesignationFlow.instance.decide)
+
+
+ANSWER = "Het plan krijgt een groene zoom langs de dorpsrand."
+
+
+def answers_of(location: Location) -> dict[int, str]:
+    return {
+        view.pk: ANSWER
+        for view in Designation.objects.get(
+            location=location, closed_at=None
+        ).views.all()
+    }
 
 
 def take_decision(client, location: Location):
@@ -82,6 +93,7 @@ def take_decision(client, location: Location):
             "response": RESPONSE,
             "reason": REASON,
             "confirm": "on",
+            **{f"answer_{pk}": text for pk, text in answers_of(location).items()},
         },
     )
 
@@ -157,7 +169,7 @@ def test_the_task_records_the_decision_and_the_job_designates(
         pdf = handle.read()
     assert hashlib.sha256(pdf).hexdigest() == final.sha256
     text = compact_text_of(pdf)
-    for expected in (RESPONSE, "Vraagt om meer groen in het plan."):
+    for expected in (RESPONSE, "Vraagt om meer groen in het plan.", ANSWER):
         assert compact(expected) in text, expected
     # The decision's date is the day the ministry took it (not the job's).
     decided_on = date_format(timezone.localdate(designation.decided_at), "j F Y")
@@ -232,7 +244,10 @@ def test_a_second_decision_is_refused(
     designation = Designation.objects.get(location=decidable)
     with django_capture_on_commit_callbacks(execute=False):
         casework.designation_request_decision(
-            designation=designation, actor=world.ministry, response=RESPONSE
+            designation=designation,
+            actor=world.ministry,
+            response=RESPONSE,
+            answers=answers_of(decidable),
         )
     response = token_client(world.ministry).post(
         f"/api/v1/tasks/{task.pk}/complete/",

@@ -35,6 +35,8 @@ from casework.models import (
     Bottleneck,
     BottleneckAction,
     ConstructionStart,
+    Designation,
+    DesignationView,
     Location,
 )
 from config.urls import api_v1
@@ -183,6 +185,12 @@ def snapshot(attacker) -> dict:
         "documents": Document.objects.count(),
         "evidence": EvidenceFile.objects.count(),
         "construction": ConstructionStart.objects.count(),
+        "designations": list(
+            Designation.objects.order_by("pk").values_list(
+                "pk", "notice_published_on", "consultation_ends_on", "decided_at"
+            )
+        ),
+        "views": DesignationView.objects.count(),
         "notifications": list(
             Notification.objects.exclude(user=attacker)
             .order_by("pk")
@@ -265,6 +273,18 @@ OBJECT_CASES = {
     "location-audit-csv": [("get", "location", None)],
     "location-audit-xlsx": [("get", "location", None)],
     "location-designation-decision": [("get", "location", None)],
+    "location-designation-notice": [
+        (
+            "post",
+            "location",
+            {
+                "published_on": "2026-01-05",
+                "journal": "staatscourant",
+                "reference": "Stcrt. 2026, 1",
+                "open_on": "2026-01-05",
+            },
+        )
+    ],
 }
 # Endpoints without an object id: they must not list or count A's things.
 LIST_CASES = {

@@ -84,7 +84,16 @@ HUGE_ID = "9" * 25  # beyond PostgreSQL's bigint
 
 # Calendar ends (what broke deadline, timer and feed arithmetic) and window edges.
 DATES = ["0001-01-01", "9999-12-31", "2000-01-01", "2100-12-31"]
-DATE_FIELDS = ["deadline", "due_date", "due_on", "held_on", "submitted_on"]
+DATE_FIELDS = [
+    "deadline",
+    "due_date",
+    "due_on",
+    "held_on",
+    "received_on",
+    "sent_on",
+    "published_on",
+    "open_on",
+]
 DATE_QUERY = [
     *DATE_FIELDS,
     "date",

@@ -218,6 +218,7 @@ API_KIND = {
     "location-agreements": "location",
     "location-dossier": "location",
     "location-designation-decision": "location",
+    "location-designation-notice": "location",
     "agreement-detail": "version",
     "agreement-submit": "version",
     "agreement-pdf": "version",
@@ -244,6 +245,12 @@ API_BODY = {
     },
     "task-complete": {"decision": "approve"},
     "location-construction": {"started_on": "2026-01-01", "homes_started": 10},
+    "location-designation-notice": {
+        "published_on": "2026-01-05",
+        "journal": "staatscourant",
+        "reference": "Stcrt. 2026, 1",
+        "open_on": "2026-01-05",
+    },
 }
 # Ids in query parameters, through the same checks.
 API_QUERY = {

@@ -13,11 +13,13 @@ import pytest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from casework import services as casework
 from casework.constants import Stage
 from casework.models import (
     AgreementVersion,
     ConsultationOutcome,
     Designation,
+    DesignationView,
     Escalation,
     VersionStatus,
 )
@@ -66,8 +68,17 @@ class unchanged(tasks_unchanged):
             ),
             "designations": list(
                 Designation.objects.values_list(
-                    "pk", "instrument", "decision_sha256", "closed_at"
+                    "pk",
+                    "instrument",
+                    "decision_sha256",
+                    "decided_at",
+                    "decision_response",
+                    "consultation_ends_on",
+                    "closed_at",
                 ).order_by("pk")
+            ),
+            "views": list(
+                DesignationView.objects.values_list("pk", "answer").order_by("pk")
             ),
             "documents": Document.objects.count(),
         }
@@ -459,23 +470,49 @@ def test_after_a_breakthrough_the_ministry_resumes_through_the_api(world, escala
 
 @pytest.fixture
 def decidable(world, deadlocked, time_machine, django_capture_on_commit_callbacks):
-    """The designation procedure started through the API; the consultation period
-    (42 days from 2 March) has passed and its timer fired: the ministry's final
-    decision task is open."""
+    """The designation procedure started through the API, its notice recorded
+    through the API (the period from 2 March to 13 April, posted views until 20
+    April), two views; the postal week has passed and the timer fired: the
+    ministry's final decision task is open."""
     intervene = human_task(
         escalation_process(deadlocked), EscalationFlow.instance.intervene
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = complete(token_client(world.ministry), intervene, intervention())
     assert response.status_code == 200, response.content
-    designation = Designation.objects.get(location=deadlocked)
-    time_machine.move_to(
-        at(designation.consultation_ends_on + datetime.timedelta(days=1), 8),
-        tick=False,
+    response = token_client(world.ministry).post(
+        f"/api/v1/locations/{deadlocked.pk}/designation/notice/",
+        {
+            "published_on": "2026-03-02",
+            "journal": "staatscourant",
+            "reference": "Stcrt. 2026, 4321",
+            "open_on": "2026-03-02",
+        },
+        format="json",
     )
+    assert response.status_code == 200, response.content
+    assert response.json()["decision_possible_on"] == "2026-04-21"
+    time_machine.move_to(at("2026-03-05"), tick=False)
+    for who, received_on in (("Buurtvereniging", 3), ("Waterschap", 4)):
+        casework.designation_record_view(
+            location=deadlocked,
+            actor=world.case_manager,
+            submitted_by=who,
+            sender_address=f"{who}, Postbus 1",
+            received_on=datetime.date(2026, 3, received_on),
+            summary=f"Zienswijze van {who}.",
+        )
+    time_machine.move_to(at("2026-04-21", 8), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep() == 1
     return deadlocked
+
+
+def every_answer() -> list[dict]:
+    return [
+        {"view": pk, "answer": f"Antwoord op zienswijze {pk}."}
+        for pk in DesignationView.objects.order_by("pk").values_list("pk", flat=True)
+    ]
 
 
 def final_decision(**extra) -> dict:
@@ -506,10 +543,17 @@ def test_the_final_decision_through_the_api(
         )
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = complete(token_client(world.ministry), decide, final_decision())
+        response = complete(
+            token_client(world.ministry),
+            decide,
+            final_decision(answers=every_answer()),
+        )
     assert response.status_code == 200, response.content
     decidable.refresh_from_db()
     assert decidable.stage == Stage.DESIGNATED
+    assert sorted(DesignationView.objects.values_list("answer", flat=True)) == sorted(
+        item["answer"] for item in every_answer()
+    )
     final = Document.objects.get(
         location=decidable, kind=DocumentKind.FINAL_DESIGNATION
     )
@@ -535,6 +579,38 @@ def test_a_bad_final_decision_is_400_and_changes_nothing(world, decidable, body,
     with unchanged():
         detail = assert_error(complete(token_client(world.ministry), decide, body), 400)
     assert word in detail
+
+
+def test_a_final_decision_that_leaves_a_view_unanswered_is_409_naming_it(
+    world, decidable
+):
+    decide = human_task(designation_process(decidable), DesignationFlow.instance.decide)
+    first, _second = every_answer()
+    for answers in ([], [first]):
+        with unchanged():
+            detail = assert_error(
+                complete(
+                    token_client(world.ministry),
+                    decide,
+                    final_decision(answers=answers),
+                ),
+                409,
+            )
+        assert "Waterschap (ontvangen op 4 maart 2026)" in detail
+        assert ("Buurtvereniging" in detail) is (not answers)
+    # An answer to a view of another procedure is bad input.
+    with unchanged():
+        detail = assert_error(
+            complete(
+                token_client(world.ministry),
+                decide,
+                final_decision(
+                    answers=[*every_answer(), {"view": 999_999, "answer": "Nee."}]
+                ),
+            ),
+            400,
+        )
+    assert "999999" in detail
 
 
 def test_the_final_decision_may_also_refrain_from_designating(

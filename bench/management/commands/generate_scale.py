@@ -667,6 +667,9 @@ class Generator:
                 legal_basis="Artikel 5.44 Omgevingswet.",
                 national_interest="Versnelling van de woningbouw in de regio.",
                 started_at=e.opened_at + datetime.timedelta(days=30),
+                consultation_starts_on=(
+                    e.opened_at + datetime.timedelta(days=31)
+                ).date(),
                 consultation_ends_on=(e.opened_at + datetime.timedelta(days=72)).date(),
                 decision_sha256="a" * 64
                 if by_location[e.location_id].stage == Stage.DESIGNATED

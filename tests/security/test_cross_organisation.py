@@ -482,8 +482,10 @@ def test_the_pages_keep_organisation_a_to_itself(client, world, victim, attacker
         assert answered, f"{url}: neither GET nor POST was answered"
         tried += 1
     # Every task and node page of the four flows, and the location and document pages
-    # (fewer since the deadline timers left the flows: 172 at the time of writing).
-    assert tried > 160
+    # (fewer since the deadline timers left the flows, and since an approval round has
+    # no join, function node or gateway after its decisions: 158 at the time of
+    # writing).
+    assert tried > 150
 
 
 @pytest.mark.parametrize("attacker", ATTACKERS)

@@ -402,8 +402,10 @@ def _page_kind(route: str) -> str:
 
 def test_every_page_with_an_id_has_a_kind():
     routes = page_routes()
-    # (fewer since the deadline timers left the flows: 173 at the time of writing)
-    assert len(routes) > 160
+    # (fewer since the deadline timers left the flows, and again since an approval
+    # round has no join, function node or gateway after its decisions: 159 at the
+    # time of writing, with the designation notice)
+    assert len(routes) > 150
     for route in routes:
         _page_kind(route)
         for _converter, name in PARAMETER.findall(route):
@@ -510,7 +512,8 @@ def test_the_pages_answer_an_invisible_id_as_a_missing_one(world, objects, who):
     visibility in the PostgreSQL pass (the API test above tries everyone)."""
     client = person_client(world, who, api=False)
     pages = _sweep_pages(client, objects, who)
-    assert len(pages) > 160
+    # (see above: 159 routes at the time of writing)
+    assert len(pages) > 150
     _assert_one_404_page(pages)
 
 

@@ -15,6 +15,7 @@ write `from casework import services` and `services.location_transition(...)`:
 - `escalation`: the consultation, the designation procedure and their documents' hashes;
 - `location_steps`: the interface's steps on a location (propose, facts, joining and
   removing parties);
+- `ledger`: the lifecycle of bottlenecks and the commitment ledger;
 - `deadlines`: reminders and overdue marks as casework facts.
 """
 
@@ -48,6 +49,20 @@ from .escalation import (
     escalation_record_dossier,
     procedure_ended_record,
 )
+from .ledger import (
+    bottleneck_confirm,
+    bottleneck_reopen,
+    bottleneck_report_resolved,
+    bottleneck_return,
+    bottleneck_update,
+    commitment_confirm,
+    commitment_dispute,
+    commitment_extend,
+    commitment_report,
+    commitment_waive,
+    commitments_unblocked,
+    dependent_organisation_ids,
+)
 from .location_steps import (
     location_propose,
     location_update_facts,
@@ -72,8 +87,19 @@ __all__ = [
     "agreement_submit",
     "approval_record",
     "audit_record",
+    "bottleneck_confirm",
     "bottleneck_create",
+    "bottleneck_reopen",
+    "bottleneck_report_resolved",
+    "bottleneck_return",
+    "bottleneck_update",
     "canonical_content",
+    "commitment_confirm",
+    "commitment_dispute",
+    "commitment_extend",
+    "commitment_report",
+    "commitment_waive",
+    "commitments_unblocked",
     "content_hash",
     "deadline_move",
     "deadline_open",
@@ -81,6 +107,7 @@ __all__ = [
     "deadline_resolve",
     "deadlines_fire",
     "deadlines_resolve",
+    "dependent_organisation_ids",
     "designation_consultation_closed",
     "designation_decision_check",
     "designation_record_decision",

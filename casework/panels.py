@@ -55,6 +55,29 @@ def location_panels(request: HttpRequest, location: Location) -> list[dict[str, 
     return rendered
 
 
+# Links next to each bottleneck of the agenda (the steps of its lifecycle, whose pages
+# are an app's built on casework): a function that sets `links` ([{label, url}]) on
+# each bottleneck of the list, for the reader of the request.
+BottleneckLinks = Callable[[HttpRequest, Location, list], None]
+_bottleneck_links: list[BottleneckLinks] = []
+
+
+def register_bottleneck_links(function: BottleneckLinks) -> None:
+    if function not in _bottleneck_links:
+        _bottleneck_links.append(function)
+
+
+def bottleneck_links(
+    request: HttpRequest, location: Location, bottlenecks: list
+) -> bool:
+    """Set `links` on each bottleneck; True when any bottleneck has one."""
+    for bottleneck in bottlenecks:
+        bottleneck.links = []
+    for function in _bottleneck_links:
+        function(request, location, bottlenecks)
+    return any(bottleneck.links for bottleneck in bottlenecks)
+
+
 # --- Casework's own panel: the commitments each party still owes -----------------------
 
 

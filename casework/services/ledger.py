@@ -651,3 +651,65 @@ def commitments_unblocked(commitment: Commitment) -> list[Commitment]:
         .values_list("from_commitment_id", flat=True)
     )
     return [c for c in waiting if c.pk not in blocked]
+
+
+# --- Who may take which step (the buttons of the location page; no queries) -----------
+
+
+def bottleneck_steps(
+    bottleneck: Bottleneck, *, manages: bool, organisation_ids: set[int]
+) -> list[str]:
+    """The lifecycle steps `bottleneck` offers to someone who `manages` the location
+    (case manager) and is a member of `organisation_ids`: `resolve` (Melden als
+    opgelost), `confirm`, `return`, `reopen`. The services check again."""
+    owner = bottleneck.owner
+    owns = owner is not None and owner.organisation_id in organisation_ids
+    status = bottleneck.status
+    if status in BOTTLENECK_UNRESOLVED:
+        return ["resolve"] if (owns or manages) else []
+    if status == BottleneckStatus.RESOLUTION_REPORTED:
+        return ["confirm", "return"] if manages else []
+    return ["reopen"] if manages else []
+
+
+def commitment_steps(
+    commitment: Commitment,
+    *,
+    manages: bool,
+    organisation_ids: set[int],
+    dependant_organisation_ids: set[int],
+) -> list[str]:
+    """The ledger steps `commitment` (of a concluded version) offers: `report`,
+    `confirm`, `dispute`, `waive`, `extend`. The services check again."""
+    owns = commitment.owner.organisation_id in organisation_ids
+    status = commitment.status
+    steps = []
+    if owns and status in COMMITMENT_OWED:
+        steps.append("report")
+    if (
+        status == CommitmentStatus.REPORTED
+        and not owns
+        and (manages or organisation_ids & dependant_organisation_ids)
+    ):
+        steps += ["confirm", "dispute"]
+    if manages and status not in COMMITMENT_SETTLED:
+        steps.append("waive")
+    if manages and status in COMMITMENT_OWED:
+        steps.append("extend")
+    return steps
+
+
+def member_organisation_ids(user) -> set[int]:
+    """The organisations `user` is a member of (one query, kept on the user object
+    for the rest of its request: the agenda's buttons and the ledger panel)."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_doorbraak_member_organisations", None)
+    if cached is None:
+        cached = frozenset(
+            Membership.objects.filter(user=user).values_list(
+                "organisation_id", flat=True
+            )
+        )
+        user._doorbraak_member_organisations = cached
+    return set(cached)

@@ -58,6 +58,9 @@ DOCUMENTS_PANEL: list[str] = []
 COMMITMENTS_PANEL = [
     "casework_commitment JOIN casework_party, permissions_organisation, "
     "casework_agreementversion, casework_agreement: the open commitments per party",
+    "casework_commitment JOIN casework_party, permissions_organisation, "
+    "casework_agreementversion, casework_agreement: the ledger (workflows' panel; "
+    "with commitments, two prefetches more: tests/casework/test_commitment_ledger)",
 ]
 # The evidence section (evidence/panels.py): the files with their uploaders; when
 # there are files, their citations in one more query (tests/evidence: constant at
@@ -103,6 +106,8 @@ QUERIES = {
         "casework_bottleneck JOIN casework_party JOIN permissions_organisation: the "
         "breakthrough agenda with owners (read once: the case manager's form to open "
         "an action offers its open bottlenecks)",
+        "permissions_membership: the reader's organisations (the lifecycle's buttons "
+        "next to each bottleneck, and the ledger's)",
         *LOCATION_STORY,
     ],
     "api_list": [

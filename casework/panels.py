@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .constants import CommitmentStatus, VersionStatus
+from .constants import COMMITMENT_OWED, CommitmentStatus, VersionStatus
 from .models import Commitment, Location
 
 
@@ -108,7 +108,7 @@ def open_commitments_by_party(location: Location) -> list[PartyCommitments]:
         Commitment.objects.filter(
             version__agreement__location=location,
             version__status=VersionStatus.CONCLUDED,
-            status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
+            status__in=[*COMMITMENT_OWED, CommitmentStatus.REPORTED],
         )
         .select_related("owner__organisation", "version__agreement")
         .order_by("owner__organisation__name", "due_date", "pk")
@@ -126,9 +126,12 @@ def open_commitments_by_party(location: Location) -> list[PartyCommitments]:
                     "title": commitment.version.agreement.title,
                     "number": commitment.version.number,
                 },
-                due=commitment.due_date,
+                due=commitment.current_due_date,
                 overdue=commitment.status == CommitmentStatus.OVERDUE
-                or commitment.due_date < today,
+                or (
+                    commitment.status != CommitmentStatus.REPORTED
+                    and commitment.current_due_date < today
+                ),
             )
         )
     return list(by_party.values())

@@ -50,6 +50,9 @@ WORK_PANEL = [
     "the concluded ones (read once: the documents section lists the concluded)",
     "casework_bottleneckaction JOIN casework_bottleneck, casework_party, "
     "permissions_organisation: the open actions with their parties",
+    "casework_commitment JOIN casework_party, permissions_organisation: the ledger's "
+    "commitments that wait on someone (reported, disputed, late; their dependants in "
+    "one more query when there are any)",
 ]
 # The documents section (documents/panels.py) reads nothing of its own: the versions
 # come from the work panel's query, the documents from the timeline's.

@@ -112,7 +112,7 @@ class BottleneckResolveSerializer(serializers.Serializer):
     evidence = _evidence_field()
 
 
-class NoteSerializer(serializers.Serializer):
+class BottleneckNoteSerializer(serializers.Serializer):
     note = serializers.CharField(
         allow_blank=True,
         max_length=TEXT_MAX,
@@ -187,13 +187,13 @@ class BottleneckResolveAPI(JSONAPIView):
 
 class BottleneckReopenAPI(JSONAPIView):
     @extend_schema(
-        request=NoteSerializer, responses={200: BottleneckDetailSerializer, **ERRORS}
+        request=BottleneckNoteSerializer, responses={200: BottleneckDetailSerializer, **ERRORS}
     )
     def post(self, request, pk: int):
         """The case manager returns a reported resolution to the owner, or reopens a
         resolved bottleneck."""
         bottleneck = access_bottleneck(request.user, pk)
-        payload = NoteSerializer(data=request.data)
+        payload = BottleneckNoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         bottleneck = ledger.bottleneck_send_back(
             bottleneck=bottleneck,
@@ -332,24 +332,24 @@ class CommitmentListAPI(JSONAPIView):
         return Response(LedgerCommitmentSerializer(rows, many=True).data)
 
 
-class ReportSerializer(serializers.Serializer):
+class CommitmentReportSerializer(serializers.Serializer):
     report = serializers.CharField(
         allow_blank=True, max_length=TEXT_MAX, help_text="Hoe de afspraak is nagekomen."
     )
     evidence = _evidence_field()
 
 
-class ConfirmSerializer(serializers.Serializer):
+class CommitmentConfirmSerializer(serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=TEXT_MAX, default=""
     )
 
 
-class ReasonSerializer(serializers.Serializer):
+class CommitmentReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=TEXT_MAX)
 
 
-class ExtendSerializer(serializers.Serializer):
+class CommitmentExtendSerializer(serializers.Serializer):
     due_date = serializers.DateField(
         validators=[validate_date_in_window], help_text=DATE_WINDOW_HELP
     )
@@ -385,9 +385,9 @@ def _step_schema(serializer, summary: str):
 
 
 class CommitmentReportAPI(_CommitmentStepAPI):
-    input_serializer = ReportSerializer
+    input_serializer = CommitmentReportSerializer
 
-    @_step_schema(ReportSerializer, "De eigenaar meldt de afspraak nagekomen.")
+    @_step_schema(CommitmentReportSerializer, "De eigenaar meldt de afspraak nagekomen.")
     def post(self, request, pk: int):
         return super().post(request, pk)
 
@@ -401,10 +401,10 @@ class CommitmentReportAPI(_CommitmentStepAPI):
 
 
 class CommitmentConfirmAPI(_CommitmentStepAPI):
-    input_serializer = ConfirmSerializer
+    input_serializer = CommitmentConfirmSerializer
 
     @_step_schema(
-        ConfirmSerializer,
+        CommitmentConfirmSerializer,
         "Een partij die op de afspraak wacht, of de procesregisseur, bevestigt de "
         "melding.",
     )
@@ -418,10 +418,10 @@ class CommitmentConfirmAPI(_CommitmentStepAPI):
 
 
 class CommitmentDisputeAPI(_CommitmentStepAPI):
-    input_serializer = ReasonSerializer
+    input_serializer = CommitmentReasonSerializer
 
     @_step_schema(
-        ReasonSerializer,
+        CommitmentReasonSerializer,
         "Een partij die op de afspraak wacht, of de procesregisseur, betwist de "
         "melding (een impassesignaal).",
     )
@@ -435,10 +435,10 @@ class CommitmentDisputeAPI(_CommitmentStepAPI):
 
 
 class CommitmentWaiveAPI(_CommitmentStepAPI):
-    input_serializer = ReasonSerializer
+    input_serializer = CommitmentReasonSerializer
 
     @_step_schema(
-        ReasonSerializer, "De procesregisseur laat de afspraak vervallen, met reden."
+        CommitmentReasonSerializer, "De procesregisseur laat de afspraak vervallen, met reden."
     )
     def post(self, request, pk: int):
         return super().post(request, pk)
@@ -450,10 +450,10 @@ class CommitmentWaiveAPI(_CommitmentStepAPI):
 
 
 class CommitmentExtendAPI(_CommitmentStepAPI):
-    input_serializer = ExtendSerializer
+    input_serializer = CommitmentExtendSerializer
 
     @_step_schema(
-        ExtendSerializer,
+        CommitmentExtendSerializer,
         "De procesregisseur verlengt de termijn: een wijziging naast de vastgestelde "
         "versie (tekst en hash blijven gelijk).",
     )

@@ -313,6 +313,8 @@ SPECTACULAR_SETTINGS = {
         "DecisionEnum": "casework.models.Decision",
         "TransitionEnum": "casework.constants.TransitionName",
         "ImpasseRuleEnum": "casework.constants.ImpasseRule",
+        "BottleneckStatusEnum": "casework.constants.BottleneckStatus",
+        "CommitmentStatusEnum": "casework.constants.CommitmentStatus",
     },
 }
 

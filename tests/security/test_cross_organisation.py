@@ -454,6 +454,10 @@ def fill(route: str, namespaces: list[str], victim: Victim) -> str:
             pk = victim.document.pk
         elif route.startswith("workflow/meldingen/"):
             pk = victim.notification.pk
+        elif route.startswith("workflow/knelpunten/"):
+            pk = victim.bottleneck.pk
+        elif route.startswith("workflow/afspraken/"):
+            pk = victim.commitment.pk
         else:
             raise AssertionError(f"no object for {route}")
         url = url.replace("<int:pk>", str(pk))

@@ -398,6 +398,10 @@ PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
 def _page_kind(route: str) -> str:
+    if route.startswith("workflow/knelpunten/"):
+        return "bottleneck"
+    if route.startswith("workflow/afspraken/"):
+        return "commitment"
     if route.startswith("workflow/flows/"):
         return "process"
     if route.startswith("agenda/"):

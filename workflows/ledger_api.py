@@ -78,6 +78,7 @@ class BottleneckDetailSerializer(BottleneckSerializer):
 
 
 class BottleneckPatchSerializer(serializers.Serializer):
+    body_required = True  # config.openapi: `{}` at least
     description = serializers.CharField(required=False, max_length=TEXT_MAX)
     owner = serializers.IntegerField(
         required=False,
@@ -102,6 +103,7 @@ class BottleneckPatchSerializer(serializers.Serializer):
 
 
 class BottleneckResolveSerializer(serializers.Serializer):
+    body_required = True  # config.openapi: `{}` at least (the case manager confirms)
     resolution = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -340,6 +342,7 @@ class CommitmentReportSerializer(serializers.Serializer):
 
 
 class CommitmentConfirmSerializer(serializers.Serializer):
+    body_required = True  # config.openapi: `{}` at least
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=TEXT_MAX, default=""
     )

@@ -144,11 +144,11 @@ def access_agreement_version(
     return version
 
 
-def _object_pk(value: int | str, **context: object) -> int:
+def _object_pk(value: int | str, kind: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise NotVisible(**context) from None
+        raise NotVisible(looked_for=f"{kind}:{value}") from None
 
 
 def access_bottleneck(
@@ -161,7 +161,7 @@ def access_bottleneck(
     if queryset is None:
         queryset = Bottleneck.objects.select_related("location", "owner__organisation")
     bottleneck = queryset.filter(
-        pk=_object_pk(bottleneck_id, bottleneck=bottleneck_id),
+        pk=_object_pk(bottleneck_id, "bottleneck"),
         location__in=locations_visible_to(user),
     ).first()
     if bottleneck is None:
@@ -181,7 +181,7 @@ def access_commitment(
             "owner__organisation", "version__agreement__location"
         )
     commitment = queryset.filter(
-        pk=_object_pk(commitment_id, commitment=commitment_id),
+        pk=_object_pk(commitment_id, "commitment"),
         version__agreement__location__in=locations_visible_to(user),
     ).first()
     if commitment is None:

@@ -189,7 +189,8 @@ class BottleneckResolveAPI(JSONAPIView):
 
 class BottleneckReopenAPI(JSONAPIView):
     @extend_schema(
-        request=BottleneckNoteSerializer, responses={200: BottleneckDetailSerializer, **ERRORS}
+        request=BottleneckNoteSerializer,
+        responses={200: BottleneckDetailSerializer, **ERRORS},
     )
     def post(self, request, pk: int):
         """The case manager returns a reported resolution to the owner, or reopens a
@@ -390,7 +391,9 @@ def _step_schema(serializer, summary: str):
 class CommitmentReportAPI(_CommitmentStepAPI):
     input_serializer = CommitmentReportSerializer
 
-    @_step_schema(CommitmentReportSerializer, "De eigenaar meldt de afspraak nagekomen.")
+    @_step_schema(
+        CommitmentReportSerializer, "De eigenaar meldt de afspraak nagekomen."
+    )
     def post(self, request, pk: int):
         return super().post(request, pk)
 
@@ -441,7 +444,8 @@ class CommitmentWaiveAPI(_CommitmentStepAPI):
     input_serializer = CommitmentReasonSerializer
 
     @_step_schema(
-        CommitmentReasonSerializer, "De procesregisseur laat de afspraak vervallen, met reden."
+        CommitmentReasonSerializer,
+        "De procesregisseur laat de afspraak vervallen, met reden.",
     )
     def post(self, request, pk: int):
         return super().post(request, pk)

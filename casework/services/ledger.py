@@ -416,13 +416,14 @@ def _record(
         due_date=due_date,
         sha256=hashlib.sha256(_canonical(content)).hexdigest(),
     )
-    action = {
+    actions: dict[str, str] = {
         CommitmentEventKind.REPORTED: AuditAction.COMMITMENT_REPORTED,
         CommitmentEventKind.CONFIRMED: AuditAction.COMMITMENT_CONFIRMED,
         CommitmentEventKind.DISPUTED: AuditAction.COMMITMENT_DISPUTED,
         CommitmentEventKind.WAIVED: AuditAction.COMMITMENT_WAIVED,
         CommitmentEventKind.EXTENDED: AuditAction.COMMITMENT_EXTENDED,
-    }[kind]
+    }
+    action = actions[kind]
     data: dict[str, Any] = {
         "commitment": commitment.pk,
         "version": version.number,

@@ -377,6 +377,31 @@ def _canonical(event: dict[str, Any]) -> bytes:
     ).encode()
 
 
+def commitment_event_content(event: CommitmentEvent) -> bytes:
+    """The canonical JSON of a ledger line, its hash's input: the commitment, the
+    frozen version and its hash, what was done by whom (and for which organisation),
+    when, why, and the due dates of an extension. Recomputed from the stored line, it
+    gives the stored hash."""
+    commitment = event.commitment
+    version = commitment.version
+    return _canonical(
+        {
+            "commitment": commitment.pk,
+            "version": version.pk,
+            "version_sha256": version.sha256,
+            "kind": event.kind,
+            "actor": event.actor.get_username(),
+            "organisation": event.organisation.slug if event.organisation else None,
+            "at": event.at.astimezone(datetime.UTC).isoformat(),
+            "text": event.text,
+            "previous_due_date": event.previous_due_date.isoformat()
+            if event.previous_due_date
+            else None,
+            "due_date": event.due_date.isoformat() if event.due_date else None,
+        }
+    )
+
+
 def _record(
     commitment: Commitment,
     *,
@@ -389,33 +414,19 @@ def _record(
 ) -> CommitmentEvent:
     """A hashed line of the ledger (with the frozen version's hash in its canonical
     JSON), and its audit row."""
-    at = timezone.now()
     version = commitment.version
-    content = {
-        "commitment": commitment.pk,
-        "version": version.pk,
-        "version_sha256": version.sha256,
-        "kind": kind,
-        "actor": actor.get_username(),
-        "organisation": organisation.slug if organisation else None,
-        "at": at.isoformat(),
-        "text": text,
-        "previous_due_date": previous_due_date.isoformat()
-        if previous_due_date
-        else None,
-        "due_date": due_date.isoformat() if due_date else None,
-    }
-    event = CommitmentEvent.objects.create(
+    event = CommitmentEvent(
         commitment=commitment,
         kind=kind,
         actor=actor,
         organisation=organisation,
-        at=at,
+        at=timezone.now(),
         text=text,
         previous_due_date=previous_due_date,
         due_date=due_date,
-        sha256=hashlib.sha256(_canonical(content)).hexdigest(),
     )
+    event.sha256 = hashlib.sha256(commitment_event_content(event)).hexdigest()
+    event.save(force_insert=True)
     actions: dict[str, str] = {
         CommitmentEventKind.REPORTED: AuditAction.COMMITMENT_REPORTED,
         CommitmentEventKind.CONFIRMED: AuditAction.COMMITMENT_CONFIRMED,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 
 import pytest
 from django.db import connection
@@ -26,6 +27,7 @@ from casework.models import (
     Deadline,
     ImpasseSignal,
 )
+from casework.services.ledger import commitment_event_content
 from evidence.constants import EvidenceSubject
 from evidence.models import EvidenceCitation
 from workflows.models import Notification
@@ -363,8 +365,12 @@ def test_an_extension_is_an_amendment_beside_the_frozen_version(world):
         {"due_date": "2027-07-01", "reason": "Eerder."},
         400,
     )
+    # The amendment's hash is of its own content, recomputed from what is stored.
     stored = CommitmentEvent.objects.get(pk=event["id"])
     assert stored.sha256 == event["sha256"]
+    content = commitment_event_content(stored)
+    assert hashlib.sha256(content).hexdigest() == stored.sha256
+    assert frozen.encode() in content and b"2027-08-01" in content
 
 
 def test_refusals_of_the_ledger_each_a_detail_and_nothing_stored(world):

@@ -32,7 +32,7 @@ from permissions.checks import (
 from permissions.errors import NotPermitted, NotVisible
 
 from .constants import LocationPerm
-from .models import AgreementVersion, Location
+from .models import AgreementVersion, Bottleneck, Commitment, Location
 
 if TYPE_CHECKING:
     from permissions.checks import AnyUser
@@ -142,3 +142,48 @@ def access_agreement_version(
     if version is None:
         raise NotVisible(agreement_version=version_id)
     return version
+
+
+def _object_pk(value: int | str, kind: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotVisible(looked_for=f"{kind}:{value}") from None
+
+
+def access_bottleneck(
+    user: AnyUser,
+    bottleneck_id: int | str,
+    queryset: QuerySet[Bottleneck] | None = None,
+) -> Bottleneck:
+    """The bottleneck, if its location is visible to `user`; else `NotVisible` (404),
+    as for one that does not exist. One query."""
+    if queryset is None:
+        queryset = Bottleneck.objects.select_related("location", "owner__organisation")
+    bottleneck = queryset.filter(
+        pk=_object_pk(bottleneck_id, "bottleneck"),
+        location__in=locations_visible_to(user),
+    ).first()
+    if bottleneck is None:
+        raise NotVisible(bottleneck=bottleneck_id)
+    return bottleneck
+
+
+def access_commitment(
+    user: AnyUser,
+    commitment_id: int | str,
+    queryset: QuerySet[Commitment] | None = None,
+) -> Commitment:
+    """The commitment (of any version), if its location is visible to `user`; else
+    `NotVisible` (404). One query."""
+    if queryset is None:
+        queryset = Commitment.objects.select_related(
+            "owner__organisation", "version__agreement__location"
+        )
+    commitment = queryset.filter(
+        pk=_object_pk(commitment_id, "commitment"),
+        version__agreement__location__in=locations_visible_to(user),
+    ).first()
+    if commitment is None:
+        raise NotVisible(commitment=commitment_id)
+    return commitment

@@ -143,7 +143,13 @@ class BottleneckCategory(models.TextChoices):
 class BottleneckStatus(models.TextChoices):
     OPEN = "open", _("Open")
     IN_PROGRESS = "in_progress", _("In behandeling")
+    # The owning party reported it resolved; the case manager confirms or returns it.
+    RESOLUTION_REPORTED = "resolution_reported", _("Opgelost gemeld")
     RESOLVED = "resolved", _("Opgelost")
+
+
+# What a bottleneck's lifecycle allows next (casework.services.ledger).
+BOTTLENECK_UNRESOLVED = (BottleneckStatus.OPEN, BottleneckStatus.IN_PROGRESS)
 
 
 class ListedAs(models.TextChoices):
@@ -191,6 +197,21 @@ class AuditAction(models.TextChoices):
     EVIDENCE_CITED = "evidence_cited", _("Bewijsstuk aangehaald")
     CONSTRUCTION_STARTED = "construction_started", _("Start bouw vastgelegd")
     PROGRAMME_CHANGED = "programme_changed", _("Programma gewijzigd")
+    # The lifecycle of a bottleneck (casework.services.ledger).
+    BOTTLENECK_UPDATED = "bottleneck_updated", _("Knelpunt bijgewerkt")
+    BOTTLENECK_RESOLUTION_REPORTED = (
+        "bottleneck_resolution_reported",
+        _("Knelpunt opgelost gemeld"),
+    )
+    BOTTLENECK_RESOLVED = "bottleneck_resolved", _("Knelpunt opgelost")
+    BOTTLENECK_RETURNED = "bottleneck_returned", _("Oplossing teruggegeven")
+    BOTTLENECK_REOPENED = "bottleneck_reopened", _("Knelpunt heropend")
+    # The commitment ledger (casework.services.ledger).
+    COMMITMENT_REPORTED = "commitment_reported", _("Afspraak nagekomen gemeld")
+    COMMITMENT_CONFIRMED = "commitment_confirmed", _("Nakoming bevestigd")
+    COMMITMENT_DISPUTED = "commitment_disputed", _("Nakoming betwist")
+    COMMITMENT_WAIVED = "commitment_waived", _("Afspraak vervallen")
+    COMMITMENT_EXTENDED = "commitment_extended", _("Termijn van afspraak verlengd")
 
 
 class DeadlineKind(models.TextChoices):
@@ -230,6 +251,7 @@ class ImpasseRule(models.TextChoices):
     REJECTED_TWICE = "rejected_twice", _("Twee keer afgewezen")
     STAGE_TOO_LONG = "stage_too_long", _("Te lang in dezelfde fase")
     COMMITMENT_CYCLE = "commitment_cycle", _("Afspraken wachten op elkaar")
+    COMMITMENT_DISPUTED = "commitment_disputed", _("Nakoming betwist")
 
 
 # --- Agreements ---------------------------------------------------------------------
@@ -257,9 +279,32 @@ class VersionStatus(models.TextChoices):
 
 class CommitmentStatus(models.TextChoices):
     OPEN = "open", _("Open")
+    # The owner reported it kept; the parties it was made to confirm or dispute.
+    REPORTED = "reported", _("Gemeld")
+    # A party it was made to disputed the report: the owner is at it again.
+    DISPUTED = "disputed", _("Betwist")
     DONE = "done", _("Nagekomen")
     OVERDUE = "overdue", _("Te laat")
     WAIVED = "waived", _("Vervallen")
+
+
+# Commitments still owed by their owner (to report), and those no longer waited for.
+COMMITMENT_OWED = (
+    CommitmentStatus.OPEN,
+    CommitmentStatus.OVERDUE,
+    CommitmentStatus.DISPUTED,
+)
+COMMITMENT_SETTLED = (CommitmentStatus.DONE, CommitmentStatus.WAIVED)
+
+
+class CommitmentEventKind(models.TextChoices):
+    """A line of the commitment ledger."""
+
+    REPORTED = "reported", _("Nagekomen gemeld")
+    CONFIRMED = "confirmed", _("Bevestigd")
+    DISPUTED = "disputed", _("Betwist")
+    WAIVED = "waived", _("Vervallen")
+    EXTENDED = "extended", _("Termijn verlengd")
 
 
 class Decision(models.TextChoices):

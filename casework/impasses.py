@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from .constants import (
+    COMMITMENT_OWED,
     AgreementKind,
     BottleneckStatus,
     CommitmentStatus,
@@ -82,6 +83,7 @@ def detect_impasses(*, now: datetime.datetime | None = None) -> DetectionResult:
                 _rejected_twice,
                 _too_long_in_stage,
                 _commitment_cycles,
+                _disputed_commitments,
             )
             for cause in finder(now)
         }
@@ -174,6 +176,46 @@ def _passed_deadlines(now: datetime.datetime):
         )
 
 
+def dispute_key(commitment) -> str:
+    """The cause of the signal of an open dispute of a commitment's report."""
+    return f"disputed:{getattr(commitment, 'pk', commitment)}"
+
+
+def dispute_message(owner: str, disputer: str, description: str) -> str:
+    return _(
+        "%(disputer)s betwist dat %(owner)s deze afspraak is nagekomen; het wacht "
+        "op %(owner)s: %(description)s"
+    ) % {"disputer": disputer, "owner": owner, "description": description[:200]}
+
+
+def _disputed_commitments(now: datetime.datetime):
+    """The ledger's open disputes: a report of a commitment of a concluded agreement
+    that a party it was made to (or the case manager) disputed, and that is neither
+    confirmed since nor waived. The signal names both."""
+    disputed = (
+        Commitment.objects.filter(
+            disputed_at__isnull=False, version__status=VersionStatus.CONCLUDED
+        )
+        .exclude(status__in=[CommitmentStatus.DONE, CommitmentStatus.WAIVED])
+        .select_related("owner__organisation", "disputed_by", "version__agreement")
+    )
+    for commitment in disputed:
+        owner = commitment.owner.organisation
+        yield Cause(
+            location_id=commitment.version.agreement.location_id,
+            rule=ImpasseRule.COMMITMENT_DISPUTED,
+            key=dispute_key(commitment),
+            message=dispute_message(
+                owner.name,
+                commitment.disputed_by.name
+                if commitment.disputed_by
+                else _("De procesregisseur"),
+                commitment.description,
+            ),
+            waiting_on_id=owner.pk,
+        )
+
+
 def _rejected_twice(now: datetime.datetime):
     per_agreement: dict[int, list] = defaultdict(list)
     for version in (
@@ -244,7 +286,7 @@ def _commitment_cycles(now: datetime.datetime):
     """Commitments that wait on each other in a circle, in versions still binding."""
     active = Q(
         version__status__in=[VersionStatus.CONCLUDED, VersionStatus.IN_APPROVAL]
-    ) & Q(status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE])
+    ) & Q(status__in=COMMITMENT_OWED)
     commitments = {
         c.pk: c
         for c in Commitment.objects.filter(active).select_related(

@@ -27,6 +27,7 @@ from .constants import (
     BottleneckStatus,
     BreakthroughKind,
     BreakthroughRule,
+    CommitmentEventKind,
     CommitmentStatus,
     ConsultationOutcome,
     DeadlineEventKind,
@@ -478,7 +479,7 @@ class Bottleneck(models.Model):
     )
     status = models.CharField(
         _("status"),
-        max_length=16,
+        max_length=24,
         choices=BottleneckStatus.choices,
         default=BottleneckStatus.OPEN,
     )
@@ -491,6 +492,27 @@ class Bottleneck(models.Model):
         blank=True,
         related_name="+",
     )
+    # The lifecycle (casework.services.ledger): how it was resolved, reported by whom
+    # (the owning party, or the case manager at once), confirmed by whom and when;
+    # the case manager's note when returning or reopening it.
+    resolution = models.TextField(_("oplossing"), blank=True)
+    resolution_reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolution_reported_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("opgelost op"), null=True, blank=True)
+    review_note = models.TextField(_("toelichting procesregisseur"), blank=True)
 
     class Meta:
         verbose_name = _("knelpunt")
@@ -1023,6 +1045,17 @@ class Commitment(models.Model):
     depends_on = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="dependants"
     )
+    # The ledger (casework.services.ledger), never the frozen version: the due date
+    # after an extension (the version's `due_date` and hash stay as concluded), and
+    # the organisation whose dispute of the report is open (None: the case manager
+    # disputed it, or nobody; `disputed_at` says which).
+    extended_due_date = models.DateField(
+        _("uiterste datum na verlenging"), null=True, blank=True
+    )
+    disputed_by = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    disputed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("afspraak")
@@ -1037,6 +1070,58 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         return self.description[:80]
+
+    @property
+    def current_due_date(self) -> datetime.date:
+        """The due date the ledger holds: the extended one, else the agreed one."""
+        return self.extended_due_date or self.due_date
+
+
+class CommitmentEvent(models.Model):
+    """A line of the commitment ledger: a report, confirmation, dispute, waiver or
+    extension (an amendment recorded against the frozen version, which never
+    changes). `sha256` is the hash of the line's canonical JSON (with the version's
+    own hash in it); never updated or deleted."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(
+        _("soort"), max_length=16, choices=CommitmentEventKind.choices
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The party the actor acted for; none for the case manager.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("tijdstip"), default=timezone.now)
+    text = models.TextField(_("toelichting"))
+    previous_due_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(_("nieuwe uiterste datum"), null=True, blank=True)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("regel van het afsprakenregister")
+        verbose_name_plural = _("afsprakenregister")
+        ordering = ["commitment", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=CommitmentEventKind.values),
+                name="commitment_event_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="extended") | Q(due_date__isnull=False),
+                name="commitment_event_extension_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(sha256=""), name="commitment_event_hashed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id}: {self.kind}"
 
 
 class Approval(models.Model):
@@ -1290,6 +1375,7 @@ __all__ = [
     "Bottleneck",
     "Breakthrough",
     "Commitment",
+    "CommitmentEvent",
     "ConstructionStart",
     "Designation",
     "DesignationView",

@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .constants import CommitmentStatus, VersionStatus
+from .constants import COMMITMENT_OWED, CommitmentStatus, VersionStatus
 from .models import Commitment, Location
 
 
@@ -55,6 +55,29 @@ def location_panels(request: HttpRequest, location: Location) -> list[dict[str, 
     return rendered
 
 
+# Links next to each bottleneck of the agenda (the steps of its lifecycle, whose pages
+# are an app's built on casework): a function that sets `links` ([{label, url}]) on
+# each bottleneck of the list, for the reader of the request.
+BottleneckLinks = Callable[[HttpRequest, Location, list], None]
+_bottleneck_links: list[BottleneckLinks] = []
+
+
+def register_bottleneck_links(function: BottleneckLinks) -> None:
+    if function not in _bottleneck_links:
+        _bottleneck_links.append(function)
+
+
+def bottleneck_links(
+    request: HttpRequest, location: Location, bottlenecks: list
+) -> bool:
+    """Set `links` on each bottleneck; True when any bottleneck has one."""
+    for bottleneck in bottlenecks:
+        bottleneck.links = []
+    for function in _bottleneck_links:
+        function(request, location, bottlenecks)
+    return any(bottleneck.links for bottleneck in bottlenecks)
+
+
 # --- Casework's own panel: the commitments each party still owes -----------------------
 
 
@@ -85,7 +108,7 @@ def open_commitments_by_party(location: Location) -> list[PartyCommitments]:
         Commitment.objects.filter(
             version__agreement__location=location,
             version__status=VersionStatus.CONCLUDED,
-            status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
+            status__in=[*COMMITMENT_OWED, CommitmentStatus.REPORTED],
         )
         .select_related("owner__organisation", "version__agreement")
         .order_by("owner__organisation__name", "due_date", "pk")
@@ -103,9 +126,12 @@ def open_commitments_by_party(location: Location) -> list[PartyCommitments]:
                     "title": commitment.version.agreement.title,
                     "number": commitment.version.number,
                 },
-                due=commitment.due_date,
+                due=commitment.current_due_date,
                 overdue=commitment.status == CommitmentStatus.OVERDUE
-                or commitment.due_date < today,
+                or (
+                    commitment.status != CommitmentStatus.REPORTED
+                    and commitment.current_due_date < today
+                ),
             )
         )
     return list(by_party.values())

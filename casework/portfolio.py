@@ -27,10 +27,10 @@ from django.utils import timezone
 
 from .breakthroughs import breakthroughs_by_year
 from .constants import (
+    COMMITMENT_OWED,
     ActionStatus,
     BottleneckCategory,
     BottleneckStatus,
-    CommitmentStatus,
     Stage,
     VersionStatus,
 )
@@ -307,9 +307,11 @@ def portfolio_figures(
     # version (its commitments by index), not by reading every commitment.
     late = (
         Commitment.objects.filter(
+            # Owed (disputed ones too), past the ledger's due date (an extension's).
+            Q(extended_due_date__lt=today)
+            | Q(extended_due_date__isnull=True, due_date__lt=today),
             version_id=OuterRef("pk"),
-            status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
-            due_date__lt=today,
+            status__in=COMMITMENT_OWED,
         )
         .order_by()
         .values("version_id")

@@ -179,6 +179,27 @@ def _transition_entry(event: AuditEvent, data: dict) -> tuple[str, str, str]:
     return TRANSITION_KIND.get(event.transition, "stage"), title, " ".join(details)
 
 
+# The bottleneck lifecycle and the commitment ledger (casework.services.ledger).
+LIFECYCLE_ACTIONS = frozenset(
+    {
+        AuditAction.BOTTLENECK_UPDATED,
+        AuditAction.BOTTLENECK_RESOLUTION_REPORTED,
+        AuditAction.BOTTLENECK_RESOLVED,
+        AuditAction.BOTTLENECK_RETURNED,
+        AuditAction.BOTTLENECK_REOPENED,
+    }
+)
+LEDGER_ACTIONS = frozenset(
+    {
+        AuditAction.COMMITMENT_REPORTED,
+        AuditAction.COMMITMENT_CONFIRMED,
+        AuditAction.COMMITMENT_DISPUTED,
+        AuditAction.COMMITMENT_WAIVED,
+        AuditAction.COMMITMENT_EXTENDED,
+    }
+)
+
+
 def entry_for_event(event: AuditEvent, audience: Audience) -> TimelineEntry:
     """An audit event in words, as `audience` may read it."""
     data = event_data_for(event, audience)
@@ -245,6 +266,30 @@ def entry_for_event(event: AuditEvent, audience: Audience) -> TimelineEntry:
             if category in BottleneckCategory.values
             else category
         }
+    elif action in LIFECYCLE_ACTIONS:
+        kind = "agenda"
+        category = data.get("category")
+        if category in BottleneckCategory.values:
+            title = _("%(what)s: %(category)s") % {
+                "what": title,
+                "category": BottleneckCategory(category).label,
+            }
+    elif action in LEDGER_ACTIONS:
+        kind = "agreement"
+        if organisation:
+            title = _("%(what)s (%(organisation)s)") % {
+                "what": title,
+                "organisation": organisation,
+            }
+        if action == AuditAction.COMMITMENT_EXTENDED:
+            detail = _(
+                "Nieuwe uiterste datum %(date)s (was %(before)s); SHA-256 van de "
+                "wijziging: %(hash)s"
+            ) % {
+                "date": _day(data.get("due_date")),
+                "before": _day(data.get("previous_due_date")),
+                "hash": data.get("sha256", ""),
+            }
     elif action == AuditAction.ACTION_ASSIGNED:
         kind = "agenda"
         title = _("Actie uitgezet bij %(organisation)s, uiterlijk %(date)s") % {

@@ -43,7 +43,7 @@ from .limits import SHORT_TEXT_MAX, TEXT_MAX
 from .models import Location, Programme
 from .pages import locations as location_pages
 from .pages.steps import IRREVERSIBLE, location_steps
-from .panels import location_panels
+from .panels import bottleneck_links, location_panels
 from .validation import (
     DATE_INPUT_ATTRS,
     limit_error_message,
@@ -318,7 +318,11 @@ class LocationDetailView(LoginRequiredMixin, DetailView):
             for party in location.parties.all():
                 party.removal_blocker = location_pages.removal_blocker(party)
         context["versions"] = location_pages.location_agreement_versions(location)
-        context["bottlenecks"] = selectors.location_agenda(location)
+        context["bottlenecks"] = bottlenecks = selectors.location_agenda(location)
+        # The lifecycle's steps each reader may take (pages of an app built on us).
+        context["bottleneck_steps_shown"] = bottleneck_links(
+            self.request, location, bottlenecks
+        )
         # The state machine with the path taken, and everything that happened.
         path = diagram.stage_path(location.stage, timeline.stage_steps(location))
         context["stage_diagram"] = diagram.state_diagram(path)

@@ -63,6 +63,10 @@ class DoorbraakAutoSchema(AutoSchema):
         # every one of its bodies has required fields.
         if isinstance(serializer, PolymorphicProxySerializer):
             required = True
+        # A body whose fields are all optional (a PATCH, a confirmation with an
+        # optional note) is still a JSON object the operation reads: `{}` at least.
+        if getattr(serializer, "body_required", False):
+            required = True
         return schema, required
 
     def _get_response_bodies(self, direction="response"):

@@ -16,6 +16,7 @@ from evidence import api as evidence_api
 from evidence import views as evidence_views
 from permissions import views as permissions_views
 from workflows import api as workflows_api
+from workflows import ledger_api
 from workflows.agreement_pages import AgreementsApplication
 from workflows.calendar_feed import calendar_feed
 from workflows.my_work import MyWorkApplication, home
@@ -60,6 +61,38 @@ api_v1 = [
         "locations/<int:pk>/bottlenecks/",
         casework_api.LocationBottlenecksAPI.as_view(),
         name="location-bottlenecks",
+    ),
+    path(
+        "bottlenecks/<int:pk>/",
+        ledger_api.BottleneckDetailAPI.as_view(),
+        name="bottleneck-detail",
+    ),
+    path(
+        "bottlenecks/<int:pk>/resolve/",
+        ledger_api.BottleneckResolveAPI.as_view(),
+        name="bottleneck-resolve",
+    ),
+    path(
+        "bottlenecks/<int:pk>/reopen/",
+        ledger_api.BottleneckReopenAPI.as_view(),
+        name="bottleneck-reopen",
+    ),
+    path(
+        "commitments/", ledger_api.CommitmentListAPI.as_view(), name="commitment-list"
+    ),
+    *(
+        path(
+            f"commitments/<int:pk>/{step}/",
+            view.as_view(),
+            name=f"commitment-{step}",
+        )
+        for step, view in (
+            ("report", ledger_api.CommitmentReportAPI),
+            ("confirm", ledger_api.CommitmentConfirmAPI),
+            ("dispute", ledger_api.CommitmentDisputeAPI),
+            ("waive", ledger_api.CommitmentWaiveAPI),
+            ("extend", ledger_api.CommitmentExtendAPI),
+        )
     ),
     path(
         "locations/<int:pk>/agreements/",

@@ -12,13 +12,19 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.audience import Audience, audit_events_for
 from casework.breakthroughs import breakthrough_lines
-from casework.constants import CommitmentStatus, Instrument, Stage, VersionStatus
+from casework.constants import (
+    COMMITMENT_OWED,
+    CommitmentStatus,
+    Instrument,
+    Stage,
+    VersionStatus,
+)
 from casework.dashboard import PAGE_HEATMAP_LOCATIONS, dashboard_page_context
 from casework.models import (
     AgreementVersion,
@@ -429,10 +435,13 @@ def evidence_dossier_context(escalation: Escalation) -> tuple[dict, dict]:
     )
     late_commitments = list(
         Commitment.objects.filter(
+            # The ledger's due date (after an extension, the new one); disputed ones
+            # are owed again.
+            Q(extended_due_date__lt=today)
+            | Q(extended_due_date__isnull=True, due_date__lt=today),
             version__agreement__location=location,
             version__status=VersionStatus.CONCLUDED,
-            status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
-            due_date__lt=today,
+            status__in=COMMITMENT_OWED,
         )
         .select_related("owner__organisation", "version__agreement")
         .order_by("due_date", "id")

@@ -30,7 +30,7 @@ from django.views.generic import TemplateView
 from icalendar import Calendar, Event
 
 from casework.access import locations_visible_to
-from casework.constants import CommitmentStatus, VersionStatus
+from casework.constants import COMMITMENT_OWED, CommitmentStatus, VersionStatus
 from casework.models import Commitment, Designation
 from casework.validation import clamped_to_window
 from permissions.calendar_tokens import (
@@ -92,7 +92,7 @@ def _commitment_items(user, visible) -> list[DeadlineItem]:
             ),
             owner__location__in=visible.values("pk"),
             version__status=VersionStatus.CONCLUDED,
-            status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
+            status__in=COMMITMENT_OWED,
         )
         .select_related("owner__organisation", "owner__location", "version__agreement")
         .order_by("due_date", "pk")
@@ -100,14 +100,14 @@ def _commitment_items(user, visible) -> list[DeadlineItem]:
     items = []
     for commitment in commitments:
         location = commitment.owner.location
-        overdue = (
-            commitment.status == CommitmentStatus.OVERDUE or commitment.due_date < today
-        )
+        # The ledger's due date: after an extension, the new one.
+        due = commitment.current_due_date
+        overdue = commitment.status == CommitmentStatus.OVERDUE or due < today
         items.append(
             DeadlineItem(
                 uid=f"commitment-{commitment.pk}",
                 kind="commitment",
-                day=commitment.due_date,
+                day=due,
                 summary=_("Afspraak nakomen: %(what)s – %(location)s")
                 % {"what": _short(commitment.description), "location": location.name},
                 description=_lines(
@@ -122,7 +122,10 @@ def _commitment_items(user, visible) -> list[DeadlineItem]:
                         "title": commitment.version.agreement.title,
                         "number": commitment.version.number,
                     },
-                    _("Uiterlijk: %(date)s") % {"date": _day(commitment.due_date)},
+                    _("Uiterlijk: %(date)s") % {"date": _day(due)},
+                    _("Betwist: de melding is niet bevestigd.")
+                    if commitment.status == CommitmentStatus.DISPUTED
+                    else "",
                     _("De termijn is verstreken.") if overdue else "",
                 ),
                 path=reverse("locations:detail", args=[location.pk]) + "#afspraken",

@@ -21,8 +21,10 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from casework.constants import (
+    COMMITMENT_OWED,
     ActionStatus,
     AgreementKind,
+    CommitmentStatus,
     ConsultationOutcome,
     Decision,
     Stage,
@@ -33,6 +35,7 @@ from casework.models import (
     AgreementVersion,
     Approval,
     BottleneckAction,
+    Commitment,
     Designation,
     DesignationView,
     Escalation,
@@ -436,15 +439,74 @@ class OpenAction:
 
 
 @dataclass
+class LedgerBall:
+    """A commitment of a concluded agreement that waits on someone now: reported
+    (the parties it was made to confirm or dispute), disputed or past its due date
+    (its owner)."""
+
+    commitment: Commitment
+    organisation: str
+    status_label: str
+    ball_with: list[str]
+    due: datetime.date
+    overdue: bool
+
+
+@dataclass
 class LocationWork:
     rounds: list[OpenRound]
     revisions: list[TaskRow]
     actions: list[OpenAction]
     waiting_organisations: list[str]
+    ledger: list[LedgerBall] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.rounds or self.revisions or self.actions)
+        return not (self.rounds or self.revisions or self.actions or self.ledger)
+
+
+def ledger_balls(location: Location, today: datetime.date) -> list[LedgerBall]:
+    """The ledger's part of 'who holds the ball': one query (and one for the
+    dependants of what it finds)."""
+    balls = []
+    for commitment in (
+        Commitment.objects.filter(
+            version__agreement__location=location,
+            version__status=VersionStatus.CONCLUDED,
+            status__in=[*COMMITMENT_OWED, CommitmentStatus.REPORTED],
+        )
+        .select_related("owner__organisation")
+        .prefetch_related(
+            Prefetch(
+                "dependants",
+                queryset=Commitment.objects.select_related("owner__organisation"),
+                to_attr="waiting",
+            )
+        )
+        .order_by("pk")
+    ):
+        owner = commitment.owner.organisation.name
+        due = commitment.current_due_date
+        if commitment.status == CommitmentStatus.REPORTED:
+            ball_with = sorted(
+                {c.owner.organisation.name for c in commitment.waiting}, key=str.lower
+            ) or [str(_("Procesregisseur"))]
+        elif commitment.status == CommitmentStatus.DISPUTED or due < today:
+            ball_with = [owner]
+        else:
+            continue
+        balls.append(
+            LedgerBall(
+                commitment=commitment,
+                organisation=owner,
+                status_label=str(commitment.get_status_display()),
+                ball_with=ball_with,
+                due=due,
+                overdue=commitment.status != CommitmentStatus.REPORTED and due < today,
+            )
+        )
+    balls.sort(key=lambda ball: (ball.due, ball.commitment.pk))
+    return balls
 
 
 def _person(user) -> str:
@@ -575,11 +637,15 @@ def location_work(location: Location) -> LocationWork:
     waiting.extend(
         item.organisation for item in actions if item.ball_with == item.organisation
     )
+    ledger = ledger_balls(location, today)
+    for ball in ledger:
+        waiting.extend(name for name in ball.ball_with if name != _("Procesregisseur"))
     return LocationWork(
         rounds=rounds,
         revisions=describe_tasks(revise_tasks) if revise_tasks else [],
         actions=actions,
         waiting_organisations=sorted(set(waiting), key=str.lower),
+        ledger=ledger,
     )
 
 

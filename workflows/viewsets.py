@@ -30,7 +30,7 @@ from viewflow.workflow.flow.views import DashboardProcessListView
 from viewflow.workflow.flow.viewset import NestedFlowsApp
 from viewflow.workflow.models import Task
 
-from . import agreement_pages, inbox, location_work, selectors, views
+from . import agreement_pages, inbox, ledger_pages, location_work, selectors, views
 from .calendar_feed import CalendarLinkView
 from .escalation import DesignationFlow, EscalationFlow
 from .flows import ApprovalRoundFlow, BottleneckActionFlow
@@ -204,6 +204,16 @@ class DoorbraakWorkflowApp(WorkflowAppViewset):
     calendar_path = path(
         "agenda-koppeling/", CalendarLinkView.as_view(), name="calendar"
     )
+    # The steps of the bottleneck lifecycle and the commitment ledger.
+    bottleneck_resolve_path = ledger_pages.step_path("bottleneck", "resolve")
+    bottleneck_confirm_path = ledger_pages.step_path("bottleneck", "confirm")
+    bottleneck_return_path = ledger_pages.step_path("bottleneck", "return")
+    bottleneck_reopen_path = ledger_pages.step_path("bottleneck", "reopen")
+    commitment_report_path = ledger_pages.step_path("commitment", "report")
+    commitment_confirm_path = ledger_pages.step_path("commitment", "confirm")
+    commitment_dispute_path = ledger_pages.step_path("commitment", "dispute")
+    commitment_waive_path = ledger_pages.step_path("commitment", "waive")
+    commitment_extend_path = ledger_pages.step_path("commitment", "extend")
 
     def __init__(self, flow_viewsets, **kwargs):
         # WorkflowAppViewset.__init__, with our app of the per-flow pages in place of

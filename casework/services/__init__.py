@@ -15,6 +15,7 @@ write `from casework import services` and `services.location_transition(...)`:
 - `escalation`: the consultation, the designation procedure and their documents' hashes;
 - `location_steps`: the interface's steps on a location (propose, facts, joining and
   removing parties);
+- `ledger`: the lifecycle of bottlenecks and the commitment ledger;
 - `deadlines`: reminders and overdue marks as casework facts.
 """
 
@@ -50,6 +51,23 @@ from .escalation import (
     escalation_record_dossier,
     procedure_ended_record,
 )
+from .ledger import (
+    bottleneck_confirm,
+    bottleneck_reopen,
+    bottleneck_report_resolved,
+    bottleneck_return,
+    bottleneck_steps,
+    bottleneck_update,
+    commitment_confirm,
+    commitment_dispute,
+    commitment_extend,
+    commitment_report,
+    commitment_steps,
+    commitment_waive,
+    commitments_unblocked,
+    dependent_organisation_ids,
+    member_organisation_ids,
+)
 from .location_steps import (
     location_propose,
     location_update_facts,
@@ -74,8 +92,21 @@ __all__ = [
     "agreement_submit",
     "approval_record",
     "audit_record",
+    "bottleneck_confirm",
     "bottleneck_create",
+    "bottleneck_reopen",
+    "bottleneck_report_resolved",
+    "bottleneck_return",
+    "bottleneck_steps",
+    "bottleneck_update",
     "canonical_content",
+    "commitment_confirm",
+    "commitment_dispute",
+    "commitment_extend",
+    "commitment_report",
+    "commitment_steps",
+    "commitment_waive",
+    "commitments_unblocked",
     "content_hash",
     "deadline_move",
     "deadline_open",
@@ -84,6 +115,7 @@ __all__ = [
     "deadlines_fire",
     "deadlines_resolve",
     "deadlines_resolve_of_tasks",
+    "dependent_organisation_ids",
     "designation_consultation_closed",
     "designation_decision_check",
     "designation_record_decision",
@@ -98,6 +130,7 @@ __all__ = [
     "location_record_criteria",
     "location_transition",
     "location_update_facts",
+    "member_organisation_ids",
     "party_add",
     "party_join",
     "party_removal_blocker",

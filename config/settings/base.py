@@ -314,6 +314,8 @@ SPECTACULAR_SETTINGS = {
         "TransitionEnum": "casework.constants.TransitionName",
         "ImpasseRuleEnum": "casework.constants.ImpasseRule",
         "NoticeJournalEnum": "casework.constants.NoticeJournal",
+        "BottleneckStatusEnum": "casework.constants.BottleneckStatus",
+        "CommitmentStatusEnum": "casework.constants.CommitmentStatus",
     },
 }
 

@@ -376,6 +376,104 @@ def test_the_heads_of_agreement_journey_through_a_generated_client(
     )
     assert download.status_code == 200
     assert download.content == content
+    # The bottleneck's lifecycle: its owner (A) takes it up and reports it resolved
+    # with the file as evidence; the case manager returns it once, then resolves it,
+    # and reopens it when it comes back.
+    b_ops = "bottlenecks"
+    assert (
+        api.operation(b_ops, "bottlenecks_retrieve")
+        .sync(id=bottleneck.id, client=party)
+        .status.value
+        == "open"
+    )
+    taken_up = api.operation(b_ops, "bottlenecks_partial_update").sync(
+        id=bottleneck.id,
+        client=party,
+        body=m.PatchedBottleneckPatchRequest(
+            status=m.BottleneckPatchStatusEnum.IN_PROGRESS
+        ),
+    )
+    assert taken_up.status.value == "in_progress"
+    resolve = api.operation(b_ops, "bottlenecks_resolve_create")
+    reopen = api.operation(b_ops, "bottlenecks_reopen_create")
+    reported = resolve.sync(
+        id=bottleneck.id,
+        client=party,
+        body=m.BottleneckResolveRequest(
+            resolution="Aansluiting bevestigd.", evidence=[uploaded.id]
+        ),
+    )
+    assert reported.status.value == "resolution_reported"
+    returned = reopen.sync(
+        id=bottleneck.id,
+        client=case_manager,
+        body=m.BottleneckNoteRequest(note="Stuur de overeenkomst mee."),
+    )
+    assert returned.status.value == "in_progress"
+    resolved = resolve.sync(
+        id=bottleneck.id,
+        client=case_manager,
+        body=m.BottleneckResolveRequest(resolution="Overeenkomst ontvangen."),
+    )
+    assert resolved.status.value == "resolved"
+    assert resolved.resolved_by == world.case_manager.username
+    assert (
+        reopen.sync(
+            id=bottleneck.id,
+            client=case_manager,
+            body=m.BottleneckNoteRequest(note="De aansluiting is uitgesteld."),
+        ).status.value
+        == "open"
+    )
+
+    # The ledger: A reports its commitment kept, the case manager disputes it, A
+    # reports again and B (whose commitment waits on it) confirms; B's own is
+    # extended, then waived.
+    c_ops = "commitments"
+    first, second = api.operation(c_ops, "commitments_list").sync(
+        client=case_manager, location=own.id
+    )
+    assert (first.party.id, second.party.id) == tuple(organisation_ids)
+    report = api.operation(c_ops, "commitments_report_create")
+    owner = api.client_for(world.a_member)
+    assert (
+        report.sync(
+            id=first.id, client=owner, body=m.CommitmentReportRequest(report="Gedaan.")
+        ).status.value
+        == "reported"
+    )
+    disputed = api.operation(c_ops, "commitments_dispute_create").sync(
+        id=first.id,
+        client=case_manager,
+        body=m.CommitmentReasonRequest(reason="Het bewijs ontbreekt."),
+    )
+    assert disputed.status.value == "disputed"
+    report.sync(
+        id=first.id, client=owner, body=m.CommitmentReportRequest(report="Bewijs.")
+    )
+    confirmed = api.operation(c_ops, "commitments_confirm_create").sync(
+        id=first.id,
+        client=api.client_for(world.b_member),
+        body=m.CommitmentConfirmRequest(),
+    )
+    assert confirmed.status.value == "done"
+    extended = api.operation(c_ops, "commitments_extend_create").sync(
+        id=second.id,
+        client=case_manager,
+        body=m.CommitmentExtendRequest(
+            due_date=datetime.date(2027, 9, 1), reason="Vergunning later."
+        ),
+    )
+    assert extended.current_due_date == datetime.date(2027, 9, 1)
+    assert len(extended.events[0].sha256) == 64
+    waived = api.operation(c_ops, "commitments_waive_create").sync(
+        id=second.id,
+        client=case_manager,
+        body=m.CommitmentReasonRequest(reason="Niet meer nodig."),
+    )
+    assert waived.status.value == "waived"
+    assert AgreementVersion.objects.get(pk=draft.id).sha256 == agreement.sha256
+
     # Construction follows the administrative agreement: before it, a 409.
     started = api.operation("locations", "locations_construction_create").sync(
         id=own.id,

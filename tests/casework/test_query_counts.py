@@ -51,6 +51,9 @@ WORK_PANEL = [
     "the concluded ones (read once: the documents section lists the concluded)",
     "casework_bottleneckaction JOIN casework_bottleneck, casework_party, "
     "permissions_organisation: the open actions with their parties",
+    "casework_commitment JOIN casework_party, permissions_organisation: the ledger's "
+    "commitments that wait on someone (reported, disputed, late; their dependants in "
+    "one more query when there are any)",
 ]
 # The documents section (documents/panels.py) reads nothing of its own: the versions
 # come from the work panel's query, the documents from the timeline's.
@@ -59,6 +62,9 @@ DOCUMENTS_PANEL: list[str] = []
 COMMITMENTS_PANEL = [
     "casework_commitment JOIN casework_party, permissions_organisation, "
     "casework_agreementversion, casework_agreement: the open commitments per party",
+    "casework_commitment JOIN casework_party, permissions_organisation, "
+    "casework_agreementversion, casework_agreement: the ledger (workflows' panel; "
+    "with commitments, two prefetches more: tests/casework/test_commitment_ledger)",
 ]
 # The evidence section (evidence/panels.py): the files with their uploaders; when
 # there are files, their citations in one more query (tests/evidence: constant at
@@ -104,6 +110,8 @@ QUERIES = {
         "casework_bottleneck JOIN casework_party JOIN permissions_organisation: the "
         "breakthrough agenda with owners (read once: the case manager's form to open "
         "an action offers its open bottlenecks)",
+        "permissions_membership: the reader's organisations (the lifecycle's buttons "
+        "next to each bottleneck, and the ledger's)",
         *LOCATION_STORY,
     ],
     "api_list": [

@@ -34,6 +34,8 @@ from casework.models import (
     AuditEvent,
     Bottleneck,
     BottleneckAction,
+    Commitment,
+    CommitmentEvent,
     ConstructionStart,
     Designation,
     DesignationView,
@@ -87,6 +89,8 @@ class Victim:
         # In A's signatory's inbox (assigned to the only signatory straight away).
         assert self.approval_task.owner == world.a_signatory
         bottleneck = add_bottleneck(own, world.case_manager, description=SECRET)
+        self.bottleneck = bottleneck
+        self.commitment = self.version.commitments.order_by("pk").first()
         self.action_process = workflows.action_start(
             bottleneck=bottleneck,
             actor=world.case_manager,
@@ -171,7 +175,17 @@ def snapshot(attacker) -> dict:
         ),
         "processes": list(Process.objects.order_by("pk").values_list("pk", "status")),
         "stages": list(Location.objects.order_by("pk").values_list("pk", "stage")),
-        "bottlenecks": Bottleneck.objects.count(),
+        "bottlenecks": list(
+            Bottleneck.objects.order_by("pk").values_list(
+                "pk", "status", "description", "owner_id", "deadline"
+            )
+        ),
+        "commitments": list(
+            Commitment.objects.order_by("pk").values_list(
+                "pk", "status", "extended_due_date"
+            )
+        ),
+        "ledger": CommitmentEvent.objects.count(),
         "actions": list(
             BottleneckAction.objects.order_by("pk").values_list(
                 "pk", "status", "report"
@@ -285,6 +299,21 @@ OBJECT_CASES = {
             },
         )
     ],
+    # The bottleneck lifecycle and the commitment ledger (issue 15).
+    "bottleneck-detail": [
+        ("get", "bottleneck", None),
+        ("patch", "bottleneck", {"status": "in_progress"}),
+        ("patch", "bottleneck", {"description": "Overname."}),
+    ],
+    "bottleneck-resolve": [("post", "bottleneck", {"resolution": "Overname."})],
+    "bottleneck-reopen": [("post", "bottleneck", {"note": "Overname."})],
+    "commitment-report": [("post", "commitment", {"report": "Overname."})],
+    "commitment-confirm": [("post", "commitment", {})],
+    "commitment-dispute": [("post", "commitment", {"reason": "Overname."})],
+    "commitment-waive": [("post", "commitment", {"reason": "Overname."})],
+    "commitment-extend": [
+        ("post", "commitment", {"due_date": "2027-12-01", "reason": "Overname."})
+    ],
 }
 # Endpoints without an object id: they must not list or count A's things.
 LIST_CASES = {
@@ -292,6 +321,7 @@ LIST_CASES = {
     "task-list",
     "impasse-list",
     "dashboard",
+    "commitment-list",
     "progress-report",
     "document-list",
     # The exports: files of what the lists show (and the open data, refused to a
@@ -334,6 +364,8 @@ def object_id(victim: Victim, which: str) -> int:
         .pk,
         "document": victim.document.pk,
         "evidence": victim.evidence.pk,
+        "bottleneck": victim.bottleneck.pk,
+        "commitment": victim.commitment.pk,
     }[which]
 
 
@@ -442,6 +474,10 @@ def fill(route: str, namespaces: list[str], victim: Victim) -> str:
             pk = victim.document.pk
         elif route.startswith("workflow/meldingen/"):
             pk = victim.notification.pk
+        elif route.startswith("workflow/knelpunten/"):
+            pk = victim.bottleneck.pk
+        elif route.startswith("workflow/afspraken/"):
+            pk = victim.commitment.pk
         else:
             raise AssertionError(f"no object for {route}")
         url = url.replace("<int:pk>", str(pk))

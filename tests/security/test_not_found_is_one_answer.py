@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 from viewflow.workflow.models import Process, Task
 
 from casework.constants import Stage
-from casework.models import AgreementVersion, Location
+from casework.models import AgreementVersion, Bottleneck, Commitment, Location
 from config.urls import api_v1
 from documents import services as documents
 from documents.constants import DocumentKind
@@ -67,6 +67,8 @@ class Objects:
         self.c_version = AgreementVersion.objects.get(
             pk=self.c_round.artifact_object_id
         )
+        self.c_bottleneck = Bottleneck.objects.filter(location=foreign).first()
+        self.c_commitment = self.c_version.commitments.first()
         self.c_task = Task.objects.get(
             process=self.c_round,
             flow_task=ApprovalRoundFlow.instance.approve,
@@ -119,6 +121,8 @@ class Objects:
             "document": [a.document.pk, self.evidence.pk],
             "process": list(a.processes.values()),
             "evidence": [self.a_evidence.pk],
+            "bottleneck": [a.bottleneck.pk],
+            "commitment": [a.commitment.pk],
         }
         of_c = {
             "location": [self.world.foreign.pk],
@@ -127,6 +131,8 @@ class Objects:
             "document": [c.c_dossier.pk],
             "process": [c.c_round],
             "evidence": [c.c_evidence.pk],
+            "bottleneck": [c.c_bottleneck.pk],
+            "commitment": [c.c_commitment.pk],
         }
         internal = {"document": [self.evidence.pk]}
         # A notification is its reader's alone: everyone else's are invisible.
@@ -231,6 +237,14 @@ API_KIND = {
     "location-audit-xlsx": "location",
     "evidence-detail": "evidence",
     "evidence-download": "evidence",
+    "bottleneck-detail": "bottleneck",
+    "bottleneck-resolve": "bottleneck",
+    "bottleneck-reopen": "bottleneck",
+    "commitment-report": "commitment",
+    "commitment-confirm": "commitment",
+    "commitment-dispute": "commitment",
+    "commitment-waive": "commitment",
+    "commitment-extend": "commitment",
 }
 # Routes whose POST takes a file, not JSON (the evidence upload).
 API_UPLOADS = {"location-evidence"}
@@ -251,6 +265,12 @@ API_BODY = {
         "reference": "Stcrt. 2026, 1",
         "open_on": "2026-01-05",
     },
+    "bottleneck-resolve": {"resolution": "Opgelost."},
+    "bottleneck-reopen": {"note": "Terug."},
+    "commitment-report": {"report": "Gedaan."},
+    "commitment-dispute": {"reason": "Nee."},
+    "commitment-waive": {"reason": "Weg."},
+    "commitment-extend": {"due_date": "2027-12-01", "reason": "Later."},
 }
 # Ids in query parameters, through the same checks.
 API_QUERY = {
@@ -263,6 +283,8 @@ MODEL = {
     "task": Task,
     "document": Document,
     "evidence": EvidenceFile,
+    "bottleneck": Bottleneck,
+    "commitment": Commitment,
 }
 PEOPLE = [
     "outsider",
@@ -383,6 +405,10 @@ PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
 def _page_kind(route: str) -> str:
+    if route.startswith("workflow/knelpunten/"):
+        return "bottleneck"
+    if route.startswith("workflow/afspraken/"):
+        return "commitment"
     if route.startswith("workflow/flows/"):
         return "process"
     if route.startswith("agenda/"):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -55,6 +54,12 @@ from ..validation import (
     require_text_within,
 )
 from .audit import audit_record
+
+
+def consultation_days(programme) -> int:
+    """The days the draft designation lies open for views: the programme's
+    consultation term (`Programme.consultation_weeks`)."""
+    return programme.consultation_weeks * 7
 
 
 @transaction.atomic
@@ -383,7 +388,7 @@ def _transition_side_effects(
         }
     if name == TransitionName.START_DESIGNATION:
         escalation = location.escalations.get(closed_at__isnull=True)
-        days = getattr(settings, "DESIGNATION_CONSULTATION_DAYS", 42)
+        days = consultation_days(location.programme)
         designation = Designation.objects.create(
             location=location,
             escalation=escalation,

@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 from permissions.errors import NotVisible
 
 from . import charts
-from .access import locations_visible_to, reads_portfolio, reads_programme
+from .access import (
+    locations_visible_to,
+    programmes_read_by,
+    reads_portfolio,
+    reads_programme,
+)
 from .constants import MAIN_PATH, BottleneckCategory, Stage
 from .models import Location, Programme
 from .portfolio import FINAL_STAGES, PortfolioFigures, portfolio_figures
@@ -44,6 +49,17 @@ def programme_of_request(user, value: str | None) -> Programme | None:
         or locations_visible_to(user).filter(programme=programme).exists()
     ):
         raise NotVisible(programme=value)
+    return programme
+
+
+def report_programme(user, value: str | None) -> Programme | None:
+    """The programme of a report to parliament (one per programme, never two
+    programmes' targets together): the one asked for (`programme_of_request`), else
+    the first of the programmes `user` reads (the one set up first: the
+    doorbraakaanpak); None if they read none."""
+    programme = programme_of_request(user, value)
+    if programme is None:
+        programme = programmes_read_by(user).order_by("pk").first()
     return programme
 
 

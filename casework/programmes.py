@@ -17,10 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from permissions.checks import forget_cached_permissions
@@ -177,6 +179,22 @@ def programme_update(
         },
     )
     return programme
+
+
+def programme_roles_of(user, programme: Programme) -> list[str]:
+    """The roles `user` holds in `programme` (granted to them directly)."""
+    held = set(
+        UserObjectPermission.objects.filter(
+            user=user,
+            content_type=ContentType.objects.get_for_model(Programme),
+            object_pk=str(programme.pk),
+        ).values_list("permission__codename", flat=True)
+    )
+    return [
+        str(role)
+        for role, perms in PROGRAMME_ROLE_PERMS.items()
+        if {perm.split(".", 1)[1] for perm in perms} <= held
+    ]
 
 
 def _role_holder(user, group) -> Any:

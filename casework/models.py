@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -75,6 +76,18 @@ def default_escalation_rungs() -> list[str]:
     return ["Procesregisseur", "Bestuurlijk overleg", "Ministerie"]
 
 
+def validate_escalation_rungs(value) -> None:
+    """The ladder is a list of short, non-empty names (at most ten)."""
+    if (
+        not isinstance(value, list)
+        or len(value) > 10
+        or not all(isinstance(r, str) and r.strip() and len(r) <= 100 for r in value)
+    ):
+        raise ValidationError(
+            _("De escalatieladder is een lijst van ten hoogste tien treden.")
+        )
+
+
 class Programme(models.Model):
     """A programme of locations with shared targets and deadlines, e.g. the
     Doorbraakaanpak 2025 or a regional versnellingstafel."""
@@ -133,6 +146,7 @@ class Programme(models.Model):
         _("escalatieladder"),
         default=default_escalation_rungs,
         blank=True,
+        validators=[validate_escalation_rungs],
         help_text=_("De treden van de escalatie, van eerste tot laatste."),
     )
     escalating_authority = models.ForeignKey(

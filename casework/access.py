@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -127,6 +128,34 @@ def administers_programme(user: AnyUser, programme: Programme) -> bool:
             or has_object_perm(user, ProgrammePerm.ADMINISTER, programme)
         )
     )
+
+
+def programme_role_condition(perm: str, programme_id: int | None) -> Q:
+    """A condition on users: holds a grant on the programme that gives `perm` on its
+    locations (directly or through a group). Nothing when `perm` has no programme
+    grant or there is no programme."""
+    codenames = PROGRAMME_GRANTS.get(perm)
+    if not codenames or programme_id is None:
+        return Q(pk__in=[])
+    content_type = ContentType.objects.get_for_model(Programme)
+    return Q(
+        userobjectpermission__content_type=content_type,
+        userobjectpermission__object_pk=str(programme_id),
+        userobjectpermission__permission__codename__in=codenames,
+    ) | Q(
+        groups__groupobjectpermission__content_type=content_type,
+        groups__groupobjectpermission__object_pk=str(programme_id),
+        groups__groupobjectpermission__permission__codename__in=codenames,
+    )
+
+
+def programmes_granting(user: AnyUser, perm: str) -> list[int]:
+    """The ids of the programmes on whose locations `user` holds `perm` through a
+    programme role (the cached grants: no query for whoever holds none)."""
+    codenames = PROGRAMME_GRANTS.get(perm)
+    if not codenames:
+        return []
+    return _programmes_granted(user, codenames)
 
 
 def locations_staffed_by(user: AnyUser) -> QuerySet[Location]:

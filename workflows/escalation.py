@@ -68,7 +68,8 @@ class EscalationBranchFlow(DoorbraakFlow):
     def claimants(self, task) -> list:
         node = task.flow_task
         if isinstance(node, RoleTask):
-            return list(role_holders(node.role_permission))
+            location = location_of(task.process)
+            return list(role_holders(node.role_permission, location.programme_id))
         return super().claimants(task)
 
     # What each human task is, in the words of its deadline messages.

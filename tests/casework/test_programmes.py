@@ -43,6 +43,7 @@ from permissions.checks import forget_cached_permissions
 from permissions.constants import OrganisationKind
 from workflows import services as workflows
 from workflows.escalation import DesignationFlow, EscalationFlow
+from workflows.selectors import queue, work_counts
 
 from ..conftest import token_client
 from ..escalation.helpers import (
@@ -416,6 +417,15 @@ def test_the_escalation_terms_and_the_escalating_authority(
         )
     intervene = human_task(process, EscalationFlow.instance.intervene)
     assert intervene.data["due"] == "2026-03-05"  # 3 working days, not 10
+    # The decision is in the queue of the table's director (a programme role), and
+    # in the menu's count; not in that of the first programme's director alone.
+    tasks = token_client(table.director).get("/api/v1/tasks/").json()
+    assert intervene.pk in {t["id"] for t in tasks}
+    for user in (table.director, table.case_manager, world.ministry, world.c_member):
+        forget_cached_permissions(user)
+        assert work_counts(user)["queue"] == queue(user).count(), user
+    assert queue(table.director).filter(pk=intervene.pk).exists()
+    assert not queue(table.case_manager).filter(pk=intervene.pk).exists()
     # The decision waits on the escalating authority: the province, not the Rijk.
     deadline = Deadline.objects.get(reference=f"task:{intervene.pk}")
     assert deadline.organisation == table.province

@@ -27,7 +27,6 @@ from openpyxl import load_workbook
 from viewflow.workflow.models import Process, Task
 
 from casework.constants import PartyRole, Stage
-from casework.programmes import ProgrammeRole, programme_role_grant
 from casework.models import (
     Agreement,
     AgreementVersion,
@@ -38,6 +37,7 @@ from casework.models import (
     ConstructionStart,
     Location,
 )
+from casework.programmes import ProgrammeRole, programme_role_grant
 from config.urls import api_v1
 from documents import services as documents
 from documents.models import Document

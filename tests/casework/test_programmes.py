@@ -644,3 +644,28 @@ def test_a_province_escalates_only_as_an_organisation_of_kind_province(table):
     )
     with pytest.raises(ValidationError):
         programme.full_clean()
+
+
+def test_an_invisible_programme_answers_like_a_missing_one(world, table, client):
+    """No existence oracle (issue 12): the first programme, invisible to the table's
+    case manager, answers byte for byte like a programme that does not exist."""
+    api = token_client(table.case_manager)
+    client.force_login(table.case_manager)
+    for template in (
+        "/api/v1/dashboard/?programme={}",
+        "/api/v1/reports/progress.pdf?programme={}",
+    ):
+        invisible = api.get(template.format(world.programme.slug))
+        missing = api.get(template.format("bestaat-niet"))
+        assert invisible.status_code == missing.status_code == 404
+        assert invisible.content == missing.content
+        assert invisible.json() == {"detail": "Niet gevonden."}
+    for template in (
+        "/programmas/{}/instellingen/",
+        "/dashboard/?programme={}",
+        "/documenten/voortgangsrapportage.pdf?programme={}",
+    ):
+        invisible = client.get(template.format(world.programme.slug))
+        missing = client.get(template.format("bestaat-niet"))
+        assert invisible.status_code == missing.status_code == 404, template
+        assert invisible.content == missing.content, template

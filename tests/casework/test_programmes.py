@@ -669,3 +669,12 @@ def test_an_invisible_programme_answers_like_a_missing_one(world, table, client)
         missing = client.get(template.format("bestaat-niet"))
         assert invisible.status_code == missing.status_code == 404, template
         assert invisible.content == missing.content, template
+
+
+def test_a_programme_role_owes_a_second_factor(table, settings):
+    from accounts.second_factor import second_factor_needed
+
+    settings.TWO_FACTOR_REQUIRED = True
+    backend = "django.contrib.auth.backends.ModelBackend"
+    assert second_factor_needed(table.case_manager, backend)
+    assert not second_factor_needed(UserFactory(), backend)

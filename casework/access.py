@@ -158,6 +158,29 @@ def programmes_granting(user: AnyUser, perm: str) -> list[int]:
     return _programmes_granted(user, codenames)
 
 
+def programmes_staffed_by(user: AnyUser) -> QuerySet[Programme]:
+    """The programmes where `user` is the ministry or a case manager: all of them
+    for a role, else those of their programme roles (case manager, director)."""
+    if is_programme_staff(user):
+        return Programme.objects.all()
+    return Programme.objects.filter(
+        pk__in=_programmes_granted(
+            user,
+            PROGRAMME_GRANTS[LocationPerm.MANAGE]
+            + PROGRAMME_GRANTS[LocationPerm.DIRECT],
+        )
+    )
+
+
+def may_propose_in(user: AnyUser, programme: Programme) -> bool:
+    """Who proposes a location of `programme`: the ministry or a case manager, of
+    every programme or of this one."""
+    return is_programme_staff(user) or programme.pk in _programmes_granted(
+        user,
+        PROGRAMME_GRANTS[LocationPerm.MANAGE] + PROGRAMME_GRANTS[LocationPerm.DIRECT],
+    )
+
+
 def locations_staffed_by(user: AnyUser) -> QuerySet[Location]:
     """The locations where `user` is the ministry or a case manager (model-wide: all
     of them; through a programme grant: that programme's)."""

@@ -41,6 +41,7 @@ from documents.models import Document
 from permissions.calendar_tokens import calendar_token_regenerate
 from permissions.checks import forget_cached_permissions
 from permissions.constants import OrganisationKind
+from permissions.errors import NotPermitted
 from workflows import services as workflows
 from workflows.escalation import DesignationFlow, EscalationFlow
 from workflows.selectors import queue, work_counts
@@ -678,3 +679,42 @@ def test_a_programme_role_owes_a_second_factor(table, settings):
     backend = "django.contrib.auth.backends.ModelBackend"
     assert second_factor_needed(table.case_manager, backend)
     assert not second_factor_needed(UserFactory(), backend)
+
+
+def test_a_programme_case_manager_proposes_in_their_programme_only(
+    world, table, client
+):
+    client.force_login(table.case_manager)
+    page = client.get(reverse("locations:create"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert table.programme.name in html and world.programme.name not in html
+    data = {
+        "name": "Nieuw aan tafel",
+        "municipality": "Delft",
+        "province": "Zuid-Holland",
+    }
+    response = client.post(
+        reverse("locations:create"), {**data, "programme": table.programme.pk}
+    )
+    assert response.status_code == 302
+    assert Location.objects.filter(
+        programme=table.programme, name="Nieuw aan tafel"
+    ).exists()
+    before = Location.objects.count()
+    response = client.post(
+        reverse("locations:create"), {**data, "programme": world.programme.pk}
+    )
+    assert response.status_code in (200, 400)  # not a choice of theirs
+    with pytest.raises(NotPermitted):
+        services.location_propose(
+            actor=table.case_manager,
+            programme=world.programme,
+            name="Elders",
+            municipality="Delft",
+            province="Zuid-Holland",
+        )
+    assert Location.objects.count() == before
+    # A programme viewer proposes nothing.
+    client.force_login(table.viewer)
+    assert client.get(reverse("locations:create")).status_code == 403

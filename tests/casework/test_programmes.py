@@ -718,3 +718,25 @@ def test_a_programme_case_manager_proposes_in_their_programme_only(
     # A programme viewer proposes nothing.
     client.force_login(table.viewer)
     assert client.get(reverse("locations:create")).status_code == 403
+
+
+def test_the_programme_role_command(world, table):
+    from django.core.management import call_command
+
+    person = UserFactory(username="nieuw-zh")
+    call_command(
+        "programme_role", "versnellingstafel", "nieuw-zh", "viewer", reason="Start."
+    )
+    api = token_client(person)
+    assert api.get(f"/api/v1/locations/{table.location.pk}/").status_code == 200
+    assert api.get(f"/api/v1/locations/{world.own.pk}/").status_code == 404
+    call_command(
+        "programme_role",
+        "versnellingstafel",
+        "nieuw-zh",
+        "viewer",
+        reason="Weg.",
+        revoke=True,
+    )
+    forget_cached_permissions(person)
+    assert api.get(f"/api/v1/locations/{table.location.pk}/").status_code == 404

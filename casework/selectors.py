@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Min, Prefetch, QuerySet
+from django.db.models import Min, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from permissions.checks import has_object_perm
@@ -30,11 +31,31 @@ from .constants import (
 from .models import (
     AgreementVersion,
     Bottleneck,
+    Deadline,
+    DeadlineEvent,
     ImpasseSignal,
     Location,
     Party,
     Programme,
 )
+
+
+def deadline_events_with_resolution(
+    events: QuerySet[DeadlineEvent],
+) -> QuerySet[DeadlineEvent]:
+    """Logged reminders and overdue marks with `done_at`: when their subject was dealt
+    with after all. The deadline clock records that once, on the `Deadline` (closing a
+    task is one UPDATE); events logged before the clock kept it on themselves."""
+    return events.annotate(
+        done_at=Coalesce(
+            "resolved_at",
+            Subquery(
+                Deadline.objects.filter(reference=OuterRef("reference")).values(
+                    "resolved_at"
+                )[:1]
+            ),
+        )
+    )
 
 
 def location_list(user, *, stage=None, province=None, programme=None, search=None):

@@ -35,7 +35,11 @@ from casework.models import (
 )
 from casework.panels import open_commitments_by_party
 from casework.portfolio import portfolio_figures
-from casework.selectors import location_bottlenecks, parties_with_signatories
+from casework.selectors import (
+    deadline_events_with_resolution,
+    location_bottlenecks,
+    parties_with_signatories,
+)
 from evidence.selectors import with_citations
 
 from .dossier_sections import dossier_sections
@@ -431,7 +435,9 @@ def evidence_dossier_context(escalation: Escalation) -> tuple[dict, dict]:
         .order_by("created_at", "id")
     )
     missed = list(
-        DeadlineEvent.objects.filter(location=location, event="overdue")
+        deadline_events_with_resolution(
+            DeadlineEvent.objects.filter(location=location, event="overdue")
+        )
         .select_related("organisation")
         .order_by("due_on", "id")
     )
@@ -519,7 +525,7 @@ def evidence_dossier_context(escalation: Escalation) -> tuple[dict, dict]:
                 e.due_on.isoformat(),
                 e.organisation.name if e.organisation else "",
                 e.description,
-                e.resolved_at is None,
+                e.done_at is None,
             ]
             for e in missed
         ],

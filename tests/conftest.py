@@ -12,6 +12,7 @@ The world (used by most tests):
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,21 @@ class World:
     party_a: Party
     party_b: Party
     party_c: Party
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow suites (marked `slow`, and the browser tests) run once: in the PostgreSQL
+    pass of `make test` (CI runs SQLite first, then PostgreSQL). On SQLite they are
+    skipped, unless RUN_SLOW=1."""
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" in engine or os.environ.get("RUN_SLOW") == "1":
+        return
+    once = pytest.mark.skip(
+        reason="slow: runs once, in the PostgreSQL pass (RUN_SLOW=1 runs it here)"
+    )
+    for item in items:
+        if "slow" in item.keywords or "browser" in item.keywords:
+            item.add_marker(once)
 
 
 @pytest.fixture(autouse=True)

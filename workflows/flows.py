@@ -37,6 +37,7 @@ from .nodes import (
     RoundDecision,
     active_user,
     location_of,
+    round_version_status,
     task_organisation,
 )
 from .notifications import date_in_words, notify, people_of, translatable
@@ -236,16 +237,7 @@ class ApprovalRoundFlow(DoorbraakFlow):
         )
 
     def round_rejected(self, activation, active_tasks) -> bool:
-        # The join asks twice within one activation (is it done; may it cancel the
-        # rest): the answer cannot change in between, so it is read once.
-        if not hasattr(activation, "_round_rejected"):
-            activation._round_rejected = (
-                AgreementVersion.objects.filter(pk=activation.process.data["version"])
-                .values_list("status", flat=True)
-                .get()
-                == VersionStatus.REJECTED
-            )
-        return activation._round_rejected
+        return round_version_status(activation.process) == VersionStatus.REJECTED
 
     def close_the_round(self, activation):
         """The round is over: no decision of it is awaited any more. A concluded
@@ -254,22 +246,14 @@ class ApprovalRoundFlow(DoorbraakFlow):
         after the commit): the last approval neither holds the round's lock nor makes
         its signatory wait while WeasyPrint works. A download before the job has run
         answers 202."""
-        decisions = activation.process.task_set.filter(flow_task=self.approve)
-        casework.deadlines_resolve(
-            references=[
-                task_reference(pk) for pk in decisions.values_list("pk", flat=True)
-            ]
+        casework.deadlines_resolve_of_tasks(
+            activation.process.task_set.filter(flow_task=self.approve).values("pk")
         )
         if self.version_concluded(activation):
             document_tasks.queue_agreement(activation.process.data["version"])
 
     def version_concluded(self, activation) -> bool:
-        return (
-            AgreementVersion.objects.filter(pk=activation.process.data["version"])
-            .values_list("status", flat=True)
-            .get()
-            == VersionStatus.CONCLUDED
-        )
+        return round_version_status(activation.process) == VersionStatus.CONCLUDED
 
 
 class BottleneckActionFlow(DoorbraakFlow):

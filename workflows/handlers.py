@@ -53,6 +53,7 @@ from .constants import (
     REVISE,
 )
 from .deadlines import action_reference, task_reference
+from .nodes import remember_version_status
 
 # An activation of viewflow (untyped): the task being done, its process and flow.
 Activation = Any
@@ -105,11 +106,21 @@ def decide_approval(
         decision=decision,
         comment=comment or "",
     )
-    casework.deadline_resolve(reference=task_reference(activation.task))
     activation.task.data["decision"] = decision
+    # What the answer names, read already while locking the version.
+    version = approval.version
+    activation.task.known_names = {
+        "location": {version.agreement.location_id: version.agreement.location.name},
+        # Annotated on the version by the query that locked it.
+        "organisation": {approval.organisation_id: version.organisation_name},  # type: ignore[attr-defined]
+    }
     # The round goes on to its join only when this decision ended it (the version
-    # locked by approval_record, concluded or rejected by it: no query).
+    # locked by approval_record, concluded or rejected by it: no query); the node
+    # that closes the round then closes every decision's deadline, this one's too.
     activation.ends_round = approval.version.status != VersionStatus.IN_APPROVAL
+    remember_version_status(activation.process, approval.version.status)
+    if not activation.ends_round:
+        casework.deadline_resolve(reference=task_reference(activation.task))
     activation.execute()
 
 

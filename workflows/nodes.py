@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
@@ -30,25 +30,24 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
 from casework.access import programme_role_condition
-from casework.models import Location
+from casework.models import AgreementVersion, Location
+from casework.transactions import callers_transaction
 from permissions.checks import has_object_perm, holds_perm_on
 from permissions.models import Organisation
 
-_in_callers_transaction: ContextVar[bool] = ContextVar(
-    "doorbraak_lock_in_callers_transaction", default=False
+
+class _TaskToRead:
+    """A task the next process lock reads again while it locks (`task_activation`)."""
+
+    def __init__(self, task_class, pk: int) -> None:
+        self.task_class = task_class
+        self.pk = pk
+        self.task = None
+
+
+_read_while_locking: ContextVar[_TaskToRead | None] = ContextVar(
+    "doorbraak_task_read_while_locking", default=None
 )
-
-
-@contextmanager
-def in_callers_transaction() -> Iterator[None]:
-    """Within this block (the API's `task_complete`, inside its own transaction) a
-    process lock adds no savepoint: whatever fails under it fails the caller's
-    transaction, which the caller leaves at once."""
-    token = _in_callers_transaction.set(True)
-    try:
-        yield
-    finally:
-        _in_callers_transaction.reset(token)
 
 
 class ProcessLock:
@@ -56,15 +55,70 @@ class ProcessLock:
     waiting (not failing) on the lock lets twenty signatories decide at the same
     moment without errors. viewflow's `SelectForUpdateLock(nowait=False,
     attempts=1)`, without its savepoint where the caller's transaction is enough
-    (`in_callers_transaction`)."""
+    (`casework.transactions.in_callers_transaction`). For `task_activation` the
+    statement that locks the process reads the task and the process as well."""
 
     @contextmanager
     def __call__(self, flow_class, process_pk):
-        with transaction.atomic(savepoint=not _in_callers_transaction.get()):
-            flow_class.process_class._default_manager.filter(
-                pk=process_pk
-            ).select_for_update().exists()
+        with transaction.atomic(savepoint=not callers_transaction()):
+            wanted = _read_while_locking.get()
+            if wanted is not None and wanted.task is None:
+                wanted.task = _locked_with_process(wanted.task_class, wanted.pk)
+            else:
+                flow_class.process_class._default_manager.filter(
+                    pk=process_pk
+                ).select_for_update().exists()
             yield
+
+
+def _locked_with_process(task_class, pk: int):
+    tasks = task_class._default_manager.select_related("process").filter(pk=pk)
+    if connection.features.has_select_for_update_of:
+        # The process row is the lock; the task row is only read.
+        return tasks.select_for_update(of=("process",)).get()
+    return tasks.select_for_update().get()
+
+
+@contextmanager
+def task_activation(task) -> Iterator[Activation]:
+    """viewflow's `Task.activation()` (the process locked, the task read again under
+    the lock) in one statement instead of three: the lock, the task and its process
+    are one `SELECT … FOR UPDATE OF` the process. Inside it, further locks (of the
+    nodes that follow) lock as usual."""
+    wanted = _TaskToRead(type(task), task.pk)
+    token = _read_while_locking.set(wanted)
+    try:
+        with task.flow_task.flow_class.lock(task.process_id):
+            _read_while_locking.reset(token)
+            token = None
+            if wanted.task is None:
+                # Another lock implementation (none in this project): read it as
+                # viewflow does.
+                task.refresh_from_db()
+                wanted.task = task
+            yield task.flow_task.activation_class(wanted.task)
+    finally:
+        if token is not None:
+            _read_while_locking.reset(token)
+
+
+def round_version_status(process) -> str:
+    """The status of the version an approval round is about. The decision that ended
+    the round locked and changed the version, and says so on the process object it
+    passes on (`remember_version_status`); the nodes after it ask without a query."""
+    status = getattr(process, "_doorbraak_version_status", None)
+    if status is None:
+        status = (
+            AgreementVersion.objects.filter(pk=process.data["version"])
+            .values_list("status", flat=True)
+            .get()
+        )
+        remember_version_status(process, status)
+    return status
+
+
+def remember_version_status(process, status: str) -> None:
+    process._doorbraak_version_status = status
 
 
 def active_user(pk):

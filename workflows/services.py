@@ -18,13 +18,14 @@ from viewflow.workflow.status import STATUS
 
 from casework import services as casework
 from casework.models import AgreementVersion, Bottleneck, Party
+from casework.transactions import in_callers_transaction
 from permissions.errors import Conflict, InvalidInput, NotPermitted
 
 from . import handlers
 from .constants import OPEN_TASK_STATUSES
 from .escalation import DesignationFlow, EscalationFlow
 from .flows import ApprovalRoundFlow, BottleneckActionFlow
-from .nodes import in_callers_transaction
+from .nodes import task_activation
 from .presenters import task_kind
 from .selectors import visible_task
 
@@ -119,13 +120,17 @@ def task_complete(
     with (
         transaction.atomic(),
         in_callers_transaction(),
-        task.activation() as activation,
+        task_activation(task) as activation,
     ):
         task = activation.task
         if task.status not in OPEN_TASK_STATUSES:
             raise Conflict(_closed_message(task))
         if task.status == STATUS.NEW:
-            activation.assign(user)
+            # Claimed and done at once: viewflow's `assign` would save the task here,
+            # and doing it saves the task again a moment later in this transaction.
+            # The claim is written by that one save.
+            task.owner = user
+            task.status = STATUS.ASSIGNED
         elif task.owner_id != user.pk:
             # Someone else of the same organisation had claimed it; whoever decides
             # for the organisation takes it over.

@@ -36,6 +36,7 @@ from .deadlines import (
     deadline_resolve,
     deadlines_fire,
     deadlines_resolve,
+    deadlines_resolve_of_tasks,
 )
 from .escalation import (
     designation_consultation_closed,
@@ -81,6 +82,7 @@ __all__ = [
     "deadline_resolve",
     "deadlines_fire",
     "deadlines_resolve",
+    "deadlines_resolve_of_tasks",
     "designation_consultation_closed",
     "designation_decision_check",
     "designation_record_decision",

@@ -39,6 +39,7 @@ from ..limits import (
     TEXT_MAX,
 )
 from ..models import Agreement, AgreementVersion, Approval, Commitment, Location, Party
+from ..transactions import atomic
 from ..validation import (
     require_count_within,
     require_date_in_window,
@@ -90,10 +91,24 @@ def content_hash(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def version_canonical_content(version: AgreementVersion) -> bytes:
+def version_commitments(version: AgreementVersion) -> list[Commitment]:
+    """The version's commitments with what its canonical content names of them."""
+    return list(
+        version.commitments.select_related("owner__organisation")
+        .prefetch_related("depends_on")
+        .order_by("id")
+    )
+
+
+def version_canonical_content(
+    version: AgreementVersion, commitments: list[Commitment] | None = None
+) -> bytes:
     """The canonical JSON of a version's content, as stored; its SHA-256 is the
-    version's hash."""
+    version's hash. `commitments`: as `version_commitments` reads them, when the
+    caller has them already."""
     agreement = version.agreement
+    if commitments is None:
+        commitments = version_commitments(version)
     return canonical_content(
         location_id=agreement.location_id,
         kind=agreement.kind,
@@ -108,9 +123,7 @@ def version_canonical_content(version: AgreementVersion) -> bytes:
                 "due_date": commitment.due_date,
                 "depends_on": [c.pk for c in commitment.depends_on.all()],
             }
-            for commitment in version.commitments.select_related("owner__organisation")
-            .prefetch_related("depends_on")
-            .order_by("id")
+            for commitment in commitments
         ],
     )
 
@@ -364,14 +377,15 @@ def approval_record(
     organisation_id = (
         organisation.pk if isinstance(organisation, Organisation) else organisation
     )
-    with transaction.atomic():
+    with atomic():
         # Who may decide, whether the organisation decided already and what the audit
         # row names are asked in the same query that locks the version (one round trip
         # instead of five on the busiest write of the application).
         of_organisation = Organisation.objects.filter(pk=organisation_id)
         version = (
             AgreementVersion.objects.select_for_update()
-            .select_related("agreement__location")
+            # The programme too: its reminder lead, should this decision conclude.
+            .select_related("agreement__location__programme")
             .annotate(
                 actor_signs=Exists(
                     Membership.objects.filter(
@@ -446,7 +460,9 @@ def approval_record(
 
 
 def _conclude(*, version: AgreementVersion, location: Location) -> None:
-    version.sha256 = content_hash(version_canonical_content(version))
+    # Read once: for the hash, and for the deadlines of the commitments.
+    commitments = version_commitments(version)
+    version.sha256 = content_hash(version_canonical_content(version, commitments))
     kind = version.agreement.kind
     # The caller has just found, in this transaction, that every party approved:
     # the guard of the concluding transition (checked twice by it) takes that
@@ -467,7 +483,9 @@ def _conclude(*, version: AgreementVersion, location: Location) -> None:
     # The knot is cut: a breakthrough of the location (design §2), one INSERT.
     breakthrough_of_agreement(version=version)
     # Its commitments are due now: the deadline clock watches them.
-    commitment_deadlines_open(version=version, location=location)
+    commitment_deadlines_open(
+        version=version, location=location, commitments=commitments
+    )
     audit_record(
         action=AuditAction.AGREEMENT_CONCLUDED,
         actor=None,

@@ -16,7 +16,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from permissions.models import Organisation
@@ -99,9 +99,21 @@ def bottleneck_reference(bottleneck) -> str:
     return f"bottleneck:{getattr(bottleneck, 'pk', bottleneck)}"
 
 
-def commitment_deadlines_open(*, version: AgreementVersion, location: Location) -> None:
+def commitment_deadlines_open(
+    *,
+    version: AgreementVersion,
+    location: Location,
+    commitments: list[Commitment] | None = None,
+) -> None:
     """The version was concluded: each of its open commitments is due on its date
-    (one SELECT, one INSERT)."""
+    (one SELECT, one INSERT; no SELECT when the caller has read `commitments`, with
+    their owners' organisations)."""
+    if commitments is None:
+        commitments = list(
+            Commitment.objects.filter(version=version).select_related(
+                "owner__organisation"
+            )
+        )
     reminder_days = location.programme.reminder_working_days
     title = version.agreement.title
     Deadline.objects.bulk_create(
@@ -119,10 +131,8 @@ def commitment_deadlines_open(*, version: AgreementVersion, location: Location) 
                 reminder_working_days=reminder_days,
                 **_moments(commitment.due_date, reminder_days),
             )
-            for commitment in Commitment.objects.filter(
-                version=version,
-                status__in=[CommitmentStatus.OPEN, CommitmentStatus.OVERDUE],
-            ).select_related("owner__organisation")
+            for commitment in commitments
+            if commitment.status in (CommitmentStatus.OPEN, CommitmentStatus.OVERDUE)
         ],
         ignore_conflicts=True,
     )
@@ -175,15 +185,20 @@ def deadline_resolve(*, reference: str) -> None:
 
 
 def deadlines_resolve(*, references: list[str]) -> None:
-    """`deadline_resolve` for several subjects at once: the deadlines and the events
-    logged for them (one UPDATE each)."""
-    now = timezone.now()
+    """`deadline_resolve` for several subjects at once: one UPDATE. (The reminders and
+    overdue marks logged for them, `DeadlineEvent`, read "done after all" from their
+    deadline: `deadline_events_with_resolution`.)"""
     Deadline.objects.filter(reference__in=references, resolved_at__isnull=True).update(
-        resolved_at=now
+        resolved_at=timezone.now()
     )
-    DeadlineEvent.objects.filter(
-        reference__in=references, resolved_at__isnull=True
-    ).update(resolved_at=now)
+
+
+def deadlines_resolve_of_tasks(task_ids: QuerySet | list[int]) -> None:
+    """`deadlines_resolve` for the deadlines of these tasks (a subquery of their
+    ids: one UPDATE, whatever their number)."""
+    Deadline.objects.filter(task_id__in=task_ids, resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
+    )
 
 
 @dataclass(frozen=True)

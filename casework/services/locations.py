@@ -49,6 +49,7 @@ from ..models import (
 from ..roles import PARTY_PERMISSIONS
 from ..selectors import transition_blocker
 from ..signals import location_transitioned
+from ..transactions import atomic, callers_transaction
 from ..validation import (
     require_text,
     require_text_within,
@@ -244,7 +245,7 @@ def _apply_transition(
 ) -> Location:
     details = details or {}
     try:
-        with transaction.atomic():
+        with atomic():
             blocker = transition_blocker(location, name)
             if blocker is not None:
                 if name == TransitionName.DESIGNATE:
@@ -287,7 +288,10 @@ def _apply_transition(
                 from_process=from_process,
             )
     except (ConcurrentTransition, IntegrityError):
-        location.refresh_from_db()
+        # Inside a caller's transaction (no savepoint) nothing more can be read: the
+        # caller rolls back and leaves with this answer.
+        if not callers_transaction():
+            location.refresh_from_db()
         raise Conflict(
             _(
                 "De locatie is tegelijk door iemand anders gewijzigd. Bekijk de actuele fase "

@@ -1,6 +1,8 @@
 """Single sign-on is configured from the environment; `check --deploy` stays clean with
 it, and a provider without its secret refuses to start."""
 
+import pytest
+
 from ..config.test_settings import PRODUCTION_ENV, run_manage
 
 OIDC_ENV = {
@@ -24,6 +26,7 @@ PRINT = (
 )
 
 
+@pytest.mark.slow
 def test_check_deploy_is_clean_with_single_sign_on():
     result = run_manage(
         "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV, **OIDC_ENV

@@ -164,8 +164,9 @@ def test_the_schema_describes_every_field(db):
 
 QUERIES = [
     "authtoken_token JOIN auth_user: the token and its user",
-    "auth_user_user_permissions: the user's model-wide permissions",
-    "auth_group_permissions: the model-wide permissions of the user's groups",
+    "auth_permission (IN auth_user_user_permissions OR IN "
+    "auth_group_permissions): the user's model-wide permissions, their "
+    "own and their groups' (one query: accounts.backends)",
     # casework.portfolio.portfolio_figures, each over the visible locations:
     "casework_location GROUP BY stage: counts, homes, time in stage",
     "casework_location: the longest stay in a stage that is not final",

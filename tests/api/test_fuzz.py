@@ -29,6 +29,8 @@ from casework.constants import Stage
 from ..scenarios import bring_to
 from ..workflows.rounds import submit_round
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = 25
 CHECKS = [
     not_a_server_error,

@@ -37,6 +37,8 @@ from evidence.constants import ALLOWED_CONTENT_TYPES
 from ..documents.pdf import compact, compact_text_of
 from ..scenarios import record_criteria
 
+pytestmark = pytest.mark.slow
+
 PACKAGE = "doorbraak_client"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What the generator needs to know besides the schema: it has no built-in reader for

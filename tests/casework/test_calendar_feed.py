@@ -389,8 +389,9 @@ def test_the_menu_links_to_the_page(world, client):
 
 FEED_QUERIES = [
     "permissions_calendartoken JOIN auth_user: the token's user",
-    "auth_user_user_permissions: the user's model-wide permissions",
-    "auth_group_permissions: the model-wide permissions of the user's groups",
+    "auth_permission (IN auth_user_user_permissions OR IN "
+    "auth_group_permissions): the user's model-wide permissions, their "
+    "own and their groups' (one query: accounts.backends)",
     "viewflow_task JOIN viewflow_process (EXISTS guardian object permissions): the "
     "open tasks, assigned or claimable",
     "casework_location (guardian subquery): which of the tasks' locations are visible",

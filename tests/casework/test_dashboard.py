@@ -335,8 +335,9 @@ def test_an_empty_portfolio_renders(db, client):
 SESSION_AND_PERMISSIONS = [
     "django_session: the session",
     "auth_user: the logged-in user",
-    "auth_user_user_permissions: the user's model-wide permissions",
-    "auth_group_permissions: the model-wide permissions of the user's groups",
+    "auth_permission (IN auth_user_user_permissions OR IN "
+    "auth_group_permissions): the user's model-wide permissions, their "
+    "own and their groups' (one query: accounts.backends)",
 ]
 # casework.portfolio.portfolio_figures, each over the visible locations as a subquery.
 FIGURES = [
@@ -362,6 +363,7 @@ PAGE_QUERIES = [*SESSION_AND_PERMISSIONS, *FIGURES, *MENU]
 PARTY_VISIBILITY = "casework_location WHERE guardian object permissions: the ids"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [24, 2_000])
 @pytest.mark.parametrize("who", ["case_manager", "member"])
 def test_page_queries_do_not_depend_on_the_number_of_locations(

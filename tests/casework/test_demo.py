@@ -36,7 +36,7 @@ from workflows.services import task_complete
 
 User = get_user_model()
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def load():

@@ -27,7 +27,7 @@ from ..conftest import token_client
 from .exports import body, conclude_agreements, xlsx_rows
 from .portfolio import BOTTLENECKS_PER_LOCATION, build_portfolio
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 AUTHENTICATION = [
     "authtoken_token JOIN auth_user: the token and its user",
@@ -36,8 +36,9 @@ AUTHENTICATION = [
 # with the user's permissions); a party's locations are a guardian subquery inside
 # the rows' query.
 PERMISSIONS = [
-    "auth_user_user_permissions: the user's model-wide permissions (ModelBackend)",
-    "auth_group_permissions: the model-wide permissions of the user's groups (roles)",
+    "auth_permission (IN auth_user_user_permissions OR IN "
+    "auth_group_permissions): the user's model-wide permissions, their "
+    "own and their groups' (one query: accounts.backends)",
 ]
 # Is the reader the location's ministry or case manager (who reads the internal
 # facts)? A role answers that without a query; for a party's member guardian is asked.

@@ -30,8 +30,9 @@ from .portfolio import BOTTLENECKS_PER_LOCATION, build_portfolio
 SESSION_AND_PERMISSIONS = [
     "django_session: the session",
     "auth_user: the logged-in user",
-    "auth_user_user_permissions: the user's model-wide permissions (ModelBackend)",
-    "auth_group_permissions: the model-wide permissions of the user's groups (roles)",
+    "auth_permission (IN auth_user_user_permissions OR IN "
+    "auth_group_permissions): the user's model-wide permissions, their "
+    "own and their groups' (one query: accounts.backends)",
 ]
 
 # The menu on every page counts the user's work (templates/doorbraak/menu.html): the

@@ -35,6 +35,8 @@ from permissions.calendar_tokens import calendar_token_regenerate
 from permissions.constants import Role
 from permissions.services import role_grant
 
+pytestmark = pytest.mark.slow
+
 user = get_user_model().objects.create_user("ministerie", password="prod-wachtwoord-42")
 role_grant(user=user, role=Role.MINISTRY)
 print(json.dumps({

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 API_QUERIES = [
     "authtoken_token JOIN auth_user: the token's user",
-    "auth_user_user_permissions: the user's model-wide permissions (ModelBackend)",
-    "auth_group_permissions: the model-wide permissions of the user's groups",
+    "auth_permission (IN auth_user_user_permissions OR IN "
+    "auth_group_permissions): the user's model-wide permissions, their "
+    "own and their groups' (one query: accounts.backends)",
     "casework_location (visible to a party: guardian object permissions): the location",
     "evidence_evidencefile JOIN auth_user: the files with their uploaders",
     "evidence_evidencecitation: what cites them (prefetch)",

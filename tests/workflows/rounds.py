@@ -24,7 +24,14 @@ from viewflow.workflow.timers import fire_due_timers
 
 from casework import services as casework
 from casework.constants import PartyRole, Stage
-from casework.models import AgreementKind, AgreementVersion, Deadline, Location
+from casework.models import (
+    AgreementKind,
+    AgreementVersion,
+    Deadline,
+    DeadlineEvent,
+    Location,
+)
+from casework.selectors import deadline_events_with_resolution
 from permissions.constants import MembershipRole, OrganisationKind
 from permissions.models import Organisation
 from workflows import clock
@@ -243,3 +250,10 @@ def race(*calls) -> list:
         thread.join(timeout=RACE_TIMEOUT * 2)
         assert not thread.is_alive(), "a racing thread hung"
     return results
+
+
+def open_events(**filters):
+    """Logged reminders and overdue marks whose subject is still not dealt with."""
+    return deadline_events_with_resolution(
+        DeadlineEvent.objects.filter(**filters)
+    ).filter(done_at__isnull=True)

@@ -21,9 +21,9 @@ SESSION = [
     "auth_user: the logged-in user",
 ]
 PERMISSIONS = [
-    "auth_permission JOIN auth_user_user_permissions: the user's model-wide "
-    "permissions (the queue's rule: a role may claim a task by its permission)",
-    "auth_permission JOIN auth_group_permissions: those of the user's groups",
+    "auth_permission (IN auth_user_user_permissions OR IN auth_group_permissions): "
+    "the user's model-wide permissions, their own and their groups' in one query "
+    "(accounts.backends; the queue's rule: a role may claim a task by its permission)",
 ]
 DESCRIBE_PAGE = [
     "casework_agreementversion JOIN casework_agreement: the versions the page's "

@@ -49,6 +49,7 @@ from .rounds import (
     five_organisations,
     location_with,
     no_flow_errors,
+    open_events,
     race,
     revise_tasks,
     submit_round,
@@ -337,9 +338,7 @@ def test_a_decision_and_the_timer_sweep_at_once_leave_no_open_deadline(
         # decision) or the decision did (its deadline closed, skipped by the sweep's
         # SKIP LOCKED while the decision held it): never an open
         # deadline on a decided task.
-        assert not DeadlineEvent.objects.filter(
-            reference=f"task:{task.pk}", resolved_at__isnull=True
-        ).exists()
+        assert not open_events(reference=f"task:{task.pk}").exists()
         assert deadline_of(task).resolved_at is not None
         # The other parties' deadlines were all recorded, once.
         with no_flow_errors():

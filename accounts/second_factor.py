@@ -1,7 +1,7 @@
 """A second factor (TOTP, django-otp) for local accounts that can do the most.
 
 With TWO_FACTOR_REQUIRED on, a person who signs in with a password and holds a
-programme-wide role, works for a ministry or has staff rights owes a code from their
+programme-wide role or a role in a programme, works for a ministry or has staff rights owes a code from their
 authenticator app: until they give it, the session reaches only the second-factor
 pages (and logging out). The first time, they link an app (QR code) and confirm it
 with a code. A person signed in through single sign-on gave their provider's factors
@@ -25,6 +25,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
+from casework.constants import ProgrammePerm
+from permissions.checks import has_global_perm
 from permissions.constants import OrganisationKind, Role
 
 SESSION_KEY = "accounts_second_factor"
@@ -39,6 +41,9 @@ def second_factor_needed(user, backend: str | None) -> bool:
     if user.is_staff or user.is_superuser:
         return True
     if user.groups.filter(name__in=[role.value for role in Role]).exists():
+        return True
+    if has_global_perm(user, ProgrammePerm.HOLDS_ROLE):
+        # A role in one programme (case manager, director, administrator) counts too.
         return True
     return user.memberships.filter(
         organisation__kind=OrganisationKind.MINISTRY

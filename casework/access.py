@@ -10,7 +10,13 @@ per location through the organisation's group). One condition a line:
   those where the person is programme staff;
 - `access_location`, `require_location_visible`, `location_visible`: one location,
   by id (a URL's, a process's); a location one may not see is `NotVisible` (a 404);
-- `access_agreement_version`: an agreement version, by its location.
+- `access_agreement_version`: an agreement version, by its location;
+- `programmes_read_by`, `staffs_a_programme`, `reads_programme`: the programme-scoped
+  roles (a case manager, viewer or director of one or more programmes, granted through
+  guardian on the programme). A grant on a programme is a grant on each of its
+  locations (`permissions.checks.inherit_perms`, registered by the app), so every
+  check on a location above follows it; the global role groups stay "every
+  programme".
 
 Which of a location's facts are internal is `casework.audience`'s rule, built on
 `is_programme_staff`.
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -28,11 +35,12 @@ from permissions.checks import (
     has_object_perm,
     holds_perm_on,
     objects_with_perm,
+    parent_grants,
 )
 from permissions.errors import NotPermitted, NotVisible
 
-from .constants import LocationPerm
-from .models import AgreementVersion, Bottleneck, Commitment, Location
+from .constants import PROGRAMME_GRANTS, LocationPerm, ProgrammePerm
+from .models import AgreementVersion, Bottleneck, Commitment, Location, Programme
 
 if TYPE_CHECKING:
     from permissions.checks import AnyUser
@@ -66,9 +74,116 @@ def locations_visible_to(
     return objects_with_perm(user, LocationPerm.VIEW, queryset)
 
 
+def _programmes_granted(user: AnyUser, perms: tuple[str, ...]) -> list[int]:
+    """The ids of the programmes on which `user` holds one of `perms` (codenames):
+    the cached grants of the request (one query the first time; none for whoever
+    holds no programme role)."""
+    if not has_global_perm(user, ProgrammePerm.HOLDS_ROLE):
+        return []
+    return sorted(
+        int(pk)
+        for pk, held in parent_grants(user, Programme).items()
+        if held & set(perms)
+    )
+
+
+def programmes_read_by(user: AnyUser) -> QuerySet[Programme]:
+    """The programmes whose reports (dashboard, progress report) `user` reads: every
+    programme for a programme-wide role, else those the user holds a programme role
+    on (viewer, case manager, director)."""
+    if reads_portfolio(user):
+        return Programme.objects.all()
+    return Programme.objects.filter(
+        pk__in=_programmes_granted(user, PROGRAMME_GRANTS[LocationPerm.VIEW])
+    )
+
+
+def reads_programme(user: AnyUser, programme: Programme) -> bool:
+    """Whether `user` reads the reports of `programme` (`programmes_read_by`)."""
+    return reads_portfolio(user) or programme.pk in _programmes_granted(
+        user, PROGRAMME_GRANTS[LocationPerm.VIEW]
+    )
+
+
+def staffs_a_programme(user: AnyUser) -> bool:
+    """The ministry or a case manager of every programme (a role), or of at least
+    one (a programme grant): whoever reads impasse signals (of their locations)."""
+    return is_programme_staff(user) or bool(
+        _programmes_granted(
+            user,
+            PROGRAMME_GRANTS[LocationPerm.MANAGE]
+            + PROGRAMME_GRANTS[LocationPerm.DIRECT],
+        )
+    )
+
+
+def administers_programme(user: AnyUser, programme: Programme) -> bool:
+    """A programme administrator (a grant on the programme) or a superuser: who
+    edits the programme's settings in the interface."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (
+            user.is_superuser
+            or has_object_perm(user, ProgrammePerm.ADMINISTER, programme)
+        )
+    )
+
+
+def programme_role_condition(perm: str, programme_id: int | None) -> Q:
+    """A condition on users: holds a grant on the programme that gives `perm` on its
+    locations (directly or through a group). Nothing when `perm` has no programme
+    grant or there is no programme."""
+    codenames = PROGRAMME_GRANTS.get(perm)
+    if not codenames or programme_id is None:
+        return Q(pk__in=[])
+    content_type = ContentType.objects.get_for_model(Programme)
+    return Q(
+        userobjectpermission__content_type=content_type,
+        userobjectpermission__object_pk=str(programme_id),
+        userobjectpermission__permission__codename__in=codenames,
+    ) | Q(
+        groups__groupobjectpermission__content_type=content_type,
+        groups__groupobjectpermission__object_pk=str(programme_id),
+        groups__groupobjectpermission__permission__codename__in=codenames,
+    )
+
+
+def programmes_granting(user: AnyUser, perm: str) -> list[int]:
+    """The ids of the programmes on whose locations `user` holds `perm` through a
+    programme role (the cached grants: no query for whoever holds none)."""
+    codenames = PROGRAMME_GRANTS.get(perm)
+    if not codenames:
+        return []
+    return _programmes_granted(user, codenames)
+
+
+def programmes_staffed_by(user: AnyUser) -> QuerySet[Programme]:
+    """The programmes where `user` is the ministry or a case manager: all of them
+    for a role, else those of their programme roles (case manager, director)."""
+    if is_programme_staff(user):
+        return Programme.objects.all()
+    return Programme.objects.filter(
+        pk__in=_programmes_granted(
+            user,
+            PROGRAMME_GRANTS[LocationPerm.MANAGE]
+            + PROGRAMME_GRANTS[LocationPerm.DIRECT],
+        )
+    )
+
+
+def may_propose_in(user: AnyUser, programme: Programme) -> bool:
+    """Who proposes a location of `programme`: the ministry or a case manager, of
+    every programme or of this one."""
+    return is_programme_staff(user) or programme.pk in _programmes_granted(
+        user,
+        PROGRAMME_GRANTS[LocationPerm.MANAGE] + PROGRAMME_GRANTS[LocationPerm.DIRECT],
+    )
+
+
 def locations_staffed_by(user: AnyUser) -> QuerySet[Location]:
     """The locations where `user` is the ministry or a case manager (model-wide: all
-    of them)."""
+    of them; through a programme grant: that programme's)."""
     locations = Location.objects.all()
     if is_programme_staff(user):
         return locations

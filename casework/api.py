@@ -33,7 +33,7 @@ from .constants import (
     Stage,
     TransitionName,
 )
-from .dashboard import dashboard_figures
+from .dashboard import dashboard_figures, programme_of_request
 from .limits import SHORT_TEXT_MAX, TEXT_MAX
 from .models import Bottleneck, Location, Party
 from .validation import DATE_WINDOW_HELP, validate_date_in_window
@@ -465,6 +465,14 @@ class LongestStaySerializer(serializers.Serializer):
     days = serializers.IntegerField()
 
 
+class ProgrammeTargetsSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    homes_target = serializers.IntegerField()
+    breakthrough_targets = serializers.DictField(child=serializers.IntegerField())
+    construction_start_year = serializers.IntegerField()
+
+
 class DashboardSerializer(serializers.Serializer):
     """The §7 figures over the locations the user may see. The first eleven fields
     are the stable contract of design §8; the rest are additions."""
@@ -472,7 +480,10 @@ class DashboardSerializer(serializers.Serializer):
     locations_total = serializers.IntegerField()
     locations_by_stage = LocationsByStageSerializer()
     homes_target = serializers.IntegerField(
-        help_text="Doel woningen in versnelde planvorming (som over de programma's)."
+        allow_null=True,
+        help_text="Doel woningen in versnelde planvorming van het programma; leeg "
+        "als de cijfers meer dan één programma beslaan (doelen worden nooit over "
+        "programma's opgeteld: zie programme_targets).",
     )
     homes_accelerated = serializers.IntegerField(
         help_text="Geplande woningen van locaties vanaf het hoofdlijnenakkoord "
@@ -489,7 +500,8 @@ class DashboardSerializer(serializers.Serializer):
         "tot ingrijpen), één keer per locatie per jaar.",
     )
     breakthrough_targets = serializers.DictField(
-        child=serializers.IntegerField(), help_text="Per jaar het doel."
+        child=serializers.IntegerField(),
+        help_text="Per jaar het doel van het programma; leeg over meer programma's.",
     )
     open_impasses = serializers.IntegerField(help_text="Open impassesignalen.")
     overdue_tasks = serializers.IntegerField(
@@ -530,13 +542,35 @@ class DashboardSerializer(serializers.Serializer):
     )
     construction_start_year = serializers.IntegerField(
         allow_null=True,
-        help_text="Het jaar waarin de bouw op elke locatie gestart moet zijn (het "
-        "vroegste van de programma's).",
+        help_text="Het jaar waarin de bouw op elke locatie gestart moet zijn (van "
+        "het programma; leeg over meer programma's).",
+    )
+    programme_targets = ProgrammeTargetsSerializer(
+        many=True,
+        help_text="De programma's waarover de cijfers gaan, elk met zijn eigen doelen.",
     )
 
 
 class DashboardAPI(JSONAPIView):
-    @extend_schema(responses={200: DashboardSerializer})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "programme",
+                str,
+                description="Alleen dit programma (korte naam of id): zijn locaties "
+                "en zijn doelen.",
+            )
+        ],
+        responses={200: DashboardSerializer, 404: ErrorSerializer},
+    )
     def get(self, request):
-        """The dashboard's figures over the locations you may see (design §7)."""
-        return Response(DashboardSerializer(dashboard_figures(request.user)).data)
+        """The dashboard's figures over the locations you may see (design §7), of
+        one programme with `?programme=`; a programme you see nothing of is a 404."""
+        programme = programme_of_request(
+            request.user, request.query_params.get("programme")
+        )
+        return Response(
+            DashboardSerializer(
+                dashboard_figures(request.user, programme=programme)
+            ).data
+        )

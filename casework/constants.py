@@ -81,6 +81,38 @@ class LocationPerm:
     CONTRIBUTE = "casework.contribute_location"
 
 
+class ProgrammePerm:
+    """Object permissions on a programme ("app_label.codename"): a programme-scoped
+    role. A grant on a programme is a grant on each of its locations (see
+    `PROGRAMME_GRANTS`); the global role groups stay "every programme"."""
+
+    VIEW = "casework.view_programme_locations"
+    # Case manager of the programme.
+    MANAGE = "casework.manage_programme"
+    # Director of the programme: the escalating authority (the ministry, a province).
+    DIRECT = "casework.direct_programme"
+    # Programme administrator: the programme's settings.
+    ADMINISTER = "casework.administer_programme"
+    # Model-wide, given with every grant above (`casework.programmes.programme_role_grant`):
+    # only for its holders do the checks look up grants on programmes.
+    HOLDS_ROLE = "casework.hold_programme_role"
+
+
+def _codename(perm: str) -> str:
+    return perm.split(".", 1)[1]
+
+
+# Which grants on a programme give which permission on its locations (codenames).
+PROGRAMME_GRANTS: dict[str, tuple[str, ...]] = {
+    LocationPerm.VIEW: tuple(
+        _codename(p)
+        for p in (ProgrammePerm.VIEW, ProgrammePerm.MANAGE, ProgrammePerm.DIRECT)
+    ),
+    LocationPerm.MANAGE: (_codename(ProgrammePerm.MANAGE),),
+    LocationPerm.DIRECT: (_codename(ProgrammePerm.DIRECT),),
+}
+
+
 # Who may fire a transition made by a person.
 TRANSITION_PERMISSION = {
     TransitionName.SELECT: LocationPerm.DIRECT,

@@ -12,13 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from permissions.errors import NotVisible
+
 from . import charts
-from .access import locations_visible_to, reads_portfolio
+from .access import (
+    locations_visible_to,
+    programmes_read_by,
+    reads_portfolio,
+    reads_programme,
+)
 from .constants import MAIN_PATH, BottleneckCategory, Stage
-from .models import Location
+from .models import Location, Programme
 from .portfolio import FINAL_STAGES, PortfolioFigures, portfolio_figures
 
 # The page draws the heatmap for the locations with the most unresolved bottlenecks
@@ -26,14 +34,48 @@ from .portfolio import FINAL_STAGES, PortfolioFigures, portfolio_figures
 PAGE_HEATMAP_LOCATIONS = 25
 
 
-def dashboard_figures(user, *, heatmap_limit: int | None = None) -> PortfolioFigures:
-    """The dashboard's figures over the locations `user` may see.
+def programme_of_request(user, value: str | None) -> Programme | None:
+    """The programme a report asks for (`?programme=<slug or id>`), or None without
+    one. A programme the user sees no location of is not found (`NotVisible`): the
+    same answer as for one that does not exist."""
+    if value is None or value == "":
+        return None
+    lookup = Q(slug=value)
+    if value.isdigit():
+        lookup |= Q(pk=int(value))
+    programme = Programme.objects.filter(lookup).first()
+    if programme is None or not (
+        reads_programme(user, programme)
+        or locations_visible_to(user).filter(programme=programme).exists()
+    ):
+        raise NotVisible(programme=value)
+    return programme
+
+
+def report_programme(user, value: str | None) -> Programme | None:
+    """The programme of a report to parliament (one per programme, never two
+    programmes' targets together): the one asked for (`programme_of_request`), else
+    the first of the programmes `user` reads (the one set up first: the
+    doorbraakaanpak); None if they read none."""
+    programme = programme_of_request(user, value)
+    if programme is None:
+        programme = programmes_read_by(user).order_by("pk").first()
+    return programme
+
+
+def dashboard_figures(
+    user, *, programme: Programme | None = None, heatmap_limit: int | None = None
+) -> PortfolioFigures:
+    """The dashboard's figures over the locations `user` may see (of `programme`
+    only, when given: its targets, never summed with another's).
 
     A constant number of queries whatever the number of locations (see
     `portfolio_figures`): for the programme-wide roles every location, without a
     filter; for a party's people one query more, for the ids of their locations.
     """
     visible = locations_visible_to(user).order_by()
+    if programme is not None:
+        visible = visible.filter(programme=programme)
     if not reads_portfolio(user):
         # A party sees its locations through guardian's object permissions: a
         # subquery joining the text `object_pk` to the integer id, which PostgreSQL
@@ -42,7 +84,7 @@ def dashboard_figures(user, *, heatmap_limit: int | None = None) -> PortfolioFig
         visible = Location.objects.filter(
             pk__in=list(visible.values_list("pk", flat=True))
         )
-    return portfolio_figures(visible, heatmap_limit=heatmap_limit)
+    return portfolio_figures(visible, programme=programme, heatmap_limit=heatmap_limit)
 
 
 # --- The page ----------------------------------------------------------------------------
@@ -161,12 +203,15 @@ def dashboard_page_context(
         "heatmap_partial": len(heatmap_rows) < figures.bottleneck_locations,
         "heatmap_chart_rows": chart_rows,
         "heatmap_chart_partial": len(chart_rows) < figures.bottleneck_locations,
+        # Over several programmes there is no one target (never summed): no bar.
         "homes_chart": charts.progress_bar(
             title=_("Woningen in versnelde planvorming"),
             value=figures.homes_accelerated,
             target=figures.homes_target,
             unit=_("woningen"),
-        ),
+        )
+        if figures.homes_target is not None
+        else "",
         "breakthrough_chart": charts.columns_with_targets(
             title=_("Doorbraken per jaar"),
             unit=_("doorbraken"),

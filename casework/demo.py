@@ -52,6 +52,7 @@ from .constants import (
     ViewChannel,
 )
 from .models import AgreementVersion, Bottleneck, Location, Party, Programme
+from .programmes import ProgrammeRole, programme_role_grant, programme_roles_of
 from .roles import ensure_roles
 
 CSV_PATH = Path(__file__).parent / "data" / "locations.csv"
@@ -92,6 +93,39 @@ TARGET_STAGE = {
     "Oosterwold": Stage.SELECTED,
     "De Groote Wielen": Stage.SELECTED,
     "Spoorzone Hoofddorp": Stage.SELECTED,
+}
+
+# The second programme (demo): a regional versnellingstafel with its own case manager,
+# terms and targets, and the province as escalating authority. Which locations of the
+# public list sit at it is invented for the demo (the programme's name says so).
+REGIONAL_PROGRAMME = {
+    "slug": "versnellingstafel-zuid-holland",
+    "name": "Versnellingstafel Zuid-Holland (demo)",
+    "description": (
+        "Demo: een regionale versnellingstafel van de provincie Zuid-Holland, met een "
+        "eigen procesregisseur, eigen termijnen en de provincie als escalerende "
+        "overheid. Welke locaties hier aan tafel zitten is voor de demo verzonnen."
+    ),
+    "homes_target": 8_000,
+    "breakthrough_targets": {"2026": 2},
+    "construction_start_year": 2029,
+    "stage_limit_days": 90,
+    "approval_working_days": 5,
+    "reminder_working_days": 1,
+    "escalation_consultation_working_days": 15,
+    "escalation_decision_working_days": 5,
+    "consultation_weeks": 4,
+    "escalation_rungs": [
+        "Procesregisseur versnellingstafel",
+        "Bestuurlijk overleg",
+        "Gedeputeerde Staten",
+    ],
+}
+REGIONAL_PROVINCE = "Zuid-Holland"
+REGIONAL_LOCATIONS = {
+    "Doorbraaklocatie Schiedam": Stage.SELECTED,
+    "Doorbraaklocatie Zuidplas": Stage.BOTTLENECK_ANALYSIS,
+    "Doorbraaklocatie Lansingerland en Zoetermeer": Stage.PROPOSED,
 }
 
 # Dutch wording of the bottleneck notes in the CSV.
@@ -331,6 +365,7 @@ class DemoLoader:
                 )
                 # Umbrella organisations read the programme: viewers, not signatories.
                 self._signatory(organisation, role=Role.VIEWER, title="Programmalezer")
+            self._regional_programme()
         for row in read_rows():
             with transaction.atomic():
                 self._location(row)
@@ -352,6 +387,49 @@ class DemoLoader:
             },
         )
         return programme
+
+    def _regional_programme(self) -> None:
+        """The versnellingstafel: its settings, its province as escalating authority,
+        and its own logins: a case manager (`regisseur-zh`), a programme
+        administrator (`beheerder-zh`), and the province's signatory as director."""
+        province = self._organisation(
+            f"provincie-{slugify(REGIONAL_PROVINCE)}",
+            f"Provincie {REGIONAL_PROVINCE}",
+            OrganisationKind.PROVINCE,
+        )
+        fields = {k: v for k, v in REGIONAL_PROGRAMME.items() if k != "slug"}
+        self.regional, _ = Programme.objects.get_or_create(
+            slug=REGIONAL_PROGRAMME["slug"],
+            defaults={**fields, "escalating_authority": province},
+        )
+        self.regional_case_manager = self._user(
+            "regisseur-zh", "Procesregisseur versnellingstafel Zuid-Holland"
+        )
+        administrator = self._user(
+            "beheerder-zh", "Programmabeheerder versnellingstafel Zuid-Holland"
+        )
+        self.regional_director = User.objects.get(username=province.slug)
+        for user, role in (
+            (self.regional_case_manager, ProgrammeRole.CASE_MANAGER),
+            (self.regional_director, ProgrammeRole.DIRECTOR),
+            (administrator, ProgrammeRole.ADMINISTRATOR),
+        ):
+            if not programme_roles_of(user, self.regional):
+                programme_role_grant(
+                    programme=self.regional,
+                    role=role,
+                    user=user,
+                    reason="Demo: rollen van de versnellingstafel.",
+                )
+
+    def _programme_of(self, row: DemoRow) -> Programme:
+        return self.regional if row.name in REGIONAL_LOCATIONS else self.programme
+
+    def _actors(self, location: Location):
+        """(director, case manager) of the location's programme."""
+        if location.programme_id == self.regional.pk:
+            return self.regional_director, self.regional_case_manager
+        return self.minister_official, self.case_manager
 
     def _user(self, username: str, full_name: str, *, role: Role | None = None):
         # A reserved domain (RFC 2606): the console shows the mail, no server delivers it.
@@ -446,11 +524,12 @@ class DemoLoader:
 
     def _location(self, row: DemoRow) -> None:
         slug = slugify(row.name)
-        if Location.objects.filter(programme=self.programme, slug=slug).exists():
+        programme = self._programme_of(row)
+        if Location.objects.filter(programme=programme, slug=slug).exists():
             return
         with _at("2025-06-13", 9):
             location = services.location_create(
-                programme=self.programme,
+                programme=programme,
                 name=row.name,
                 slug=slug,
                 municipality="; ".join(row.municipalities),
@@ -465,7 +544,9 @@ class DemoLoader:
                 services.party_add(
                     location=location, organisation=organisation, role=role
                 )
-        target = TARGET_STAGE.get(row.name, Stage.PROPOSED)
+        target = TARGET_STAGE.get(
+            row.name, REGIONAL_LOCATIONS.get(row.name, Stage.PROPOSED)
+        )
         self.log(f"  {row.name}: {target.label}")
         if target == Stage.PROPOSED:
             return
@@ -496,10 +577,11 @@ class DemoLoader:
         )
 
     def _select(self, location: Location) -> None:
+        director, _case_manager = self._actors(location)
         with _at("2025-06-20"):
             services.location_record_criteria(
                 location=location,
-                actor=self.minister_official,
+                actor=director,
                 land_positions=CRITERION_UNPUBLISHED,
                 planning_status=CRITERION_UNPUBLISHED,
                 market_involvement=CRITERION_UNPUBLISHED,
@@ -508,17 +590,20 @@ class DemoLoader:
             self._transition(
                 location,
                 "select",
-                self.minister_official,
-                "Geselecteerd als doorbraaklocatie (aankondiging doorbraakaanpak, juni 2025).",
+                director,
+                "Geselecteerd als doorbraaklocatie (aankondiging doorbraakaanpak, juni 2025)."
+                if director == self.minister_official
+                else "Aan de versnellingstafel geselecteerd (demo).",
             )
 
     def _analyse(self, location: Location, row: DemoRow) -> None:
         early = row.name in ("Stougjeswijk", "Gnephoek", "Doorbraaklocatie Barendrecht")
+        _director, case_manager = self._actors(location)
         with _at("2025-06-24" if early else "2025-09-15"):
             self._transition(
                 location,
                 "start_analysis",
-                self.case_manager,
+                case_manager,
                 "Startgesprek met de partijen gevoerd; knelpunten worden in kaart gebracht.",
             )
             if row.name in BOTTLENECK_TEXT and row.known_bottleneck:

@@ -100,6 +100,12 @@ class LocationCreateForm(FactsForm):
     )
     name = forms.CharField(label=_("Naam"), max_length=SHORT_TEXT_MAX)
 
+    def __init__(self, *args, programmes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if programmes is not None:
+            # The programmes the person proposes in (a programme role: theirs only).
+            self.fields["programme"].queryset = programmes.order_by("name")  # type: ignore[attr-defined]
+
 
 class PartyAddForm(forms.Form):
     """An organisation joins a location as a party."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from permissions.checks import has_object_perm
+from permissions.constants import OrganisationKind
 from permissions.models import Organisation
 
 from .atw import postal_deadline
@@ -74,6 +76,22 @@ def default_breakthrough_targets() -> dict[str, int]:
     return {"2025": 5}
 
 
+def default_escalation_rungs() -> list[str]:
+    return ["Procesregisseur", "Bestuurlijk overleg", "Ministerie"]
+
+
+def validate_escalation_rungs(value) -> None:
+    """The ladder is a list of short, non-empty names (at most ten)."""
+    if (
+        not isinstance(value, list)
+        or len(value) > 10
+        or not all(isinstance(r, str) and r.strip() and len(r) <= 100 for r in value)
+    ):
+        raise ValidationError(
+            _("De escalatieladder is een lijst van ten hoogste tien treden.")
+        )
+
+
 class Programme(models.Model):
     """A programme of locations with shared targets and deadlines, e.g. the
     Doorbraakaanpak 2025 or a regional versnellingstafel."""
@@ -110,6 +128,41 @@ class Programme(models.Model):
         choices=BreakthroughRule.choices,
         default=BreakthroughRule.DOORBRAAKAANPAK,
     )
+    # The escalation branch (design §4): the working days of its tasks, the weeks the
+    # draft designation lies open for views, the rungs of the ladder, and who
+    # escalates (empty: the Rijk, i.e. the ministry; or a province).
+    escalation_consultation_working_days = models.PositiveSmallIntegerField(
+        _("termijn bestuurlijk overleg (werkdagen)"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(250)],
+    )
+    escalation_decision_working_days = models.PositiveSmallIntegerField(
+        _("termijn besluit na escalatie (werkdagen)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(250)],
+    )
+    consultation_weeks = models.PositiveSmallIntegerField(
+        _("zienswijzetermijn (weken)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+    )
+    escalation_rungs = models.JSONField(
+        _("escalatieladder"),
+        default=default_escalation_rungs,
+        blank=True,
+        validators=[validate_escalation_rungs],
+        help_text=_("De treden van de escalatie, van eerste tot laatste."),
+    )
+    escalating_authority = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("escalerende overheid"),
+        limit_choices_to={"kind": OrganisationKind.PROVINCE},
+        help_text=_("Leeg: het Rijk (het ministerie). Of een provincie."),
+    )
     # When `detect_impasses` last looked at the programme's locations: the moment its
     # signals are as of ("Bijgewerkt op …" above every list of signals). Empty until
     # the first run.
@@ -121,6 +174,14 @@ class Programme(models.Model):
         verbose_name = _("programma")
         verbose_name_plural = _("programma's")
         ordering = ["name"]
+        permissions = [
+            ("view_programme_locations", _("Locaties van het programma inzien")),
+            ("manage_programme", _("Procesregisseur van het programma")),
+            ("direct_programme", _("Bestuurlijk sturen in het programma")),
+            ("administer_programme", _("Instellingen van het programma beheren")),
+            # Model-wide, given with every grant above: whose checks look them up.
+            ("hold_programme_role", _("Heeft een rol in een programma")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(stage_limit_days__gt=0),
@@ -138,6 +199,10 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def escalates_through_province(self) -> bool:
+        return self.escalating_authority_id is not None
 
 
 class Location(ConcurrentTransitionMixin, FSMModelMixin, models.Model):

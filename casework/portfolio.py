@@ -90,7 +90,9 @@ class LongestStay:
 class PortfolioFigures:
     locations_total: int
     locations_by_stage: dict[str, int]
-    homes_target: int
+    # The programme's target; None when the figures cover several programmes (each
+    # one's targets are in `programme_targets`).
+    homes_target: int | None
     homes_accelerated: int
     homes_planned_total: int
     locations_homes_unknown: int
@@ -122,6 +124,25 @@ class PortfolioFigures:
     construction_start_year: int | None = None
     # The programmes the figures are about (their targets and breakthrough rules).
     programmes: list[Programme] = field(default_factory=list)
+
+    @property
+    def programme_targets(self) -> list[dict]:
+        """Each programme's own targets (never summed over programmes)."""
+        return [
+            {
+                "slug": p.slug,
+                "name": p.name,
+                "homes_target": p.homes_target,
+                "breakthrough_targets": dict(
+                    sorted(
+                        (str(y), int(t))
+                        for y, t in (p.breakthrough_targets or {}).items()
+                    )
+                ),
+                "construction_start_year": p.construction_start_year,
+            }
+            for p in self.programmes
+        ]
 
 
 def _days(duration: datetime.timedelta | float | int | None) -> float:
@@ -263,11 +284,14 @@ def portfolio_figures(
     # 4. Breakthroughs (design §2): the recorded events each programme's rule
     # counts, a location once per year.
     breakthroughs = breakthroughs_by_year(locations, programmes)
-    homes_target = sum(p.homes_target for p in programmes)
-    targets: dict[str, int] = {}
-    for p in programmes:
-        for year, target in (p.breakthrough_targets or {}).items():
-            targets[str(year)] = targets.get(str(year), 0) + int(target)
+    # Targets are a programme's: never summed over programmes. Figures over several
+    # programmes carry each one's targets (`programme_targets`), and none of their own.
+    only = programmes[0] if len(programmes) == 1 else None
+    homes_target = only.homes_target if only is not None else None
+    targets: dict[str, int] = {
+        str(year): int(target)
+        for year, target in ((only.breakthrough_targets or {}) if only else {}).items()
+    }
 
     # 5. Overdue tasks, from casework's facts rather than the workflow's tasks (the
     # same rule as `workflows.selectors.task_overdue`: open, and the due date passed):
@@ -392,9 +416,7 @@ def portfolio_figures(
         bottleneck_locations=category_totals["locations"] or 0,
         homes_under_construction=total("under_construction"),
         locations_construction_started=total("construction_started"),
-        construction_start_year=min(
-            (p.construction_start_year for p in programmes), default=None
-        ),
+        construction_start_year=only.construction_start_year if only else None,
         programmes=programmes,
         bottleneck_heatmap=[
             {

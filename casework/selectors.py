@@ -15,7 +15,13 @@ from permissions.constants import MembershipRole
 from permissions.errors import InvalidInput, NotPermitted
 from permissions.models import Membership
 
-from .access import access_location, is_programme_staff, locations_visible_to
+from .access import (
+    access_location,
+    is_programme_staff,
+    locations_staffed_by,
+    locations_visible_to,
+    staffs_a_programme,
+)
 from .constants import (
     SYSTEM_TRANSITIONS,
     TRANSITION_PERMISSION,
@@ -172,14 +178,20 @@ def impasses_checked_at(
 def impasse_signals_for(user, *, status: str = "open", location_id=None):
     """Impasse signals are read by the ministry and case managers (design §5); parties see
     that their location is escalated, not the system's suspicions about them."""
-    if not is_programme_staff(user):
+    if not staffs_a_programme(user):
         raise NotPermitted(
             _("Impassesignalen zijn er voor het ministerie en procesregisseurs.")
         )
     if status not in ("open", "all"):
         raise InvalidInput(_("Status is ‘open’ of ‘all’."))
+    # A case manager of one programme reads its signals only.
+    among = (
+        locations_visible_to(user)
+        if is_programme_staff(user)
+        else locations_staffed_by(user)
+    )
     signals = ImpasseSignal.objects.filter(
-        location__in=locations_visible_to(user).values("pk")
+        location__in=among.values("pk")
     ).select_related("location", "waiting_on")
     if status == "open":
         signals = signals.filter(closed_at__isnull=True)

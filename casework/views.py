@@ -23,7 +23,7 @@ from permissions.checks import has_object_perm, prefetch_object_perms
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
 from . import access, diagram, selectors, services, timeline
-from .access import is_programme_staff, reads_portfolio
+from .access import reads_portfolio
 from .audience import audience_of
 from .constants import (
     TRANSITION_PERMISSION,
@@ -38,6 +38,7 @@ from .dashboard import (
     PAGE_HEATMAP_LOCATIONS,
     dashboard_figures,
     dashboard_page_context,
+    programme_of_request,
 )
 from .limits import SHORT_TEXT_MAX, TEXT_MAX
 from .models import Location, Programme
@@ -517,11 +518,25 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        figures = dashboard_figures(user, heatmap_limit=PAGE_HEATMAP_LOCATIONS)
+        try:
+            programme = programme_of_request(user, self.request.GET.get("programme"))
+        except NotVisible as exc:
+            raise Http404(exc.message) from exc
+        figures = dashboard_figures(
+            user, programme=programme, heatmap_limit=PAGE_HEATMAP_LOCATIONS
+        )
         context.update(dashboard_page_context(figures))
         context["figures"] = figures
+        context["programme"] = programme
+        # The programmes to choose from: those of the figures (no query), or for a
+        # person with programme roles the programmes they read.
+        read = [] if reads_portfolio(user) else list(access.programmes_read_by(user))
+        context["programme_choices"] = read or figures.programmes
+        context["may_administer_programme"] = (
+            programme is not None and access.administers_programme(user, programme)
+        )
         context["portfolio_wide"] = reads_portfolio(user)
-        context["may_see_impasses"] = is_programme_staff(user)
+        context["may_see_impasses"] = access.staffs_a_programme(user)
         # The programmes are loaded with the figures: no query of its own.
         context["impasses_checked_at"] = selectors.impasses_checked_at(
             figures.programmes

@@ -8,6 +8,7 @@ from casework import api as casework_api
 from casework import construction_api, export_api
 from casework.construction_views import ConstructionStartView
 from casework.pages.about import AboutApplication
+from casework.pages.programme_settings import ProgrammeSettingsView
 from casework.views import DashboardApplication, LocationsApplication
 from config.api import SchemaView, SwaggerUIView, api_not_found
 from documents import api as documents_api
@@ -287,6 +288,12 @@ urlpatterns = [
         "locations/<int:location_pk>/start-bouw/",
         ConstructionStartView.as_view(),
         name="construction-start",
+    ),
+    # A programme's settings, for its programme administrator.
+    path(
+        "programmas/<slug:slug>/instellingen/",
+        ProgrammeSettingsView.as_view(),
+        name="programme-settings",
     ),
     # The deadlines feed: a private token instead of a session (calendar apps).
     path("agenda/<str:token>.ics", calendar_feed, name="calendar-feed"),

@@ -16,9 +16,10 @@ from casework.access import (
     access_agreement_version,
     access_location,
     locations_visible_to,
-    reads_portfolio,
+    reads_programme,
 )
 from casework.api import ErrorSerializer
+from casework.dashboard import report_programme
 from config.api import JSONAPIView
 from permissions.errors import NotPermitted
 
@@ -196,18 +197,31 @@ class FinalDesignationPdfAPI(JSONAPIView):
 
 class ProgressReportPdfAPI(JSONAPIView):
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "programme",
+                str,
+                description="Het programma (korte naam of id); zonder: het eerste "
+                "programma dat u leest.",
+            )
+        ],
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
             202: PendingSerializer,
             403: ErrorSerializer,
+            404: ErrorSerializer,
             503: ErrorSerializer,
-        }
+        },
     )
     def get(self, request):
-        """The progress report to parliament over the whole portfolio: for the ministry,
-        case managers and programme viewers. Made by a background job when the figures
-        changed (202 with `Retry-After` meanwhile)."""
-        if not reads_portfolio(request.user):
+        """The progress report to parliament of one programme (its locations against
+        its own targets): for the ministry, case managers and programme viewers, and
+        whoever holds a role in that programme. Made by a background job when the
+        figures changed (202 with `Retry-After` meanwhile)."""
+        programme = report_programme(
+            request.user, request.query_params.get("programme")
+        )
+        if programme is None or not reads_programme(request.user, programme):
             raise NotPermitted(
                 _(
                     "De voortgangsrapportage is er voor het ministerie en programmalezers."
@@ -215,6 +229,8 @@ class ProgressReportPdfAPI(JSONAPIView):
             )
         return document_or_pending(
             lambda: services.progress_report_ready(
-                locations=locations_visible_to(request.user), actor=request.user
+                locations=locations_visible_to(request.user),
+                actor=request.user,
+                programme=programme,
             )
         )

@@ -37,6 +37,7 @@ from casework.models import (
     Escalation,
     ImpasseSignal,
     Location,
+    Programme,
 )
 from casework.panels import open_commitments_by_party
 from casework.portfolio import portfolio_figures
@@ -173,11 +174,18 @@ def agreement_context(version: AgreementVersion) -> tuple[dict, dict]:
 
 
 @in_document_language
-def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
+def progress_context(
+    locations: QuerySet[Location], programme: Programme | None = None
+) -> tuple[dict, dict]:
     """The progress report to parliament: the dashboard's figures, tables and charts
     (built by the dashboard's own `dashboard_page_context`), with the heatmap's table
-    over every location with open bottlenecks, and every location listed."""
-    figures = portfolio_figures(locations)
+    over every location with open bottlenecks, and every location listed.
+
+    Per programme: with `programme`, over its locations (of `locations`) against its
+    targets; targets of different programmes are never summed."""
+    if programme is not None:
+        locations = locations.filter(programme=programme)
+    figures = portfolio_figures(locations, programme=programme)
     page = dashboard_page_context(figures, heatmap_chart_rows=PAGE_HEATMAP_LOCATIONS)
     lines = breakthrough_lines(locations, figures.programmes)
     rows = list(
@@ -209,6 +217,7 @@ def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
         for row in page["heatmap_rows"]
     ]
     data = {
+        "programme": programme.slug if programme is not None else None,
         "as_of": figures.as_of.isoformat(),
         "locations_total": figures.locations_total,
         "locations_by_stage": figures.locations_by_stage,
@@ -256,7 +265,12 @@ def progress_context(locations: QuerySet[Location]) -> tuple[dict, dict]:
     }
     context = {
         **page,
-        "title": _("Voortgangsrapportage doorbraakaanpak"),
+        "title": (
+            _("Voortgangsrapportage %(programme)s") % {"programme": programme.name}
+            if programme is not None
+            else _("Voortgangsrapportage doorbraakaanpak")
+        ),
+        "programme": programme,
         "figures": figures,
         "breakthrough_lines": lines,
         "rows": rows,

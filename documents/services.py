@@ -31,7 +31,13 @@ from casework import jobs
 from casework import services as casework
 from casework.audience import audience_of
 from casework.constants import AuditAction, VersionStatus
-from casework.models import AgreementVersion, Designation, Escalation, Location
+from casework.models import (
+    AgreementVersion,
+    Designation,
+    Escalation,
+    Location,
+    Programme,
+)
 from permissions.errors import Conflict
 
 from . import builders
@@ -168,8 +174,10 @@ def _reuse_or_render(
     )
 
 
-def progress_report_document(*, locations: QuerySet[Location], actor) -> Document:
-    context, data = builders.progress_context(locations)
+def progress_report_document(
+    *, locations: QuerySet[Location], actor, programme: Programme | None = None
+) -> Document:
+    context, data = builders.progress_context(locations, programme)
     return _reuse_or_render(
         kind=DocumentKind.PROGRESS_REPORT,
         template="documents/progress_report.html",
@@ -425,12 +433,14 @@ def location_dossier_ready(*, location: Location, actor) -> Document:
     return _ready_or_queued(render_location_dossier, (location.pk, actor_id), find)
 
 
-def progress_report_ready(*, locations: QuerySet[Location], actor) -> Document:
-    """The progress report over `locations` (those `actor` may see) as they are now
-    if stored; else queue it (see `agreement_document_ready`)."""
+def progress_report_ready(
+    *, locations: QuerySet[Location], actor, programme: Programme | None = None
+) -> Document:
+    """The progress report of `programme` over `locations` (those `actor` may see)
+    as they are now if stored; else queue it (see `agreement_document_ready`)."""
     from .tasks import render_progress_report
 
-    _context, data = builders.progress_context(locations)
+    _context, data = builders.progress_context(locations, programme)
     content_sha256 = builders.data_sha256(data)
 
     def find():
@@ -440,7 +450,8 @@ def progress_report_ready(*, locations: QuerySet[Location], actor) -> Document:
             content_sha256=content_sha256,
         ).first()
 
-    return _ready_or_queued(render_progress_report, (actor.pk,), find)
+    args = (actor.pk,) if programme is None else (actor.pk, programme.pk)
+    return _ready_or_queued(render_progress_report, args, find)
 
 
 def final_designation_ready(*, location: Location) -> Document:

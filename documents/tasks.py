@@ -30,7 +30,13 @@ from casework import jobs
 from casework import services as casework
 from casework.access import locations_visible_to
 from casework.constants import Stage, TransitionName
-from casework.models import AgreementVersion, Designation, Escalation, Location
+from casework.models import (
+    AgreementVersion,
+    Designation,
+    Escalation,
+    Location,
+    Programme,
+)
 
 from . import services
 from .constants import DocumentKind
@@ -163,12 +169,15 @@ def render_location_dossier(location_id: int, actor_id: int | None) -> str:
 
 
 @task()
-def render_progress_report(actor_id: int) -> str:
-    """The progress report over the locations `actor_id` may see (stored once per
-    content)."""
+def render_progress_report(actor_id: int, programme_id: int | None = None) -> str:
+    """The progress report of a programme over the locations `actor_id` may see
+    (stored once per content)."""
     actor = get_user_model()._default_manager.get(pk=actor_id)
+    programme = (
+        Programme.objects.get(pk=programme_id) if programme_id is not None else None
+    )
     return services.progress_report_document(
-        locations=locations_visible_to(actor), actor=actor
+        locations=locations_visible_to(actor), actor=actor, programme=programme
     ).sha256
 
 

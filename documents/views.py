@@ -13,8 +13,9 @@ from casework.access import (
     access_agreement_version,
     access_location,
     locations_visible_to,
-    reads_portfolio,
+    reads_programme,
 )
+from casework.dashboard import report_programme
 from permissions.errors import Conflict, NotVisible
 
 from . import services
@@ -90,11 +91,19 @@ def final_designation_pdf(request, pk: int):
 
 @login_required
 def progress_report(request):
-    if not reads_portfolio(request.user):
+    """The progress report of one programme (`?programme=`, else the first the
+    person reads)."""
+    try:
+        programme = report_programme(request.user, request.GET.get("programme"))
+    except NotVisible as exc:
+        raise Http404(exc.message) from exc
+    if programme is None or not reads_programme(request.user, programme):
         raise PermissionDenied
     return document_or_pending_page(
         request,
         lambda: services.progress_report_ready(
-            locations=locations_visible_to(request.user), actor=request.user
+            locations=locations_visible_to(request.user),
+            actor=request.user,
+            programme=programme,
         ),
     )

@@ -39,6 +39,78 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=Model)
 
 _CHECKER_ATTR = "_doorbraak_object_permission_checker"
+_PARENT_GRANTS_ATTR = "_doorbraak_parent_grants"
+
+# Object permissions an object also holds through the object one of its foreign keys
+# points at (a location through its programme): model -> (foreign key, {perm on the
+# object: the codenames on the parent that give it}). Registered by the app that owns
+# the models (`inherit_perms`); every check below follows it.
+# Only a person holding the model-wide `gate` permission (given with every grant on a
+# parent) is looked up: for everyone else the checks cost what they cost before.
+_INHERITED: dict[type[Model], tuple[str, dict[str, tuple[str, ...]], str]] = {}
+
+
+def inherit_perms(
+    model: type[Model], *, via: str, perms: dict[str, tuple[str, ...]], gate: str
+) -> None:
+    """Whoever holds one of `perms[perm]` (codenames, on the model `via` points at)
+    on an object's parent holds `perm` on the object: a grant on a programme is a
+    grant on each of its locations. Only for holders of the model-wide permission
+    `gate` (who holds a grant on a parent holds it too)."""
+    _INHERITED[model] = (via, perms, gate)
+
+
+def _inheritance(model: type[Model], perm: str, user: AnyUser):
+    """(foreign key field, parent model, parent codenames) when `perm` on `model`
+    is also given to `user` by a grant on the parent, else None."""
+    entry = _INHERITED.get(model._meta.concrete_model)  # type: ignore[arg-type]
+    if entry is None:
+        return None
+    via, perms, gate = entry
+    if not has_global_perm(user, gate):
+        return None
+    codenames = perms.get(perm)
+    if not codenames:
+        return None
+    field = model._meta.get_field(via)
+    return field, field.related_model, codenames
+
+
+def parent_grants(user: AnyUser, model: type[Model]) -> dict[str, set[str]]:
+    """The codenames `user` holds per object of `model` (object pk as text -> set),
+    through a group or directly: one query per request and model (cached on the user
+    object, as guardian's checker is)."""
+    if not (user.is_authenticated and user.is_active):
+        return {}
+    cache = getattr(user, _PARENT_GRANTS_ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _PARENT_GRANTS_ATTR, cache)
+    if model not in cache:
+        content_type = ContentType.objects.get_for_model(model)
+        to_groups, to_user = (
+            grants.filter(content_type=content_type).values_list(
+                "object_pk", "permission__codename"
+            )
+            for grants in object_grants(cast("User", user))
+        )
+        held: dict[str, set[str]] = {}
+        for object_pk, codename in to_groups.union(to_user, all=True):
+            held.setdefault(str(object_pk), set()).add(codename)
+        cache[model] = held
+    return cache[model]
+
+
+def _holds_through_parent(user: AnyUser, perm: str, obj: Model) -> bool:
+    inheritance = _inheritance(type(obj), perm, user)
+    if inheritance is None:
+        return False
+    field, parent, codenames = inheritance
+    parent_pk = getattr(obj, field.attname)
+    if parent_pk is None:
+        return False
+    held = parent_grants(user, parent).get(str(parent_pk), set())
+    return any(codename in held for codename in codenames)
 
 
 def _checker(user: User) -> ObjectPermissionChecker:
@@ -51,7 +123,13 @@ def _checker(user: User) -> ObjectPermissionChecker:
 
 def forget_cached_permissions(user: AnyUser) -> None:
     """Drop what this user object remembers of its permissions (after a grant changes)."""
-    for attr in (_CHECKER_ATTR, "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+    for attr in (
+        _CHECKER_ATTR,
+        _PARENT_GRANTS_ATTR,
+        "_perm_cache",
+        "_user_perm_cache",
+        "_group_perm_cache",
+    ):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -68,7 +146,9 @@ def has_object_perm(user: AnyUser, perm: str, obj: Model) -> bool:
     if has_global_perm(user, perm):
         return True
     codename = perm.split(".", 1)[-1]
-    return _checker(cast("User", user)).has_perm(codename, obj)
+    if _checker(cast("User", user)).has_perm(codename, obj):
+        return True
+    return _holds_through_parent(user, perm, obj)
 
 
 def prefetch_object_perms(user: AnyUser, objects: list[M] | QuerySet[M]) -> None:
@@ -148,7 +228,24 @@ def objects_with_perm(user: AnyUser, perm: str, queryset: QuerySet[M]) -> QueryS
         .values("object_id")
         for grants in object_grants(cast("User", user))
     )
-    return queryset.filter(Q(pk__in=to_groups) | Q(pk__in=to_user))
+    condition = Q(pk__in=to_groups) | Q(pk__in=to_user)
+    inheritance = _inheritance(queryset.model, perm, user)
+    if inheritance is not None:
+        field, parent, codenames = inheritance
+        parent_type = ContentType.objects.get_for_model(parent)
+        for grants in object_grants(cast("User", user)):
+            condition |= Q(
+                **{
+                    f"{field.attname}__in": grants.filter(
+                        content_type=parent_type,
+                        permission__content_type=parent_type,
+                        permission__codename__in=codenames,
+                    )
+                    .annotate(object_id=Cast("object_pk", BigIntegerField()))
+                    .values("object_id")
+                }
+            )
+    return queryset.filter(condition)
 
 
 def holds_perm_on(user: AnyUser, perm: str, model: type[Model], pk: int) -> bool:
@@ -170,8 +267,18 @@ def holds_perm_on(user: AnyUser, perm: str, model: type[Model], pk: int) -> bool
     codename = perm.split(".", 1)[-1]
     content_type = ContentType.objects.get_for_model(model)
     grant: list[Any] = [user.pk, content_type.pk, codename, str(pk)]
+    params: list[Any] = [pk, *grant, *grant]
+    inheritance = _inheritance(model, perm, user)
+    if inheritance is not None:
+        _field, parent, codenames = inheritance
+        parent_grant = [
+            user.pk,
+            ContentType.objects.get_for_model(parent).pk,
+            *codenames,
+        ]
+        params += [*parent_grant, *parent_grant]
     with connection.cursor() as cursor:
-        cursor.execute(_holds_perm_sql(model), [pk, *grant, *grant])
+        cursor.execute(_holds_perm_sql(model, inheritance), params)
         return bool(cursor.fetchone()[0])
 
 
@@ -194,8 +301,33 @@ def guardian_tables() -> dict[str, str]:
     }
 
 
-def _holds_perm_sql(model: type[Model]) -> str:
+def _holds_perm_sql(model: type[Model], inheritance=None) -> str:
     quote = connection.ops.quote_name
+    through_parent = ""
+    if inheritance is not None:
+        # The grant on the object's parent (a location's programme): the same two
+        # EXISTS, on the parent's content type and the object's foreign key.
+        field, _parent, codenames = inheritance
+        through_parent = """
+            OR EXISTS (
+              SELECT 1 FROM {group_perm} g
+              JOIN {user_groups} ug ON ug.{group_col} = g.group_id
+              JOIN {permission} p ON p.id = g.permission_id
+              WHERE ug.{user_col} = %s AND g.content_type_id = %s
+                AND p.codename IN ({codenames})
+                AND g.object_pk = CAST(t.{fk} AS TEXT)
+            ) OR EXISTS (
+              SELECT 1 FROM {user_perm} u
+              JOIN {permission} p ON p.id = u.permission_id
+              WHERE u.user_id = %s AND u.content_type_id = %s
+                AND p.codename IN ({codenames})
+                AND u.object_pk = CAST(t.{fk} AS TEXT)
+            )
+        """.format(
+            fk=quote(field.column),
+            codenames=", ".join(["%s"] * len(codenames)),
+            **guardian_tables(),
+        )
     return """
         SELECT EXISTS (
           SELECT 1 FROM {target} t WHERE t.{target_pk} = %s AND (
@@ -210,12 +342,13 @@ def _holds_perm_sql(model: type[Model]) -> str:
               JOIN {permission} p ON p.id = u.permission_id
               WHERE u.user_id = %s AND u.content_type_id = %s
                 AND p.codename = %s AND u.object_pk = %s
-            )
+            ) {through_parent}
           )
         )
     """.format(
         target=quote(model._meta.db_table),
         target_pk=quote(model._meta.pk.column),
+        through_parent=through_parent,
         **guardian_tables(),
     )
 

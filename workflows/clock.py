@@ -26,6 +26,7 @@ from viewflow.workflow.models import Task
 from accounts.constants import NotificationKind
 from casework import services as casework
 from casework.constants import DeadlineEventKind, DeadlineKind
+from casework.models import Location
 from casework.services import Fired
 from permissions.constants import OrganisationPerm
 from permissions.models import Organisation
@@ -147,7 +148,7 @@ class _Holders:
                 .order_by("user_id")
             ):
                 self.in_group[row.group_id].append(row.user)
-        self.roles: dict[str, list] = {}
+        self.roles: dict[tuple[str, int], list] = {}
 
     def _group(self, organisation_id, *, signatories_only: bool) -> list:
         organisation = self.organisations.get(organisation_id)
@@ -172,10 +173,19 @@ class _Holders:
             # the organisation's signatories (a decision) or members (an action).
             node = task.flow_task
             if isinstance(node, RoleTask):
-                permission = node.role_permission
-                if permission not in self.roles:
-                    self.roles[permission] = list(role_holders(permission))
-                return self.roles[permission]
+                # The role's holders: every programme's, and the location's
+                # programme's (one query per location of such a deadline).
+                key = (node.role_permission, deadline.location_id)
+                if key not in self.roles:
+                    programme_id = (
+                        Location.objects.filter(pk=deadline.location_id)
+                        .values_list("programme_id", flat=True)
+                        .first()
+                    )
+                    self.roles[key] = list(
+                        role_holders(node.role_permission, programme_id)
+                    )
+                return self.roles[key]
             return self._group(
                 (task.data or {}).get("organisation"),
                 signatories_only=task.owner_permission == OrganisationPerm.SIGN,

@@ -92,7 +92,7 @@ FINAL_DECISIONS = (
     TransitionName.WITHDRAW,
 )
 
-# Working days each human task of the branch gets (settings may override them).
-CONSULTATION_WORKING_DAYS = "ESCALATION_CONSULTATION_WORKING_DAYS"
-DECISION_WORKING_DAYS = "ESCALATION_DECISION_WORKING_DAYS"
-DEFAULT_WORKING_DAYS = {CONSULTATION_WORKING_DAYS: 20, DECISION_WORKING_DAYS: 10}
+# Working days each human task of the branch gets: the setting of the location's
+# programme of that name (`Programme.escalation_*_working_days`).
+CONSULTATION_WORKING_DAYS = "escalation_consultation_working_days"
+DECISION_WORKING_DAYS = "escalation_decision_working_days"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.utils import timezone
 
 from casework.calendar import (
@@ -18,10 +17,8 @@ from casework.calendar import (
     overdue_moment,
     reminder_moment,
 )
-from casework.models import Location
+from casework.models import Location, Programme
 from permissions.models import Organisation
-
-from .constants import DEFAULT_WORKING_DAYS
 
 __all__ = [
     "FIRE_AT",
@@ -48,10 +45,10 @@ def task_due(task) -> datetime.date | None:
         return None
 
 
-def working_days(name: str) -> int:
-    """The working days a kind of task gets (`constants.DEFAULT_WORKING_DAYS`, or the
-    setting of that name)."""
-    return int(getattr(settings, name, DEFAULT_WORKING_DAYS[name]))
+def working_days(name: str, programme: Programme) -> int:
+    """The working days a kind of task gets: the programme's setting of that name
+    (`constants.CONSULTATION_WORKING_DAYS`, `DECISION_WORKING_DAYS`)."""
+    return int(getattr(programme, name))
 
 
 # --- What a deadline is recorded under -----------------------------------------------

@@ -79,7 +79,8 @@ class EscalationBranchFlow(DoorbraakFlow):
     def claimants(self, task) -> list:
         node = task.flow_task
         if isinstance(node, RoleTask):
-            return list(role_holders(node.role_permission))
+            location = location_of(task.process)
+            return list(role_holders(node.role_permission, location.programme_id))
         return super().claimants(task)
 
     # What each human task is, in the words of its deadline messages.
@@ -90,6 +91,10 @@ class EscalationBranchFlow(DoorbraakFlow):
         node = task.flow_task
         organisation = None
         if node.role_permission == LocationPerm.DIRECT:
+            # The escalating authority: the programme's province, or the Rijk (the
+            # location's ministry party).
+            organisation = location.programme.escalating_authority
+        if node.role_permission == LocationPerm.DIRECT and organisation is None:
             party = (
                 location.parties.filter(organisation__kind=OrganisationKind.MINISTRY)
                 .select_related("organisation")
@@ -112,10 +117,18 @@ class EscalationBranchFlow(DoorbraakFlow):
             title=title,
         )
 
-    def due_in(self, name: str) -> dict:
+    def due_in(self, activation, name: str) -> dict:
+        """The due date of a task of the branch: the working days of the location's
+        programme."""
+        programme = (
+            Location.objects.filter(pk=activation.process.data["location"])
+            .select_related("programme")
+            .get()
+            .programme
+        )
         return {
             "due": deadlines.due_in_working_days(
-                deadlines.working_days(name)
+                deadlines.working_days(name, programme)
             ).isoformat()
         }
 
@@ -189,10 +202,10 @@ class EscalationFlow(EscalationBranchFlow):
         )
 
     def consultation_due(self, activation):
-        return self.due_in(CONSULTATION_WORKING_DAYS)
+        return self.due_in(activation, CONSULTATION_WORKING_DAYS)
 
     def decision_due(self, activation):
-        return self.due_in(DECISION_WORKING_DAYS)
+        return self.due_in(activation, DECISION_WORKING_DAYS)
 
     def deadlock_remains(self, activation) -> bool:
         outcome = (
@@ -265,4 +278,4 @@ class DesignationFlow(EscalationBranchFlow):
         )
 
     def decision_due(self, activation):
-        return self.due_in(DECISION_WORKING_DAYS)
+        return self.due_in(activation, DECISION_WORKING_DAYS)

@@ -31,6 +31,7 @@ from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
+from casework.access import programme_role_condition
 from casework.constants import VersionStatus
 from casework.models import AgreementVersion, Location
 from casework.transactions import callers_transaction
@@ -286,15 +287,20 @@ class RoundDecision(OrganisationTask):
             yield Edge(src=self, dst=self._rejected, edge_class="next")
 
 
-def role_holders(perm: str):
-    """Active users holding `perm` model-wide (a programme-wide role)."""
+def role_holders(perm: str, programme_id: int | None = None):
+    """Active users holding `perm` model-wide (a programme-wide role), and with
+    `programme_id` those holding it through a role in that programme."""
     app_label, codename = perm.split(".", 1)
-    granted = Q(
-        groups__permissions__codename=codename,
-        groups__permissions__content_type__app_label=app_label,
-    ) | Q(
-        user_permissions__codename=codename,
-        user_permissions__content_type__app_label=app_label,
+    granted = (
+        Q(
+            groups__permissions__codename=codename,
+            groups__permissions__content_type__app_label=app_label,
+        )
+        | Q(
+            user_permissions__codename=codename,
+            user_permissions__content_type__app_label=app_label,
+        )
+        | programme_role_condition(perm, programme_id)
     )
     return (
         get_user_model()
@@ -324,7 +330,8 @@ class RoleTask(View):
         return self._role_permission
 
     def calc_owner(self, activation):
-        holders = list(role_holders(self._role_permission)[:2])
+        location = location_of(activation.process)
+        holders = list(role_holders(self._role_permission, location.programme_id)[:2])
         return holders[0] if len(holders) == 1 else None
 
     def may_act(self, user, task) -> bool:

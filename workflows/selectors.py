@@ -17,18 +17,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
+    CharField,
     F,
     OuterRef,
     Q,
     QuerySet,
 )
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from casework.access import location_visible, reads_portfolio, require_location_visible
+from casework.access import (
+    location_visible,
+    programmes_granting,
+    reads_portfolio,
+    require_location_visible,
+)
+from casework.constants import LocationPerm
+from casework.models import Location
 from permissions.checks import guardian_tables, holds_grant
 from permissions.errors import NotVisible
 
@@ -92,7 +102,7 @@ def _may_claim(user) -> Q:
     (a query per row on top); here it is one EXISTS per task, which also checks the
     object's content type. The lists and the menu's counts share it.
     """
-    return (
+    claimable = (
         Q(owner_permission__isnull=True)
         | Q(owner_permission__in=user.get_all_permissions())
         | holds_grant(
@@ -102,6 +112,29 @@ def _may_claim(user) -> Q:
             perm_name=OuterRef("owner_permission"),
         )
     )
+    for perm, programme_ids in _programme_roles(user):
+        # A role in a programme: its locations' tasks of that role.
+        claimable |= Q(
+            owner_permission=perm,
+            owner_permission_content_type=ContentType.objects.get_for_model(Location),
+            owner_permission_obj_pk__in=Location.objects.filter(
+                programme_id__in=programme_ids
+            )
+            .annotate(pk_text=Cast("pk", CharField()))
+            .values("pk_text"),
+        )
+    return claimable
+
+
+def _programme_roles(user) -> list[tuple[str, list[int]]]:
+    """(location permission, programme ids) for the roles `user` holds in
+    programmes (the cached grants: none, and no query, for most people)."""
+    roles = []
+    for perm in (LocationPerm.MANAGE, LocationPerm.DIRECT):
+        programme_ids = programmes_granting(user, perm)
+        if programme_ids:
+            roles.append((perm, programme_ids))
+    return roles
 
 
 def queue(user, flows: Iterable | None = None) -> QuerySet[Task]:
@@ -184,6 +217,22 @@ def work_counts(user) -> dict[str, int]:
             **tables,
         )
         claimable_params = [*perms, user.pk, user.pk]
+        location_type = ContentType.objects.get_for_model(Location).pk
+        for perm, programme_ids in _programme_roles(user):
+            # The queue's programme roles (`_may_claim`), in the same words.
+            claimable = (
+                claimable.rstrip()[:-1]
+                + """
+              OR (t.owner_permission = %s AND t.owner_permission_content_type_id = %s
+                AND t.owner_permission_obj_pk IN (
+                  SELECT CAST(l.id AS TEXT) FROM {location} l
+                  WHERE l.programme_id IN ({ids}))))
+            """.format(
+                    location=quote(Location._meta.db_table),
+                    ids=", ".join(["%s"] * len(programme_ids)),
+                )
+            )
+            claimable_params += [perm, location_type, *programme_ids]
     sql = """
         SELECT
           (SELECT COUNT(*) FROM {task} t JOIN {process} p ON p.id = t.process_id

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from permissions.checks import has_global_perm, has_object_perm
+from permissions.checks import has_object_perm
 from permissions.errors import (
     Conflict,
     DomainError,
@@ -69,9 +69,9 @@ def may_steer(user, location: Location) -> bool:
 
 
 def may_propose(user) -> bool:
-    return has_global_perm(user, LocationPerm.MANAGE) or has_global_perm(
-        user, LocationPerm.DIRECT
-    )
+    """The ministry or a case manager, of every programme or of one (who then
+    proposes in theirs: `LocationCreateForm`'s choices)."""
+    return access.staffs_a_programme(user)
 
 
 def _detail(location: Location, anchor: str = "") -> HttpResponseRedirect:
@@ -220,11 +220,16 @@ class LocationCreateView(LoginRequiredMixin, View):
 
     def get(self, request):
         self.check(request)
-        return self.render_form(request, LocationCreateForm())
+        return self.render_form(
+            request,
+            LocationCreateForm(programmes=access.programmes_staffed_by(request.user)),
+        )
 
     def post(self, request):
         self.check(request)
-        form = LocationCreateForm(request.POST)
+        form = LocationCreateForm(
+            request.POST, programmes=access.programmes_staffed_by(request.user)
+        )
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:

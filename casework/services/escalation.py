@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -188,8 +187,9 @@ def _draft_frozen_reason(designation: Designation) -> str:
 
 
 def consultation_weeks(location: Location) -> int:
-    """The length of the consultation period in weeks (six, artikel 3:16 Awb)."""
-    return getattr(settings, "DESIGNATION_CONSULTATION_DAYS", 42) // 7
+    """The length of the consultation period in weeks: the programme's setting (six,
+    artikel 3:16 Awb, unless the programme says otherwise)."""
+    return location.programme.consultation_weeks
 
 
 def _day(value: datetime.date) -> str:

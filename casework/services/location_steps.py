@@ -13,10 +13,11 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from permissions.checks import has_global_perm, has_object_perm, revoke_from_group
+from permissions.checks import has_object_perm, revoke_from_group
 from permissions.errors import Conflict, InvalidInput, NotPermitted
 from permissions.models import Organisation
 
+from ..access import may_propose_in
 from ..constants import AuditAction, LocationPerm, PartyRole, Province, Stage
 from ..limits import SHORT_TEXT_MAX
 from ..models import (
@@ -113,10 +114,7 @@ def location_propose(
     checked like `location_update_facts` does. Raises NotPermitted for anyone else,
     InvalidInput for a missing name or a wrong fact, Conflict when the programme has a
     location of that name already."""
-    if not (
-        has_global_perm(actor, LocationPerm.MANAGE)
-        or has_global_perm(actor, LocationPerm.DIRECT)
-    ):
+    if not may_propose_in(actor, programme):
         raise NotPermitted(
             _("Alleen de procesregisseur of het ministerie draagt een locatie voor.")
         )

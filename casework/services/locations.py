@@ -383,9 +383,9 @@ def _transition_side_effects(
         }
     if name == TransitionName.START_DESIGNATION:
         escalation = location.escalations.get(closed_at__isnull=True)
-        # The consultation period (DESIGNATION_CONSULTATION_DAYS, in weeks) starts
-        # once the draft lies open and its notice is published: recorded by the
-        # ministry later (`designation_record_notice`), ended by the Atw.
+        # The consultation period (the programme's consultation weeks) starts once
+        # the draft lies open and its notice is published: recorded by the ministry
+        # later (`designation_record_notice`), ended by the Atw.
         designation = Designation.objects.create(
             location=location, escalation=escalation, **details
         )

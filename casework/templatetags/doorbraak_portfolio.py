@@ -4,7 +4,7 @@ cached permissions), and the numbers of the dashboard's tables."""
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
-from ..access import is_programme_staff, reads_portfolio
+from ..access import reads_portfolio, staffs_a_programme
 from ..charts import grouped as grouped_number
 
 register = template.Library()
@@ -17,7 +17,7 @@ def portfolio_menu(context):
         return {}
     return {
         "may_read_portfolio": reads_portfolio(user),
-        "may_see_impasses": is_programme_staff(user),
+        "may_see_impasses": staffs_a_programme(user),
     }
 
 

@@ -416,9 +416,6 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},
     },
 }
-DESIGNATION_CONSULTATION_DAYS = int(
-    os.environ.get("DESIGNATION_CONSULTATION_DAYS", "42")
-)
 AXES_VERBOSE = False
 
 # --- Identities (accounts) ---------------------------------------------------------------

@@ -62,6 +62,14 @@ def _programme_form(programme: Programme, **changes) -> dict:
         "construction_start_year": programme.construction_start_year,
         "stage_limit_days": programme.stage_limit_days,
         "approval_working_days": programme.approval_working_days,
+        "reminder_working_days": programme.reminder_working_days,
+        "escalation_consultation_working_days": (
+            programme.escalation_consultation_working_days
+        ),
+        "escalation_decision_working_days": programme.escalation_decision_working_days,
+        "consultation_weeks": programme.consultation_weeks,
+        "escalation_rungs": '["Procesregisseur", "Bestuurlijk overleg", "Ministerie"]',
+        "escalating_authority": "",
         "reason": "",
     }
     data.update(changes)

@@ -370,3 +370,46 @@ def test_every_demo_organisation_has_an_administrator_for_its_people():
     for organisation in Organisation.objects.all():
         signatory = User.objects.get(username=organisation.slug)
         assert may_manage(signatory, organisation), organisation.slug
+
+
+def test_the_demo_has_a_second_programme_with_its_own_people_and_terms():
+    """Issue 17: the versnellingstafel, with its own case manager, terms, targets and
+    the province as escalating authority; every figure per programme."""
+    from casework.dashboard import dashboard_figures
+    from casework.management.commands.demo_logins import login_rows
+    from casework.models import Programme
+
+    load()
+    table = Programme.objects.get(slug="versnellingstafel-zuid-holland")
+    assert table.name.endswith("(demo)")
+    assert table.escalating_authority.slug == "provincie-zuid-holland"
+    assert (table.approval_working_days, table.consultation_weeks) == (5, 4)
+    names = set(table.locations.values_list("name", flat=True))
+    assert names == {
+        "Doorbraaklocatie Schiedam",
+        "Doorbraaklocatie Zuidplas",
+        "Doorbraaklocatie Lansingerland en Zoetermeer",
+    }
+    regional = User.objects.get(username="regisseur-zh")
+    assert set(locations_visible_to(regional).values_list("name", flat=True)) == names
+    # Its case manager took Zuidplas into the analysis; its director selected it.
+    zuidplas = table.locations.get(name="Doorbraaklocatie Zuidplas")
+    assert zuidplas.stage == Stage.BOTTLENECK_ANALYSIS
+    assert list(
+        zuidplas.audit_events.filter(action="transition")
+        .order_by("at", "id")
+        .values_list("transition", "actor__username")
+    ) == [("select", "provincie-zuid-holland"), ("start_analysis", "regisseur-zh")]
+    figures = dashboard_figures(regional)
+    assert figures.locations_total == 3
+    assert figures.homes_target == 8_000
+    # The global roles see both programmes, their targets side by side, never summed.
+    everything = dashboard_figures(User.objects.get(username="kijker"))
+    assert everything.homes_target is None
+    assert {t["homes_target"] for t in everything.programme_targets} == {100_000, 8_000}
+    rows = {row[0]: row for row in login_rows()}
+    assert (
+        "procesregisseur (Versnellingstafel Zuid-Holland (demo))"
+        in rows["regisseur-zh"][1]
+    )
+    assert "programmabeheerder" in rows["beheerder-zh"][1]

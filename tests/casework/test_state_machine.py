@@ -247,8 +247,7 @@ def test_a_location_can_be_escalated_again_after_resuming(world):
         _fire(location, T.RESUME_NEGOTIATION, world.ministry)
 
 
-def test_start_designation_opens_a_designation_with_its_details(world, settings):
-    settings.DESIGNATION_CONSULTATION_DAYS = 42
+def test_start_designation_opens_a_designation_with_its_details(world):
     location = to_stage(world, S.ESCALATED)
     record_consultation(
         location, world.case_manager, ConsultationOutcome.DEADLOCK_REMAINS

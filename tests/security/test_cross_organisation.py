@@ -41,6 +41,7 @@ from casework.models import (
     DesignationView,
     Location,
 )
+from casework.programmes import ProgrammeRole, programme_role_grant
 from config.urls import api_v1
 from documents import services as documents
 from documents.models import Document
@@ -53,13 +54,21 @@ from workflows.procedures import ensure_branch_flows, freeze_branch_documents
 
 from ..conftest import forget_world_caches, new_world, token_client
 from ..documents.pdf import text_of
-from ..factories import LocationFactory, PartyFactory
+from ..factories import LocationFactory, PartyFactory, ProgrammeFactory, UserFactory
 from ..scenarios import add_bottleneck, bring_to
 from ..workflows.pages import submit
 
 pytestmark = pytest.mark.django_db
 
-ATTACKERS = ["c_member", "c_signatory", "outsider"]
+# ... and the case manager and director of another programme (issue 17): programme
+# roles reach that programme's locations only.
+ATTACKERS = [
+    "c_member",
+    "c_signatory",
+    "outsider",
+    "other_programme_manager",
+    "other_programme_director",
+]
 SECRET = "Geheim van Gemeente A"
 NOT_VISIBLE = (403, 404)
 
@@ -151,8 +160,26 @@ def shared(django_db_setup, django_db_blocker):
     its own savepoint; the attacks change nothing anyway, which every request checks."""
     with django_db_blocker.unblock(), transaction.atomic():
         world = new_world()
+        add_other_programme(world)
         yield world, Victim(world)
         transaction.set_rollback(True)
+
+
+def add_other_programme(world) -> None:
+    """A second programme with a location of organisation A's too, a case manager
+    and a director of that programme only (no global role)."""
+    other = ProgrammeFactory(name="Versnellingstafel", slug="versnellingstafel")
+    location = LocationFactory(programme=other, name="Locatie aan tafel")
+    PartyFactory(
+        location=location, organisation=world.org_c, role=PartyRole.MUNICIPALITY
+    )
+    for attribute, role in (
+        ("other_programme_manager", ProgrammeRole.CASE_MANAGER),
+        ("other_programme_director", ProgrammeRole.DIRECTOR),
+    ):
+        user = UserFactory(username=attribute.replace("_", "-"))
+        programme_role_grant(programme=other, role=role, user=user, reason="Test.")
+        setattr(world, attribute, user)
 
 
 @pytest.fixture
@@ -381,7 +408,16 @@ def test_the_api_keeps_organisation_a_to_itself(world, victim, attacker):
             assert response.status_code in (200, *NOT_VISIBLE), (name, response)
             if response.status_code == 200:
                 assert leaks(victim, response) == [], name
-            assert snapshot(person) == before, name
+            after = snapshot(person)
+            if name == "progress-report" and attacker.startswith("other_programme"):
+                # Their own programme's report is theirs to read: made once, it is a
+                # document of no location, about that programme only.
+                made = Document.objects.order_by("-pk")[
+                    : after["documents"] - before["documents"]
+                ]
+                assert all(d.location_id is None for d in made)
+                after["documents"] = before["documents"]
+            assert after == before, name
             continue
         answered = False
         for method, which, body in OBJECT_CASES[name]:
@@ -493,7 +529,9 @@ def test_the_page_enumeration_sees_the_flows():
     assert any(route.startswith("documenten/") for route in routes)
 
 
-@pytest.mark.parametrize("attacker", ["c_signatory", "outsider"])
+@pytest.mark.parametrize(
+    "attacker", ["c_signatory", "outsider", "other_programme_manager"]
+)
 def test_the_pages_keep_organisation_a_to_itself(client, world, victim, attacker):
     person = getattr(world, attacker)
     client.force_login(person)

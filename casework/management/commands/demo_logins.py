@@ -5,12 +5,22 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Prefetch
+from guardian.models import UserObjectPermission
 
 from casework.demo import DEMO_EMAIL_DOMAIN
+from casework.models import Programme
 from permissions.constants import MembershipRole, Role
 from permissions.models import Membership
+
+# The programme grant that names a programme-scoped role.
+PROGRAMME_ROLE_LABELS = {
+    "manage_programme": "procesregisseur",
+    "direct_programme": "escalerende overheid",
+    "administer_programme": "programmabeheerder",
+}
 
 
 def login_rows() -> list[tuple[str, str, str, str]]:
@@ -30,13 +40,32 @@ def login_rows() -> list[tuple[str, str, str, str]]:
         .order_by("username")
     )
     roles = {role.value: role for role in Role}
+    # Programme-scoped roles (a case manager of one programme): their grants.
+    programme_roles: dict[int, list[str]] = {}
+    for user_id, codename, name in UserObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(Programme)
+    ).values_list("user_id", "permission__codename", "object_pk"):
+        programme_roles.setdefault(user_id, []).append((codename, name))
+    programme_names = dict(
+        (str(pk), name) for pk, name in Programme.objects.values_list("pk", "name")
+    )
     rows = []
     for user in users:
         role_names = [roles[g.name] for g in user.groups.all() if g.name in roles]
         memberships = list(user.memberships.all())
+        scoped = sorted(
+            {
+                f"{PROGRAMME_ROLE_LABELS[codename]} ({programme_names[pk]})"
+                for codename, pk in programme_roles.get(user.pk, [])
+                if codename in PROGRAMME_ROLE_LABELS
+            }
+        )
         if role_names:
             role = ", ".join(str(role.label).lower() for role in role_names)
             sees = "alle locaties"
+        elif scoped:
+            role = ", ".join(scoped)
+            sees = "de locaties van het programma"
         else:
             role = ", ".join(
                 str(MembershipRole(m.role).label).lower() for m in memberships

@@ -215,6 +215,8 @@ def real_value(route: str, name: str, objects: Objects) -> str:
         if route.startswith("accounts/uitnodiging/"):
             return objects.invitation_token
         return "set-password"
+    if name == "slug" and route.startswith("programmas/"):
+        return victim.location.programme.slug
     if name == "name":  # a single sign-on provider (none is configured here)
         return "test"
     if name == "user_id":

@@ -25,12 +25,12 @@ from .access import locations_visible_to
 from .audience import Audience
 from .breakthroughs import counted_breakthroughs
 from .constants import (
+    COMMITMENT_OWED,
     ActionStatus,
     AgreementKind,
     BottleneckCategory,
     BottleneckStatus,
     BreakthroughKind,
-    COMMITMENT_OWED,
     CommitmentStatus,
     Stage,
     VersionStatus,

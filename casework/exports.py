@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import Count, Min, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +25,7 @@ from .access import locations_visible_to
 from .audience import Audience
 from .breakthroughs import counted_breakthroughs
 from .constants import (
+    COMMITMENT_OWED,
     ActionStatus,
     AgreementKind,
     BottleneckCategory,
@@ -54,7 +56,6 @@ ITERATOR_CHUNK = 2000
 NOT_PUBLIC_STAGES = (Stage.PROPOSED,)
 
 ACTION_CLOSED = (ActionStatus.ACCEPTED, ActionStatus.CANCELLED)
-COMMITMENT_PENDING = (CommitmentStatus.OPEN, CommitmentStatus.OVERDUE)
 
 
 def _label(choices, value) -> str:
@@ -134,6 +135,12 @@ def commitment_ledger(
 
 
 def commitment_table(commitments: QuerySet[Commitment]) -> Table:
+    """The ledger as the location page reads it: "Uiterste datum" is the current due
+    date (an extension's, `Commitment.current_due_date`), the date the agreement froze
+    is "Oorspronkelijke datum" (a column at the end, so that the columns before it
+    keep their place), and a commitment is late as the dashboard counts it
+    (`casework.portfolio`): still owed by its owner (disputed ones too) past its
+    current due date."""
     today = timezone.localdate()
     waits_on = (
         Commitment.depends_on.through.objects.filter(from_commitment=OuterRef("pk"))
@@ -143,7 +150,10 @@ def commitment_table(commitments: QuerySet[Commitment]) -> Table:
         .values("n")
     )
     rows = (
-        commitments.annotate(waits_on=Subquery(waits_on))
+        commitments.annotate(
+            waits_on=Subquery(waits_on),
+            current_due=Coalesce("extended_due_date", "due_date"),
+        )
         .values(
             "id",
             "version__agreement__location_id",
@@ -155,22 +165,21 @@ def commitment_table(commitments: QuerySet[Commitment]) -> Table:
             "owner__organisation__name",
             "description",
             "due_date",
+            "current_due",
             "status",
             "waits_on",
         )
         .order_by(
             "version__agreement__location__name",
             "version__agreement__location_id",
-            "due_date",
+            "current_due",
             "id",
         )
         .iterator(chunk_size=ITERATOR_CHUNK)
     )
 
     def late(row) -> bool:
-        return row["status"] == CommitmentStatus.OVERDUE or (
-            row["status"] in COMMITMENT_PENDING and row["due_date"] < today
-        )
+        return row["status"] in COMMITMENT_OWED and row["current_due"] < today
 
     return Table(
         filename="afspraken",
@@ -198,13 +207,17 @@ def commitment_table(commitments: QuerySet[Commitment]) -> Table:
             ),
             Column(gettext_lazy("Partij"), lambda r: r["owner__organisation__name"]),
             Column(gettext_lazy("Afspraak"), lambda r: r["description"]),
-            Column(gettext_lazy("Uiterste datum"), lambda r: r["due_date"]),
+            Column(gettext_lazy("Uiterste datum"), lambda r: r["current_due"]),
             Column(
                 gettext_lazy("Status"), lambda r: _label(CommitmentStatus, r["status"])
             ),
             Column(gettext_lazy("Termijn verstreken"), late),
             Column(
                 gettext_lazy("Wacht op aantal afspraken"), lambda r: r["waits_on"] or 0
+            ),
+            Column(gettext_lazy("Oorspronkelijke datum"), lambda r: r["due_date"]),
+            Column(
+                gettext_lazy("Uitgesteld"), lambda r: r["current_due"] != r["due_date"]
             ),
         ],
         rows=rows,

@@ -125,6 +125,18 @@ def dossier_work_data(context: dict) -> dict:
             ]
             for item in work.actions
         ],
+        # The ledger's commitments that wait on someone (reported: the parties they
+        # were made to; disputed or late: the owner), as the page's table.
+        "ledger": [
+            [
+                ball.commitment.pk,
+                ball.commitment.status,
+                ball.ball_with,
+                ball.due.isoformat(),
+                ball.overdue,
+            ]
+            for ball in work.ledger
+        ],
     }
 
 

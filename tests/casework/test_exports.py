@@ -22,7 +22,7 @@ from casework.constants import (
     Stage,
 )
 from casework.export_files import csv_cell, neutralised
-from casework.models import Breakthrough, Location
+from casework.models import Breakthrough, Commitment, Location
 
 from ..conftest import token_client
 from ..scenarios import bring_to
@@ -150,6 +150,87 @@ def test_the_ledger_filters_by_status_and_says_what_is_late(world):
     )
     assert len(done) == 1
     assert api.get("/api/v1/exports/commitments.csv?status=kept").status_code == 400
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_ledger_export_reads_the_ledger(world, fmt):
+    """The current due date (an extension's) and the frozen one in its own column at
+    the end, the ledger's status, and late as the dashboard counts it: a disputed
+    commitment past its date is late, a waived one is not, an extended one is not."""
+    conclude_agreements([world.own], world.case_manager, commitments_per_location=4)
+    today = timezone.localdate()
+    later = today + datetime.timedelta(days=60)
+    ledger = Commitment.objects.filter(version__agreement__location=world.own)
+    by_text = {c.description: c for c in ledger}
+    # Afspraak 0 (due in 30 days) extended; 1 and 3 (due 15 days ago) disputed and
+    # waived; 2 (due in 30 days) reported.
+    ledger.filter(pk=by_text["Afspraak 0 van Eigen Locatie"].pk).update(
+        extended_due_date=later
+    )
+    ledger.filter(pk=by_text["Afspraak 1 van Eigen Locatie"].pk).update(
+        status=CommitmentStatus.DISPUTED,
+        disputed_by=world.org_b,
+        disputed_at=timezone.now(),
+    )
+    ledger.filter(pk=by_text["Afspraak 2 van Eigen Locatie"].pk).update(
+        status=CommitmentStatus.REPORTED
+    )
+    ledger.filter(pk=by_text["Afspraak 3 van Eigen Locatie"].pk).update(
+        status=CommitmentStatus.WAIVED
+    )
+    read = csv_rows if fmt == "csv" else xlsx_rows
+    rows = read(
+        token_client(world.case_manager).get(f"/api/v1/exports/commitments.{fmt}")
+    )
+    header = rows[0]
+    # The columns that were there keep their place; the new ones come last.
+    assert header[9:13] == [
+        "Uiterste datum",
+        "Status",
+        "Termijn verstreken",
+        "Wacht op aantal afspraken",
+    ]
+    assert header[13:] == ["Oorspronkelijke datum", "Uitgesteld"]
+    got = {
+        row[header.index("Afspraak")]: dict(zip(header, row, strict=True))
+        for row in rows[1:]
+    }
+
+    def day(value):
+        if fmt == "csv":
+            return datetime.date.fromisoformat(value)
+        return value.date() if isinstance(value, datetime.datetime) else value
+
+    def yes(value):
+        return value == "ja" if fmt == "csv" else value in (True, "ja")
+
+    extended = got["Afspraak 0 van Eigen Locatie"]
+    original = by_text["Afspraak 0 van Eigen Locatie"].due_date
+    assert day(extended["Uiterste datum"]) == later
+    assert day(extended["Oorspronkelijke datum"]) == original != later
+    assert yes(extended["Uitgesteld"])
+    assert not yes(extended["Termijn verstreken"])
+    disputed = got["Afspraak 1 van Eigen Locatie"]
+    assert disputed["Status"] == "Betwist"
+    assert yes(disputed["Termijn verstreken"])
+    assert not yes(disputed["Uitgesteld"])
+    assert day(disputed["Uiterste datum"]) == day(disputed["Oorspronkelijke datum"])
+    reported = got["Afspraak 2 van Eigen Locatie"]
+    assert reported["Status"] == "Gemeld"
+    assert not yes(reported["Termijn verstreken"])
+    waived = got["Afspraak 3 van Eigen Locatie"]
+    assert waived["Status"] == "Vervallen"
+    assert day(waived["Uiterste datum"]) < today
+    assert not yes(waived["Termijn verstreken"])
+    # The status filter knows the ledger's statuses.
+    only = read(
+        token_client(world.case_manager).get(
+            f"/api/v1/exports/commitments.{fmt}?status={CommitmentStatus.DISPUTED}"
+        )
+    )
+    assert [row[header.index("Afspraak")] for row in only[1:]] == [
+        "Afspraak 1 van Eigen Locatie"
+    ]
 
 
 def test_the_audit_export_of_a_hidden_location_is_a_404(world):

@@ -206,6 +206,48 @@ def test_location_dossier_has_history_parties_and_open_work(world):
         assert compact(expected) in text, expected
 
 
+def test_location_dossier_lists_the_ledgers_commitments_that_wait_on_someone(
+    world, concluded_version
+):
+    """Who holds the ball, as the location page's table says it: a disputed
+    commitment waits on its owner, a reported one on the parties to confirm."""
+    commitments = {
+        c.owner.organisation_id: c
+        for c in concluded_version.commitments.select_related("owner")
+    }
+    disputed = commitments[world.org_a.pk]
+    reported = commitments[world.org_b.pk]
+    casework.commitment_report(
+        commitment=disputed, actor=world.a_member, report="Het plan ligt er."
+    )
+    casework.commitment_dispute(
+        commitment=disputed, actor=world.case_manager, reason="Nog niet vastgesteld."
+    )
+    casework.commitment_report(
+        commitment=reported, actor=world.b_member, report="De grond is gekocht."
+    )
+    pdf = content(
+        services.location_dossier_document(location=world.own, actor=world.case_manager)
+    )
+    text = compact_text_of(pdf)
+    start = text.index(compact("Afspraken die op iemand wachten"))
+    # The part of "Wie is aan zet", before the open commitments per party.
+    waiting = text[start : text.index(compact("Openstaande afspraken"), start)]
+    for expected in (
+        disputed.description,
+        "Betwist",
+        reported.description,
+        "Gemeld",
+        "termijn verstreken",  # disputed past its date: late, as on the dashboard
+    ):
+        assert compact(expected) in waiting, expected
+    # The dossier's data holds the same facts (so a changed ledger is a new dossier).
+    data = json_attachment(pdf, "dossier.json")
+    ledger = {row[0]: row for row in data["sections"]["work"]["ledger"]}
+    assert ledger[disputed.pk][1:3] == ["disputed", ["Gemeente A"]]
+    assert ledger[reported.pk][1] == "reported"
+
+
 # --- downloads ------------------------------------------------------------------------
 
 

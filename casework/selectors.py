@@ -33,6 +33,7 @@ from .models import (
     Bottleneck,
     Deadline,
     DeadlineEvent,
+    DesignationView,
     ImpasseSignal,
     Location,
     Party,
@@ -198,3 +199,19 @@ def impasse_signals_for(user, *, status: str = "open", location_id=None):
     if location_id:
         signals = signals.filter(location=access_location(user, location_id))
     return signals.order_by("-opened_at", "-id")
+
+
+def designation_views(user, location: Location) -> list[DesignationView]:
+    """The views (zienswijzen) recorded on `location`'s running designation procedure,
+    in the order they were received; none when no procedure runs. For the ministry
+    and case managers, who record them (NotPermitted for anyone else: a view names
+    its sender and their address)."""
+    if not is_programme_staff(user, location):
+        raise NotPermitted(
+            _("Alleen de procesregisseur of het ministerie leest de zienswijzen.")
+        )
+    return list(
+        DesignationView.objects.filter(
+            designation__location=location, designation__closed_at__isnull=True
+        ).order_by("received_on", "id")
+    )

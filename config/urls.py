@@ -59,6 +59,11 @@ api_v1 = [
         name="location-designation-notice",
     ),
     path(
+        "locations/<int:pk>/designation/views/",
+        workflows_api.DesignationViewsAPI.as_view(),
+        name="location-designation-views",
+    ),
+    path(
         "locations/<int:pk>/bottlenecks/",
         casework_api.LocationBottlenecksAPI.as_view(),
         name="location-bottlenecks",

@@ -30,8 +30,13 @@ from rest_framework.response import Response
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from casework import selectors as casework_selectors
 from casework import services as casework
-from casework.access import access_agreement_version, access_location
+from casework.access import (
+    access_agreement_version,
+    access_location,
+    is_programme_staff,
+)
 from casework.api import ERRORS, ErrorSerializer, NamedSerializer
 from casework.constants import (
     AgreementKind,
@@ -41,6 +46,7 @@ from casework.constants import (
     Instrument,
     LocationPerm,
     VersionStatus,
+    ViewChannel,
 )
 from casework.limits import (
     AGREEMENT_TEXT_MAX,
@@ -643,3 +649,105 @@ class TaskCompleteAPI(JSONAPIView):
             task=task, user=request.user, payload=payload, checked=True
         )
         return Response(TaskSerializer(task_rows([task], request.user)[0]).data)
+
+
+# --- Views on a draft designation decision (issue 16) ------------------------------------
+
+
+class DesignationViewSerializer(serializers.Serializer):
+    """A view (zienswijze) recorded on the draft designation decision."""
+
+    id = serializers.IntegerField()
+    designation = serializers.IntegerField(source="designation_id")
+    submitted_by = serializers.CharField(help_text="Wie de zienswijze indiende.")
+    sender_address = serializers.CharField(
+        help_text="Adres van de indiener: het besluit wordt daarheen gestuurd (niet "
+        "in het openbare besluit)."
+    )
+    channel = BoundedChoiceField(choices=ViewChannel.choices)
+    sent_on = serializers.DateField(
+        allow_null=True, help_text="Verzonden op (poststempel; alleen `written`)."
+    )
+    received_on = serializers.DateField()
+    late = serializers.BooleanField(
+        help_text="Te laat: ontvangen na de termijn, en niet binnen de termijn per "
+        "post verzonden en binnen de postweek ontvangen (artikel 6:9 Awb). Wel "
+        "vastgelegd en in het besluit beantwoord."
+    )
+    summary = serializers.CharField()
+    answer = serializers.CharField(
+        help_text="Het antwoord van het ministerie, vastgelegd met het definitieve "
+        "besluit; leeg tot dan."
+    )
+    recorded_at = serializers.DateTimeField()
+
+
+class DesignationViewCreateSerializer(serializers.Serializer):
+    """A view to record: the fields of the location page's form."""
+
+    submitted_by = serializers.CharField(
+        max_length=SHORT_TEXT_MAX,
+        help_text="Wie de zienswijze indiende (organisatie of persoon).",
+    )
+    sender_address = serializers.CharField(
+        max_length=SHORT_TEXT_MAX,
+        help_text="Post- of e-mailadres van de indiener: het besluit wordt daarheen "
+        "gestuurd.",
+    )
+    channel = BoundedChoiceField(
+        choices=ViewChannel.choices,
+        required=False,
+        default=ViewChannel.WRITTEN,
+        help_text="`written` (schriftelijk, de standaard), `oral` of `email`.",
+    )
+    sent_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        validators=[validate_date_in_window],
+        help_text="Alleen bij `written`: de datum van verzending (poststempel). "
+        "Binnen de termijn verzonden en binnen een week daarna ontvangen is op tijd. "
+        + DATE_WINDOW_HELP,
+    )
+    received_on = serializers.DateField(
+        validators=[validate_date_in_window],
+        help_text="Ontvangen op: vanaf het begin van de termijn tot en met vandaag. "
+        + DATE_WINDOW_HELP,
+    )
+    summary = serializers.CharField(max_length=TEXT_MAX)
+    evidence = _evidence_field()
+
+
+class DesignationViewsAPI(JSONAPIView):
+    """The views on the draft designation decision of a location's running
+    designation procedure: the ministry and case managers only (403 for the parties,
+    404 for whoever does not see the location)."""
+
+    @extend_schema(responses={200: DesignationViewSerializer(many=True), **ERRORS})
+    def get(self, request, pk: int):
+        location = access_location(request.user, pk)
+        views = casework_selectors.designation_views(request.user, location)
+        return Response(DesignationViewSerializer(views, many=True).data)
+
+    @extend_schema(
+        request=DesignationViewCreateSerializer,
+        responses={201: DesignationViewSerializer, **ERRORS},
+    )
+    def post(self, request, pk: int):
+        """Record a view, with the rules of the location page: 409 before the notice
+        (and before the period's first day) and after the final decision; a view
+        received late is recorded, `late` true."""
+        location = access_location(request.user, pk)
+        # Permission before validation: only the staff learn what is wrong with it.
+        if not is_programme_staff(request.user, location):
+            raise NotPermitted(
+                _("Alleen de procesregisseur of het ministerie legt zienswijzen vast.")
+            )
+        payload = DesignationViewCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        view = services.designation_view_record(
+            location=location, actor=request.user, **payload.validated_data
+        )
+        return Response(
+            DesignationViewSerializer(view).data, status=status.HTTP_201_CREATED
+        )

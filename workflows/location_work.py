@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -34,9 +33,7 @@ from casework.validation import (
 from documents.constants import INTERNAL_KINDS, DocumentKind
 from documents.dossier_sections import DossierSection
 from documents.models import Document
-from evidence.constants import EvidenceSubject
 from evidence.forms import add_evidence_field, evidence_error_message
-from evidence.services import evidence_cite
 from permissions.checks import has_object_perm
 from permissions.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 
@@ -307,19 +304,9 @@ class DesignationViewCreateView(LoginRequiredMixin, View):
                     or evidence_error_message(form)
                     or str(_("Geef de indiener, de datum en een samenvatting."))
                 )
-            data = dict(form.cleaned_data)
-            evidence = data.pop("evidence", [])
-            with transaction.atomic():
-                view = casework.designation_record_view(
-                    location=location, actor=request.user, **data
-                )
-                evidence_cite(
-                    files=evidence,
-                    subject_kind=EvidenceSubject.DESIGNATION_VIEW,
-                    subject_id=view.pk,
-                    location=location,
-                    actor=request.user,
-                )
+            services.designation_view_record(
+                location=location, actor=request.user, **form.cleaned_data
+            )
         except NotVisible as exc:
             raise Http404(exc.message) from exc
         except NotPermitted as exc:

@@ -7,7 +7,9 @@ Each person reads it in their own language (their saved preference, Dutch by def
 not in the language of whoever caused it: callers pass texts that are translated when
 they are read (`translatable`, `gettext_lazy`), and each recipient's copy is made with
 that recipient's language active. An e-mail has a plain-text and an HTML part, and its
-link is absolute (SITE_URL).
+link is absolute (SITE_URL). The link of a mail and of a digest entry goes through the
+notification's own page (`opening_path`), so following it marks the notification read,
+as opening it in the app does.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.functional import lazy
@@ -77,6 +80,15 @@ date_in_words = lazy(lambda day: date_format(day, "j F Y"), str)
 
 def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}" if path else ""
+
+
+def opening_path(notification: Notification) -> str:
+    """The link of a mail (or digest entry) about `notification`: through the in-app
+    page that marks it read and then leads to what it is about
+    (`inbox.NotificationOpenView`); "" when it links nowhere."""
+    if not notification.url:
+        return ""
+    return reverse("workflow:notification_open", args=[notification.pk])
 
 
 def people_of(organisation: Organisation, *, signatories_only: bool) -> list:
@@ -177,40 +189,51 @@ def notify_many(messages: Iterable[Message]) -> None:
                 deliveries[kind] = deliveries_of(
                     [user for user in everyone.values() if user.email], kind
                 )
-    notifications, digest, mails = [], [], []
+    notifications: list[Notification] = []
+    # Who hears of it beyond the app, worked out once the notifications have their ids:
+    # (notification, message, language, texts, delivery).
+    outgoing: list[tuple[Notification, Message, str, dict[str, str], str]] = []
     for item in messages:
         readers: dict[str, list] = defaultdict(list)
         for user in item.users:
             readers[language_by_user[user.pk]].append(user)
-        link = absolute_url(item.url)
         for language, group in readers.items():
             with translation.override(language):
                 subject_text, message_text = str(item.subject), str(item.message)
-                notifications += [
-                    Notification(user=user, message=message_text[:500], url=item.url)
-                    for user in group
-                ]
-                if held:
+            texts = {"subject": subject_text, "message": message_text}
+            for user in group:
+                notification = Notification(
+                    user=user, message=message_text[:500], url=item.url
+                )
+                notifications.append(notification)
+                if held or not user.email:
                     continue
-                texts = {"subject": subject_text, "message": message_text}
-                # Who is e-mailed now: each person's choice for this kind (accounts).
-                mailed = [user for user in group if user.email]
-                if item.kind is not None:
-                    delivery = deliveries[item.kind]
-                    digest += [
-                        digest_entry(user, kind=item.kind, url=item.url, **texts)
-                        for user in mailed
-                        if delivery[user.pk] == Delivery.DIGEST
-                    ]
-                    mailed = [
-                        user
-                        for user in mailed
-                        if delivery[user.pk] == Delivery.IMMEDIATE
-                    ]
-                mails += [
-                    _mail(user, link=link, kind=item.kind, **texts) for user in mailed
-                ]
+                # Each person's choice for this kind (accounts); no kind: at once.
+                delivery = (
+                    Delivery.IMMEDIATE
+                    if item.kind is None
+                    else deliveries[item.kind][user.pk]
+                )
+                if delivery in (Delivery.IMMEDIATE, Delivery.DIGEST):
+                    outgoing.append((notification, item, language, texts, delivery))
     Notification.objects.bulk_create(notifications)
+    digest, mails = [], []
+    for notification, item, language, texts, delivery in outgoing:
+        path = opening_path(notification)
+        if delivery == Delivery.DIGEST:
+            digest.append(
+                digest_entry(notification.user, kind=item.kind, url=path, **texts)
+            )
+            continue
+        with translation.override(language):
+            mails.append(
+                _mail(
+                    notification.user,
+                    link=absolute_url(path),
+                    kind=item.kind,
+                    **texts,
+                )
+            )
     if digest:
         DigestEntry.objects.bulk_create(digest)
     if mails:

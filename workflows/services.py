@@ -17,8 +17,16 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import services as casework
-from casework.models import AgreementVersion, Bottleneck, Party
+from casework.models import (
+    AgreementVersion,
+    Bottleneck,
+    DesignationView,
+    Location,
+    Party,
+)
 from casework.transactions import in_callers_transaction
+from evidence.constants import EvidenceSubject
+from evidence.services import evidence_cite
 from permissions.errors import Conflict, InvalidInput, NotPermitted
 
 from . import handlers
@@ -152,3 +160,22 @@ def _closed_message(task) -> str:
     if task.status == STATUS.CANCELED:
         return _("De ronde van deze taak is gesloten.")
     return _("Deze taak is al gedaan.")
+
+
+@transaction.atomic
+def designation_view_record(
+    *, location: Location, actor, evidence: Any = (), **fields: Any
+) -> DesignationView:
+    """Record a view on the draft designation decision
+    (`casework.designation_record_view`, its rules and refusals) citing the evidence
+    files `evidence` (ids or files `actor` added at the location): both or neither.
+    The location page and the API record a view through here."""
+    view = casework.designation_record_view(location=location, actor=actor, **fields)
+    evidence_cite(
+        files=evidence,
+        subject_kind=EvidenceSubject.DESIGNATION_VIEW,
+        subject_id=view.pk,
+        location=location,
+        actor=actor,
+    )
+    return view

@@ -9,9 +9,11 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from accounts.constants import Delivery, NotificationKind
 from accounts.models import DigestEntry, NotificationPreference
@@ -105,6 +107,41 @@ def test_the_daily_digest_collects_and_sends_once_in_the_readers_language(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_digests", stdout=io.StringIO())
     assert mail.outbox == []
+
+
+def test_a_digest_link_marks_its_notification_read_for_its_reader_only(
+    world, start_round, django_capture_on_commit_callbacks
+):
+    preference_set(
+        user=world.a_signatory, kind=NotificationKind.NEW_TASK, delivery="digest"
+    )
+    start_round()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_digests", stdout=io.StringIO())
+    [digest] = mails_to(world.a_signatory)
+    [notification] = Notification.objects.filter(user=world.a_signatory)
+    opening = reverse("workflow:notification_open", args=[notification.pk])
+    path = next(
+        link.removeprefix(settings.SITE_URL.rstrip("/"))
+        for link in re.findall(r"https?://\S+", digest.body)
+        if link.endswith(opening)
+    )
+    assert f'href="{settings.SITE_URL.rstrip("/")}{path}"' in digest.alternatives[0][0]
+
+    other = Client()
+    other.force_login(world.b_signatory)
+    assert other.get(path).status_code == 404
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+    reader = Client()
+    reader.force_login(world.a_signatory)
+    task = reader.get(path, follow=True)
+    assert task.status_code == 200
+    assert task.redirect_chain[0][0].startswith("/")
+    assert "Besluit over de overeenkomst" in task.content.decode()
+    notification.refresh_from_db()
+    assert notification.read_at is not None
 
 
 def test_the_overdue_notice_is_always_mailed(

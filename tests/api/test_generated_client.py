@@ -529,6 +529,24 @@ def test_the_heads_of_agreement_journey_through_a_generated_client(
     )
     assert isinstance(notice, m.Error) and "aanwijzingsprocedure" in notice.detail
 
+    # Nor views on a draft: the list is empty and recording one is a 409 too.
+    views = api.operation("locations", "locations_designation_views_list").sync(
+        id=own.id, client=ministry
+    )
+    assert views == []
+    view = api.operation("locations", "locations_designation_views_create").sync(
+        id=own.id,
+        client=ministry,
+        body=m.DesignationViewCreateRequest(
+            submitted_by="Dorpsbelang",
+            sender_address="Dorpsstraat 1",
+            channel=m.ChannelEnum("email"),
+            received_on=datetime.date(2026, 1, 5),
+            summary="Te druk.",
+        ),
+    )
+    assert isinstance(view, m.Error) and "aanwijzingsprocedure" in view.detail
+
     # Without a valid token: a 401 in the error shape.
     refused = api.operation("tasks", "tasks_list").sync(
         client=api.client_for(token="0" * 40)

@@ -66,10 +66,10 @@ def test_request_bodies_are_published_as_json_only(schema):
         if "requestBody" in operation
     }
     # Transitions, bottlenecks, agreements, task completion, construction starts, the
-    # notice of a draft designation decision, the bottleneck lifecycle (3) and the
-    # commitment ledger (5); and the one body that is not JSON: an evidence file
-    # (issue 15, item 3).
-    assert len(bodies) == 15
+    # notice of a draft designation decision and its views, the bottleneck lifecycle
+    # (3) and the commitment ledger (5); and the one body that is not JSON: an
+    # evidence file (issue 15, item 3).
+    assert len(bodies) == 16
     assert bodies.pop(UPLOAD) == {"multipart/form-data"}
     assert all(types == {"application/json"} for types in bodies.values()), bodies
     assert all(
@@ -236,7 +236,7 @@ def test_every_api_view_is_a_json_view():
     checked = {
         name: view.view_class for name, view in views.items() if name not in exempt
     }
-    assert len(checked) == 43
+    assert len(checked) == 44
     for name, view_class in checked.items():
         assert issubclass(view_class, JSONAPIView), name
 

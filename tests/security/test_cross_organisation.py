@@ -326,6 +326,22 @@ OBJECT_CASES = {
             },
         )
     ],
+    # Views on the draft designation decision (issue 16): on A's location in the
+    # designation procedure.
+    "location-designation-views": [
+        ("get", "designating", None),
+        (
+            "post",
+            "designating",
+            {
+                "submitted_by": "Overname",
+                "sender_address": "Overnamestraat 1",
+                "channel": "email",
+                "received_on": "2026-01-05",
+                "summary": "Overname.",
+            },
+        ),
+    ],
     # The bottleneck lifecycle and the commitment ledger (issue 15).
     "bottleneck-detail": [
         ("get", "bottleneck", None),
@@ -383,6 +399,7 @@ def test_every_api_endpoint_has_a_case():
 def object_id(victim: Victim, which: str) -> int:
     return {
         "location": victim.location.pk,
+        "designating": victim.designating.pk,
         "version": victim.version.pk,
         "approval_task": victim.approval_task.pk,
         "action_task": Task.objects.filter(process=victim.action_process)

@@ -159,3 +159,40 @@ def test_choosing_a_language_saves_it_for_the_signed_in_person(client, world):
     page = other.get(reverse("locations:index"))
     assert page.status_code == 200
     assert 'lang="en"' in page.content.decode()
+
+
+def mail_path(user) -> str:
+    link = re.search(r"https?://\S+", mail_to(user).body).group(0)
+    return link.removeprefix(settings.SITE_URL.rstrip("/"))
+
+
+def test_following_the_mail_link_marks_the_notification_read(
+    client, world, django_capture_on_commit_callbacks
+):
+    submit_round(world, django_capture_on_commit_callbacks)
+    notification = Notification.objects.get(user=world.a_signatory)
+    assert notification.read_at is None
+    path = mail_path(world.a_signatory)
+    assert path == reverse("workflow:notification_open", args=[notification.pk])
+
+    client.force_login(world.a_signatory)
+    answer = client.get(path)
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/")
+    assert not answer["Location"].startswith("//")
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+    task = client.get(answer["Location"], follow=True)
+    assert task.status_code == 200
+    assert "Besluit over de overeenkomst" in task.content.decode()
+
+
+def test_someone_elses_mail_link_is_a_404_and_marks_nothing(
+    client, world, django_capture_on_commit_callbacks
+):
+    submit_round(world, django_capture_on_commit_callbacks)
+    path = mail_path(world.a_signatory)
+    for other in (world.b_signatory, world.case_manager):
+        client.force_login(other)
+        assert client.get(path).status_code == 404
+    assert not Notification.objects.filter(read_at__isnull=False).exists()

@@ -12,15 +12,23 @@ import datetime
 from django.utils import timezone
 
 from casework import services
-from casework.constants import BottleneckCategory, Stage, TransitionName
+from casework.constants import (
+    AuditAction,
+    BottleneckCategory,
+    DeadlineEventKind,
+    Stage,
+    TransitionName,
+)
 from casework.models import (
     AgreementKind,
     AgreementVersion,
     ConsultationOutcome,
+    DeadlineEvent,
     Designation,
     Instrument,
     Location,
 )
+from casework.services.audit import audit_record
 from permissions.constants import MembershipRole
 from permissions.models import Membership, Organisation
 
@@ -234,3 +242,39 @@ class unchanged:
         if exc_type is None:
             assert self._snapshot() == self.before
         return False
+
+
+def overdue_logged(
+    *,
+    location: Location,
+    kind: str,
+    reference: str,
+    organisation: Organisation | None,
+    description: str,
+    due_on: datetime.date,
+) -> DeadlineEvent:
+    """What the deadline clock leaves of an overdue mark (`deadlines_fire`): the logged
+    event and its audit row, for a subject the test has no task or action of."""
+    event = DeadlineEvent.objects.create(
+        location=location,
+        kind=kind,
+        event=DeadlineEventKind.OVERDUE,
+        reference=reference,
+        organisation=organisation,
+        description=description,
+        due_on=due_on,
+    )
+    audit_record(
+        action=AuditAction.DEADLINE_PASSED,
+        actor=None,
+        location=location,
+        reason=description,
+        data={
+            "reference": reference,
+            "kind": kind,
+            "due_on": due_on.isoformat(),
+            "organisation": organisation.slug if organisation else "",
+            "organisation_name": organisation.name if organisation else "",
+        },
+    )
+    return event

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -38,7 +37,7 @@ from ..models import (
     DeadlineEvent,
     Location,
 )
-from .audit import audit_record, audit_record_many
+from .audit import audit_record_many
 
 
 def _moments(due_on: datetime.date, reminder_working_days: int) -> dict:
@@ -293,51 +292,3 @@ def deadlines_fire(*, now: datetime.datetime, limit: int) -> list[Fired]:
         ]
     )
     return fired
-
-
-@transaction.atomic
-def deadline_record(
-    *,
-    location: Location,
-    kind: str,
-    event: str,
-    reference: str,
-    organisation: Organisation | None,
-    description: str,
-    due_on: datetime.date,
-) -> tuple[DeadlineEvent, bool]:
-    """Log one reminder or overdue mark by hand (the sweep logs its own in bulk).
-    Idempotent per (reference, event): returns the event and whether it is news. An
-    event that was resolved and happens again is reopened, and is news again."""
-    deadline, created = DeadlineEvent.objects.get_or_create(
-        reference=reference,
-        event=event,
-        defaults={
-            "location": location,
-            "kind": kind,
-            "organisation": organisation,
-            "description": description[:300],
-            "due_on": due_on,
-        },
-    )
-    if not created:
-        if not DeadlineEvent.objects.filter(
-            pk=deadline.pk, resolved_at__isnull=False
-        ).update(resolved_at=None):
-            return deadline, False
-        deadline.resolved_at = None
-    if event == DeadlineEventKind.OVERDUE:
-        audit_record(
-            action=AuditAction.DEADLINE_PASSED,
-            actor=None,
-            location=location,
-            reason=description,
-            data={
-                "reference": reference,
-                "kind": kind,
-                "due_on": due_on.isoformat(),
-                "organisation": organisation.slug if organisation else "",
-                "organisation_name": organisation.name if organisation else "",
-            },
-        )
-    return deadline, True

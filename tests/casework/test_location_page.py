@@ -22,6 +22,7 @@ from casework.models import AgreementKind, ConsultationOutcome
 from ..scenarios import (
     approve_by_every_party,
     bring_to,
+    overdue_logged,
     record_consultation,
     submit_agreement,
 )
@@ -306,10 +307,9 @@ def test_the_timeline_tells_what_happened_newest_first_with_reasons(
             comment="Te weinig sociale huur in het programma.",
         )
     with time_machine.travel(datetime.datetime(2027, 5, 12, 14, 5, tzinfo=AMSTERDAM)):
-        services.deadline_record(
+        overdue_logged(
             location=world.own,
             kind="action",
-            event="overdue",
             reference="action:999",
             organisation=world.org_b,
             description="Grondbod uitbrengen",

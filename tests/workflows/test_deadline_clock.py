@@ -321,7 +321,8 @@ def test_the_migration_moves_open_timers_to_the_clock(
     reminder_at, overdue_at = at("2026-12-24", 8), at("2026-12-30", 8)
     _old_timers(task_a, reminder_at, overdue_at, reminder_done=True)
     _old_timers(task_b, reminder_at, overdue_at, reminder_done=False)
-    casework.deadline_record(
+    # What the old timer logged when it reminded.
+    DeadlineEvent.objects.create(
         location=negotiating,
         kind=DeadlineKind.APPROVAL,
         event=DeadlineEventKind.REMINDER,

@@ -365,22 +365,6 @@ def test_firing_twice_creates_nothing_new(
         assert sweep() == 0
     assert state() == first
 
-    # Recording the same deadline event again (a second timer for the same subject)
-    # returns the existing row and writes nothing.
-    task_a = approval_task_of(christmas_round, world.org_a)
-    event, created = casework.deadline_record(
-        location=world.own,
-        kind=DeadlineKind.APPROVAL,
-        event=DeadlineEventKind.OVERDUE,
-        reference=f"task:{task_a.pk}",
-        organisation=world.org_a,
-        description="Nogmaals.",
-        due_on=datetime.date(2026, 12, 29),
-    )
-    assert created is False
-    assert event.description != "Nogmaals."
-    assert state() == first
-
 
 def test_each_programme_sets_its_own_approval_term(world, time_machine):
     quick = ProgrammeFactory(
